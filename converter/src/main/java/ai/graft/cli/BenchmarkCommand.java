@@ -1,0 +1,146 @@
+package ai.graft.cli;
+
+import ai.graft.sdk.ClassifierBenchmark;
+import ai.graft.sdk.ImageClassifier;
+import ai.graft.sdk.ModelException;
+import ai.graft.sdk.internal.Json;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code graft benchmark}: end-to-end throughput, time per stage, and ONNX Runtime alone. */
+@Command(
+        name = "benchmark",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Measure classification throughput on a folder of images: end-to-end images/s, the"
+                    + " time of each stage (decode, preprocess, inference, postprocess), ONNX"
+                    + " Runtime alone on a ready tensor, and resident memory."
+        })
+public final class BenchmarkCommand implements Subcommand {
+    @Spec CommandSpec spec;
+
+    @Mixin ClassifierOptions classifier;
+
+    @Option(
+            names = "--images",
+            required = true,
+            paramLabel = "DIR",
+            description = "Folder of images (searched recursively), or one image.")
+    Path images;
+
+    @Option(
+            names = "--warmup",
+            defaultValue = "10",
+            paramLabel = "N",
+            description = "Classifications before timing starts (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(
+            names = "--count",
+            defaultValue = "0",
+            paramLabel = "N",
+            description =
+                    "Classify at least this many images, cycling through the folder"
+                            + " (default: each image once).")
+    int count;
+
+    @Option(names = "--json", description = "Print the report as one JSON object (last line).")
+    boolean json;
+
+    @Override
+    public Integer call() throws ModelException {
+        if (!Files.exists(images)) {
+            throw new IllegalArgumentException("Images not found: " + images);
+        }
+        if (warmup < 0 || count < 0) {
+            throw new IllegalArgumentException("--warmup and --count must be at least 0");
+        }
+        List<Path> files = ImageFiles.expand(List.of(images));
+        if (files.isEmpty()) {
+            throw new IllegalArgumentException("No images found in " + images);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        ClassifierBenchmark.Report report;
+        try (ImageClassifier model = classifier.open();
+                Progress progress = new Progress(spec.commandLine().getErr())) {
+            report =
+                    ClassifierBenchmark.run(
+                            model,
+                            files,
+                            new ClassifierBenchmark.Options(warmup, count, progress::show));
+        }
+        if (json) {
+            out.println(Json.write(toMap(report)));
+        } else {
+            print(out, report);
+        }
+        return report.failed() > 0 ? ExitCodes.FAILURE : ExitCodes.OK;
+    }
+
+    static Map<String, Object> toMap(ClassifierBenchmark.Report r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("images", r.images());
+        m.put("classified", r.classified());
+        m.put("failed", r.failed());
+        m.put("seconds", PredictCommand.round(r.seconds(), 3));
+        m.put("imagesPerSecond", PredictCommand.round(r.imagesPerSecond(), 2));
+        m.put("ortOnlyImagesPerSecond", PredictCommand.round(r.ortOnlyImagesPerSecond(), 2));
+        m.put("decodeMs", PredictCommand.round(r.decodeMs(), 3));
+        m.put("preprocessMs", PredictCommand.round(r.preprocessMs(), 3));
+        m.put("inferenceMs", PredictCommand.round(r.inferenceMs(), 3));
+        m.put("postprocessMs", PredictCommand.round(r.postprocessMs(), 3));
+        m.put("ortOnlyMs", PredictCommand.round(r.ortOnlyMs(), 3));
+        m.put("p50LatencyMs", PredictCommand.round(r.p50LatencyMs(), 3));
+        m.put("p95LatencyMs", PredictCommand.round(r.p95LatencyMs(), 3));
+        m.put("rssStartMb", r.rssStartMb());
+        m.put("rssEndMb", r.rssEndMb());
+        m.put("rssPeakMb", r.rssPeakMb());
+        m.put("threads", r.threads());
+        return m;
+    }
+
+    private static void print(PrintWriter out, ClassifierBenchmark.Report r) {
+        out.printf(
+                Locale.ROOT,
+                "images: %d distinct, %d classified, %d failed, %.1f s%n",
+                r.images(),
+                r.classified(),
+                r.failed(),
+                r.seconds());
+        out.printf(Locale.ROOT, "end-to-end:   %8.1f images/s%n", r.imagesPerSecond());
+        out.printf(
+                Locale.ROOT,
+                "ONNX Runtime: %8.1f images/s (%.2f ms on a ready tensor)%n",
+                r.ortOnlyImagesPerSecond(),
+                r.ortOnlyMs());
+        out.printf(
+                Locale.ROOT,
+                "per image:    decode %.2f ms, preprocess %.2f ms, inference %.2f ms,"
+                        + " postprocess %.3f ms%n",
+                r.decodeMs(),
+                r.preprocessMs(),
+                r.inferenceMs(),
+                r.postprocessMs());
+        out.printf(
+                Locale.ROOT,
+                "latency:      p50 %.2f ms, p95 %.2f ms%n",
+                r.p50LatencyMs(),
+                r.p95LatencyMs());
+        out.printf(
+                Locale.ROOT,
+                "memory:       resident %d MB at start, %d MB at end, %d MB peak%n",
+                r.rssStartMb(),
+                r.rssEndMb(),
+                r.rssPeakMb());
+    }
+}

@@ -1,0 +1,132 @@
+package ai.graft.cli;
+
+import ai.graft.sdk.GraftException;
+import ai.graft.sdk.ImageException;
+import ai.graft.sdk.ModelException;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.ServiceLoader;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code graft} command line: train, evaluate, export, inspect, predict, stream, benchmark.
+ *
+ * <p>Subcommands are discovered with {@link ServiceLoader} (see {@link Subcommand}); errors are
+ * mapped to {@link ExitCodes} here and nowhere else.
+ */
+@Command(
+        name = "graft",
+        mixinStandardHelpOptions = true,
+        versionProvider = Graft.Version.class,
+        description = "Transfer learning for Java: fine-tune image backbones, ship one ONNX file.",
+        synopsisSubcommandLabel = "COMMAND")
+public final class Graft implements Runnable {
+    @Spec CommandSpec spec;
+
+    /**
+     * Runs the command line.
+     *
+     * @param args the arguments
+     */
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /**
+     * Runs the command line and returns its exit code instead of exiting.
+     *
+     * @param args the arguments
+     * @return the exit code, one of {@link ExitCodes}
+     */
+    public static int run(String... args) {
+        return newCommandLine().execute(args);
+    }
+
+    /**
+     * Creates the command line with every subcommand found on the classpath.
+     *
+     * @return the configured command line
+     */
+    public static CommandLine newCommandLine() {
+        CommandLine cli = new CommandLine(new Graft());
+        List<Subcommand> found = new ArrayList<>();
+        ServiceLoader.load(Subcommand.class).forEach(found::add);
+        found.sort(Comparator.comparing(Graft::nameOf));
+        for (Subcommand command : found) {
+            cli.addSubcommand(command);
+        }
+        cli.setExecutionExceptionHandler(Graft::handleException);
+        cli.setParameterExceptionHandler(Graft::handleParameterException);
+        return cli;
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    private static String nameOf(Subcommand command) {
+        Command annotation = command.getClass().getAnnotation(Command.class);
+        return annotation == null ? command.getClass().getSimpleName() : annotation.name();
+    }
+
+    private static int handleParameterException(
+            CommandLine.ParameterException e, String[] args) {
+        PrintWriter err = e.getCommandLine().getErr();
+        err.println("graft: " + e.getMessage());
+        CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+        err.println("Try '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
+        return ExitCodes.USAGE;
+    }
+
+    private static int handleException(
+            Exception e, CommandLine commandLine, CommandLine.ParseResult parseResult) {
+        PrintWriter err = commandLine.getErr();
+        err.println("graft: " + describe(e));
+        if (System.getenv("GRAFT_DEBUG") != null) {
+            e.printStackTrace(err);
+        }
+        return exitCodeOf(e);
+    }
+
+    /**
+     * The exit code for an exception that ended a command.
+     *
+     * @param e the exception
+     * @return {@link ExitCodes#BAD_MODEL} for model failures, {@link ExitCodes#USAGE} for bad
+     *     input, {@link ExitCodes#FAILURE} otherwise
+     */
+    static int exitCodeOf(Throwable e) {
+        if (e instanceof ModelException) {
+            return ExitCodes.BAD_MODEL;
+        }
+        if (e instanceof ImageException
+                || e instanceof IllegalArgumentException
+                || e instanceof CommandLine.ParameterException) {
+            return ExitCodes.USAGE;
+        }
+        return ExitCodes.FAILURE;
+    }
+
+    private static String describe(Throwable e) {
+        String message = e.getMessage();
+        if (e instanceof GraftException || e instanceof IllegalArgumentException) {
+            return message;
+        }
+        return e.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+    }
+
+    /** Reports the version from the jar manifest. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = Graft.class.getPackage().getImplementationVersion();
+            return new String[] {"graft " + (version == null ? "development build" : version)};
+        }
+    }
+}

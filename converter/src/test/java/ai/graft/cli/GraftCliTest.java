@@ -1,0 +1,247 @@
+package ai.graft.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.graft.sdk.TestData;
+import ai.graft.sdk.internal.Json;
+import ai.graft.sdk.testing.TinyOnnx;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class GraftCliTest {
+    @TempDir Path dir;
+    private Path model;
+
+    /** Output of one command run. */
+    record Run(int exitCode, String out, String err) {
+        List<String> lines() {
+            return out.lines().toList();
+        }
+    }
+
+    static Run graft(String... args) {
+        CommandLine cli = Graft.newCommandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        int code = cli.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @BeforeEach
+    void writeModel() throws IOException {
+        model = TinyOnnx.rgbClassifier().write(dir.resolve("colours.onnx"));
+        Files.writeString(dir.resolve("labels.txt"), "red\ngreen\nblue\n");
+    }
+
+    private Path image(String name, Color colour) throws IOException {
+        BufferedImage image = new BufferedImage(64, 48, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = image.createGraphics();
+        g.setColor(colour);
+        g.fillRect(0, 0, 64, 48);
+        g.dispose();
+        Path file = dir.resolve(name);
+        Files.createDirectories(file.getParent());
+        ImageIO.write(image, "png", file.toFile());
+        return file;
+    }
+
+    @Test
+    void predict_jsonGivesOneLinePerInputAndReportsBadOnesWithoutStopping() throws IOException {
+        Path red = image("in/red.png", Color.RED);
+        Path blue = image("in/sub/blue.png", Color.BLUE);
+        Path bad = dir.resolve("in/broken.jpg");
+        Files.writeString(bad, "this is text, not a JPEG", StandardCharsets.UTF_8);
+
+        Run run =
+                graft(
+                        "predict",
+                        "--model",
+                        model.toString(),
+                        "--preprocess",
+                        "imagenet",
+                        "--top-k",
+                        "2",
+                        "--json",
+                        dir.resolve("in").toString());
+
+        assertEquals(ExitCodes.FAILURE, run.exitCode(), run.err());
+        List<String> lines = run.lines();
+        assertEquals(3, lines.size(), run.out());
+        Map<?, ?> broken = (Map<?, ?>) Json.parse(lines.get(0));
+        assertEquals(bad.toString(), broken.get("path"));
+        assertTrue(((String) broken.get("error")).contains("broken.jpg"), lines.get(0));
+        Map<?, ?> first = (Map<?, ?>) Json.parse(lines.get(1));
+        assertEquals(red.toString(), first.get("path"));
+        List<?> top = (List<?>) first.get("top");
+        assertEquals(2, top.size());
+        assertEquals("red", ((Map<?, ?>) top.get(0)).get("label"));
+        assertEquals(0.0, ((Number) ((Map<?, ?>) top.get(0)).get("index")).doubleValue());
+        assertTrue(first.get("latencyMs") instanceof Number);
+        Map<?, ?> second = (Map<?, ?>) Json.parse(lines.get(2));
+        assertEquals(blue.toString(), second.get("path"));
+        assertEquals("blue", ((Map<?, ?>) ((List<?>) second.get("top")).get(0)).get("label"));
+        assertTrue(run.err().contains("1 of 3 inputs failed"), run.err());
+    }
+
+    @Test
+    void predict_allGoodExitsZeroWithTextOutput() throws IOException {
+        Path green = image("green.png", Color.GREEN);
+        Run run =
+                graft(
+                        "predict",
+                        "-m",
+                        model.toString(),
+                        "--preprocess",
+                        "imagenet",
+                        green.toString());
+        assertEquals(ExitCodes.OK, run.exitCode(), run.err());
+        assertTrue(run.out().startsWith(green + ": 1 green ("), run.out());
+    }
+
+    @Test
+    void predict_missingModelExitsThreeNamingTheFile() throws IOException {
+        Path green = image("green.png", Color.GREEN);
+        Path missing = dir.resolve("nope.onnx");
+        Run run = graft("predict", "--model", missing.toString(), green.toString());
+        assertEquals(ExitCodes.BAD_MODEL, run.exitCode(), run.err());
+        assertTrue(run.err().contains("nope.onnx"), run.err());
+    }
+
+    @Test
+    void predict_nonOnnxModelExitsThree() throws IOException {
+        Path green = image("green.png", Color.GREEN);
+        Path fake = dir.resolve("fake.onnx");
+        Files.writeString(fake, "not a model");
+        Run run = graft("predict", "--model", fake.toString(), green.toString());
+        assertEquals(ExitCodes.BAD_MODEL, run.exitCode(), run.err());
+        assertTrue(run.err().contains("fake.onnx"), run.err());
+    }
+
+    @Test
+    void predict_unknownOptionAndBadDeviceExitTwo() throws IOException {
+        Path green = image("green.png", Color.GREEN);
+        Run unknown = graft("predict", "--model", model.toString(), "--frobnicate", "x");
+        assertEquals(ExitCodes.USAGE, unknown.exitCode());
+        assertTrue(unknown.err().contains("--frobnicate"), unknown.err());
+        Run device =
+                graft(
+                        "predict",
+                        "--model",
+                        model.toString(),
+                        "--device",
+                        "tpu",
+                        green.toString());
+        assertEquals(ExitCodes.USAGE, device.exitCode(), device.err());
+        assertTrue(device.err().contains("Unknown device 'tpu'"), device.err());
+    }
+
+    @Test
+    void predict_withoutLabelsOrPreprocessingRefusesAndSaysHow() throws IOException {
+        Path bare =
+                TinyOnnx.rgbClassifier()
+                        .write(Files.createDirectories(dir.resolve("bare")).resolve("colours.onnx"));
+        Path green = image("green.png", Color.GREEN);
+        Run run = graft("predict", "--model", bare.toString(), green.toString());
+        assertEquals(ExitCodes.BAD_MODEL, run.exitCode(), run.err());
+        assertTrue(run.err().contains("--labels"), run.err());
+    }
+
+    @Test
+    void inspect_jsonReportsOpsetParametersAndCard() {
+        Run run = graft("inspect", model.toString(), "--json");
+        assertEquals(ExitCodes.OK, run.exitCode(), run.err());
+        Map<?, ?> object = (Map<?, ?>) Json.parse(run.out().strip());
+        assertEquals(13.0, ((Number) ((Map<?, ?>) object.get("opsets")).get("")).doubleValue());
+        // Gemm weights 3x3 plus bias 3.
+        assertEquals(12.0, ((Number) object.get("parameterCount")).doubleValue());
+        assertEquals(null, object.get("card"));
+        Run text = graft("inspect", model.toString());
+        assertEquals(ExitCodes.OK, text.exitCode(), text.err());
+        assertTrue(text.out().contains("opset 13"), text.out());
+        assertTrue(text.out().contains("card:"), text.out());
+    }
+
+    @Test
+    void benchmark_jsonLastLineHasThroughputAndStages() throws IOException {
+        image("bench/a.png", Color.RED);
+        image("bench/b.png", Color.BLUE);
+        Run run =
+                graft(
+                        "benchmark",
+                        "--model",
+                        model.toString(),
+                        "--labels",
+                        dir.resolve("labels.txt").toString(),
+                        "--preprocess",
+                        "imagenet",
+                        "--images",
+                        dir.resolve("bench").toString(),
+                        "--warmup",
+                        "1",
+                        "--count",
+                        "6",
+                        "--json");
+        assertEquals(ExitCodes.OK, run.exitCode(), run.err());
+        List<String> lines = run.lines();
+        Map<?, ?> report = (Map<?, ?>) Json.parse(lines.get(lines.size() - 1));
+        for (String key :
+                List.of(
+                        "imagesPerSecond",
+                        "ortOnlyImagesPerSecond",
+                        "decodeMs",
+                        "preprocessMs",
+                        "inferenceMs",
+                        "postprocessMs")) {
+            assertTrue(report.get(key) instanceof Number, key + " in " + lines);
+        }
+        assertTrue(((Number) report.get("imagesPerSecond")).doubleValue() > 0);
+        assertTrue(((Number) report.get("classified")).intValue() >= 6);
+    }
+
+    @Test
+    void predict_realSqueezeNetFindsTheDogAndTheSquirrel() {
+        Path squeezenet = TestData.require("models/squeezenet1.1.onnx");
+        Path labels = TestData.require("labels/imagenet_classes.txt");
+        Path dog = TestData.require("images/dog_golden_retriever_winml.jpg");
+        Path squirrel = TestData.require("images/squirrel_cls.jpg");
+        Run run =
+                graft(
+                        "predict",
+                        "--model",
+                        squeezenet.toString(),
+                        "--labels",
+                        labels.toString(),
+                        "--preprocess",
+                        "caffe",
+                        "--json",
+                        dog.toString(),
+                        squirrel.toString());
+        assertEquals(ExitCodes.OK, run.exitCode(), run.err());
+        List<String> lines = run.lines();
+        Map<?, ?> dogTop = (Map<?, ?>) ((List<?>) ((Map<?, ?>) Json.parse(lines.get(0))).get("top")).get(0);
+        Map<?, ?> squirrelTop =
+                (Map<?, ?>) ((List<?>) ((Map<?, ?>) Json.parse(lines.get(1))).get("top")).get(0);
+        assertEquals(207, ((Number) dogTop.get("index")).intValue());
+        assertTrue(((String) dogTop.get("label")).startsWith("golden retriever"), lines.get(0));
+        assertTrue(((Number) dogTop.get("score")).doubleValue() > 0.9);
+        assertEquals(335, ((Number) squirrelTop.get("index")).intValue());
+        assertTrue(((String) squirrelTop.get("label")).startsWith("fox squirrel"), lines.get(1));
+    }
+}
