@@ -1,0 +1,24 @@
+/**
+ * Graft's SDK: run an ONNX image classifier with ONNX Runtime, on CPU or CUDA, inside any Java
+ * application. No DJL, no PyTorch, no Python.
+ *
+ * <p>The entry class is {@link ai.graft.sdk.ImageClassifier}, configured by an immutable {@link
+ * ai.graft.sdk.ImageClassifierOptions} and returning immutable {@link
+ * ai.graft.sdk.Classification}s. What a model needs besides its weights (labels, {@link
+ * ai.graft.sdk.Preprocessing}, what its output is) travels inside the {@code .onnx} file as a
+ * {@link ai.graft.sdk.ModelCard}; models from elsewhere work with Ultralytics metadata, a {@code
+ * labels.txt} beside them, or explicit options.
+ *
+ * <pre>{@code
+ * try (ImageClassifier classifier = ImageClassifier.createFromFile(Path.of("model.onnx"))) {
+ *     for (Category c : classifier.classify(Path.of("cat.jpg")).top()) {
+ *         System.out.println(c.label() + " " + c.score());
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>Errors of the environment (a missing or unusable model, an image that does not decode) are
+ * checked {@link ai.graft.sdk.GraftException}s; misuse is {@link IllegalArgumentException} or
+ * {@link IllegalStateException}.
+ */
+package ai.graft.sdk;
