@@ -129,12 +129,7 @@ public final class AnnotateCommand implements Subcommand {
         Map<String, String> extra = new LinkedHashMap<>(previous.extra());
         ModelCard card =
                 new ModelCard(
-                        ModelCard.VERSION,
-                        labelList,
-                        preprocessing,
-                        kind,
-                        output.name(),
-                        extra);
+                        ModelCard.VERSION, labelList, preprocessing, kind, output.name(), extra);
         Path target = out == null ? model : out;
         OnnxModels.write(ModelEditor.withMetadata(proto, card.toMetadata()), target);
         PrintWriter stdout = spec.commandLine().getOut();

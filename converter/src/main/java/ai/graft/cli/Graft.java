@@ -3,6 +3,7 @@ package ai.graft.cli;
 import ai.graft.sdk.GraftException;
 import ai.graft.sdk.ImageException;
 import ai.graft.sdk.ModelException;
+import ai.graft.sdk.SourceException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -75,8 +76,7 @@ public final class Graft implements Runnable {
         return annotation == null ? command.getClass().getSimpleName() : annotation.name();
     }
 
-    private static int handleParameterException(
-            CommandLine.ParameterException e, String[] args) {
+    private static int handleParameterException(CommandLine.ParameterException e, String[] args) {
         PrintWriter err = e.getCommandLine().getErr();
         err.println("graft: " + e.getMessage());
         CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
@@ -106,6 +106,7 @@ public final class Graft implements Runnable {
             return ExitCodes.BAD_MODEL;
         }
         if (e instanceof ImageException
+                || e instanceof SourceException
                 || e instanceof IllegalArgumentException
                 || e instanceof CommandLine.ParameterException) {
             return ExitCodes.USAGE;

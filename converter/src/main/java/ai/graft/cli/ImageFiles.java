@@ -19,8 +19,8 @@ final class ImageFiles {
 
     /**
      * Expands the paths. A file is kept whatever its name, so that a bad one is reported rather
-     * than skipped; inside folders only files with an image extension are taken, in sorted order.
-     * A path that does not exist is kept too: classifying it reports the error.
+     * than skipped; inside folders only files with an image extension are taken, in sorted order. A
+     * path that does not exist is kept too: classifying it reports the error.
      */
     static List<Path> expand(List<Path> paths) {
         List<Path> files = new ArrayList<>();

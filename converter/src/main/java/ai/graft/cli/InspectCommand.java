@@ -69,10 +69,7 @@ public final class InspectCommand implements Subcommand {
     }
 
     private void print(PrintWriter out, ModelSummary s, ModelCard card) {
-        line(
-                out,
-                "model",
-                String.format(Locale.ROOT, "%s (%.1f MB)", model, size(model) / 1e6));
+        line(out, "model", String.format(Locale.ROOT, "%s (%.1f MB)", model, size(model) / 1e6));
         String producer =
                 s.producerName().isEmpty()
                         ? ""
@@ -91,7 +88,10 @@ public final class InspectCommand implements Subcommand {
                 s.multiplyAdds() < 0
                         ? "unknown (some shapes could not be inferred)"
                         : String.format(
-                                Locale.ROOT, "%,d (%.2f G)", s.multiplyAdds(), s.multiplyAdds() / 1e9));
+                                Locale.ROOT,
+                                "%,d (%.2f G)",
+                                s.multiplyAdds(),
+                                s.multiplyAdds() / 1e9));
         List<String> ops = new ArrayList<>();
         s.operators().forEach((op, n) -> ops.add(op + " " + n));
         line(out, "operators", String.join(", ", ops));
@@ -114,7 +114,8 @@ public final class InspectCommand implements Subcommand {
         } else {
             cardMap(card).forEach((key, value) -> line(out, "card " + key, String.valueOf(value)));
         }
-        s.metadata().forEach(
+        s.metadata()
+                .forEach(
                         (key, value) -> {
                             if (!key.startsWith(ModelCard.PREFIX)) {
                                 line(out, "metadata " + key, abbreviate(value, 100));

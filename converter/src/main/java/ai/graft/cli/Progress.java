@@ -3,8 +3,8 @@ package ai.graft.cli;
 import java.io.PrintWriter;
 
 /**
- * A one-line progress display on an interactive terminal; silent when output goes to a pipe or
- * a file, so that scripts see only results.
+ * A one-line progress display on an interactive terminal; silent when output goes to a pipe or a
+ * file, so that scripts see only results.
  */
 final class Progress implements AutoCloseable {
     private final PrintWriter err;

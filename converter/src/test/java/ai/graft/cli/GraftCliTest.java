@@ -141,13 +141,7 @@ class GraftCliTest {
         assertEquals(ExitCodes.USAGE, unknown.exitCode());
         assertTrue(unknown.err().contains("--frobnicate"), unknown.err());
         Run device =
-                graft(
-                        "predict",
-                        "--model",
-                        model.toString(),
-                        "--device",
-                        "tpu",
-                        green.toString());
+                graft("predict", "--model", model.toString(), "--device", "tpu", green.toString());
         assertEquals(ExitCodes.USAGE, device.exitCode(), device.err());
         assertTrue(device.err().contains("Unknown device 'tpu'"), device.err());
     }
@@ -156,7 +150,9 @@ class GraftCliTest {
     void predict_withoutLabelsOrPreprocessingRefusesAndSaysHow() throws IOException {
         Path bare =
                 TinyOnnx.rgbClassifier()
-                        .write(Files.createDirectories(dir.resolve("bare")).resolve("colours.onnx"));
+                        .write(
+                                Files.createDirectories(dir.resolve("bare"))
+                                        .resolve("colours.onnx"));
         Path green = image("green.png", Color.GREEN);
         Run run = graft("predict", "--model", bare.toString(), green.toString());
         assertEquals(ExitCodes.BAD_MODEL, run.exitCode(), run.err());
@@ -235,7 +231,8 @@ class GraftCliTest {
                         squirrel.toString());
         assertEquals(ExitCodes.OK, run.exitCode(), run.err());
         List<String> lines = run.lines();
-        Map<?, ?> dogTop = (Map<?, ?>) ((List<?>) ((Map<?, ?>) Json.parse(lines.get(0))).get("top")).get(0);
+        Map<?, ?> dogTop =
+                (Map<?, ?>) ((List<?>) ((Map<?, ?>) Json.parse(lines.get(0))).get("top")).get(0);
         Map<?, ?> squirrelTop =
                 (Map<?, ?>) ((List<?>) ((Map<?, ?>) Json.parse(lines.get(1))).get("top")).get(0);
         assertEquals(207, ((Number) dogTop.get("index")).intValue());
@@ -243,5 +240,104 @@ class GraftCliTest {
         assertTrue(((Number) dogTop.get("score")).doubleValue() > 0.9);
         assertEquals(335, ((Number) squirrelTop.get("index")).intValue());
         assertTrue(((String) squirrelTop.get("label")).startsWith("fox squirrel"), lines.get(1));
+    }
+
+    @Test
+    void annotate_thenPredictNeedsNoFlags() throws IOException {
+        Path squeezenet = TestData.require("models/squeezenet1.1.onnx");
+        Path labels = TestData.require("labels/imagenet_classes.txt");
+        Path dog = TestData.require("images/dog_golden_retriever_winml.jpg");
+        Path squirrel = TestData.require("images/squirrel_cls.jpg");
+        Path annotated = dir.resolve("squeezenet-card.onnx");
+        Run annotate =
+                graft(
+                        "annotate",
+                        squeezenet.toString(),
+                        "--labels",
+                        labels.toString(),
+                        "--preprocess",
+                        "caffe",
+                        "--out",
+                        annotated.toString());
+        assertEquals(ExitCodes.OK, annotate.exitCode(), annotate.err());
+        assertTrue(annotate.out().contains("(probabilities)"), annotate.out());
+
+        Run predict =
+                graft(
+                        "predict",
+                        "--model",
+                        annotated.toString(),
+                        "--json",
+                        dog.toString(),
+                        squirrel.toString());
+        assertEquals(ExitCodes.OK, predict.exitCode(), predict.err());
+        List<String> lines = predict.lines();
+        assertEquals(207, topIndex(lines.get(0)));
+        assertEquals(335, topIndex(lines.get(1)));
+
+        Run inspect = graft("inspect", annotated.toString(), "--json");
+        Map<?, ?> card = (Map<?, ?>) ((Map<?, ?>) Json.parse(inspect.out().strip())).get("card");
+        assertEquals(1000.0, ((Number) card.get("classes")).doubleValue());
+        assertEquals("probabilities", card.get("output"));
+    }
+
+    @Test
+    void annotate_refusesLabelsOfTheWrongCountAndLeavesTheModelAlone() throws IOException {
+        Path labels = dir.resolve("two.txt");
+        Files.writeString(labels, "a\nb\n");
+        byte[] before = Files.readAllBytes(model);
+        Run run =
+                graft(
+                        "annotate",
+                        model.toString(),
+                        "--labels",
+                        labels.toString(),
+                        "--preprocess",
+                        "imagenet");
+        assertEquals(ExitCodes.BAD_MODEL, run.exitCode(), run.err());
+        assertTrue(run.err().contains("has 2 labels but output"), run.err());
+        assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(model)));
+    }
+
+    @Test
+    void convert_fp16ToFp32MatchesTheFloat32ModelAndVerifyReportsIt() {
+        Path fp16 = TestData.require("models/squeezenet1.1_fp16.onnx");
+        Path fp32 = TestData.require("models/squeezenet1.1.onnx");
+        Path out = dir.resolve("converted.onnx");
+        Run convert =
+                graft(
+                        "convert",
+                        fp16.toString(),
+                        "--fp32",
+                        "--dynamic-batch",
+                        "--out",
+                        out.toString());
+        assertEquals(ExitCodes.OK, convert.exitCode(), convert.err());
+        Run verify =
+                graft("verify", out.toString(), fp32.toString(), "--json", "--tolerance", "1e-6");
+        assertEquals(ExitCodes.OK, verify.exitCode(), verify.err() + verify.out());
+        Map<?, ?> report = (Map<?, ?>) Json.parse(verify.out().strip());
+        assertTrue(report.toString().contains("maxAbsDiff"), verify.out());
+    }
+
+    @Test
+    void convert_featuresGivesThe512ValueEmbedding() {
+        Path squeezenet = TestData.require("models/squeezenet1.1.onnx");
+        Path out = dir.resolve("features.onnx");
+        Run convert =
+                graft("convert", squeezenet.toString(), "--features", "--out", out.toString());
+        assertEquals(ExitCodes.OK, convert.exitCode(), convert.err());
+        Run inspect = graft("inspect", out.toString(), "--json");
+        Map<?, ?> object = (Map<?, ?>) Json.parse(inspect.out().strip());
+        List<?> outputs = (List<?>) object.get("outputs");
+        Map<?, ?> first = (Map<?, ?>) outputs.get(0);
+        assertEquals("features", first.get("name"));
+        assertEquals(512.0, ((Number) ((List<?>) first.get("shape")).get(1)).doubleValue());
+    }
+
+    private static int topIndex(String jsonLine) {
+        Map<?, ?> object = (Map<?, ?>) Json.parse(jsonLine);
+        return ((Number) ((Map<?, ?>) ((List<?>) object.get("top")).get(0)).get("index"))
+                .intValue();
     }
 }

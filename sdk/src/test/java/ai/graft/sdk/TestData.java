@@ -7,8 +7,9 @@ import org.junit.jupiter.api.Assumptions;
 
 /**
  * Finds the real models, images and datasets of {@code ../shared/data} for tests. The folder is the
- * system property {@code graft.data} (set by the build), else the environment variable {@code
- * GRAFT_DATA}, else {@code ../shared/data} relative to the project root (the module's parent).
+ * environment variable {@code GRAFT_DATA}, else the system property {@code graft.data} (the build
+ * sets it to {@code ../shared/data} beside the project), else {@code ../shared/data} relative to
+ * the project root (the module's parent).
  * Tests that need a missing file are skipped with a message saying where it was looked for, except
  * when the environment variable {@code CI} is {@code true}: there a missing file fails the test.
  */
@@ -21,13 +22,13 @@ public final class TestData {
      * @return the resolved folder
      */
     public static Path root() {
-        String prop = System.getProperty("graft.data");
-        if (prop != null && !prop.isBlank()) {
-            return Path.of(prop).toAbsolutePath().normalize();
-        }
         String env = System.getenv("GRAFT_DATA");
         if (env != null && !env.isBlank()) {
             return Path.of(env).toAbsolutePath().normalize();
+        }
+        String prop = System.getProperty("graft.data");
+        if (prop != null && !prop.isBlank()) {
+            return Path.of(prop).toAbsolutePath().normalize();
         }
         Path module = Path.of(System.getProperty("user.dir")).toAbsolutePath();
         Path project = module.getParent() != null ? module.getParent() : module;

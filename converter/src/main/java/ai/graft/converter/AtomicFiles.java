@@ -1,0 +1,123 @@
+package ai.graft.converter;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.function.UnaryOperator;
+
+/**
+ * Writes files atomically: the content goes to a temporary file in the target's folder, is forced
+ * to disk, and is then renamed over the target in one step. Readers see either the previous file or
+ * the complete new one, never a partial file. On any failure (including a full disk) the temporary
+ * file is deleted and the previous file is left untouched.
+ *
+ * <pre>{@code
+ * AtomicFiles.write(Path.of("model.onnx"), out -> model.writeTo(out));
+ * }</pre>
+ *
+ * <p>Thread-safe: concurrent writes of the same target each use their own temporary file; the last
+ * rename wins.
+ */
+public final class AtomicFiles {
+    private AtomicFiles() {}
+
+    /** Writes the content of a file to a stream. */
+    @FunctionalInterface
+    public interface ContentWriter {
+        /**
+         * Writes the whole content.
+         *
+         * @param out the stream (do not close it)
+         * @throws IOException if writing fails
+         */
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    /**
+     * Replaces (or creates) {@code target} with {@code bytes}, atomically.
+     *
+     * @param target the file
+     * @param bytes its new content
+     * @throws IOException if the file cannot be written; the previous file is then unchanged
+     */
+    public static void write(Path target, byte[] bytes) throws IOException {
+        write(target, out -> out.write(bytes));
+    }
+
+    /**
+     * Replaces (or creates) {@code target} with what {@code writer} writes, atomically.
+     *
+     * @param target the file
+     * @param writer writes the content
+     * @throws IOException if the writer or the file system fails; the previous file is then
+     *     unchanged and no temporary file remains
+     */
+    public static void write(Path target, ContentWriter writer) throws IOException {
+        write(target, writer, UnaryOperator.identity());
+    }
+
+    /** As {@link #write(Path, ContentWriter)}, with a hook that wraps the stream (for tests). */
+    static void write(Path target, ContentWriter writer, UnaryOperator<OutputStream> wrap)
+            throws IOException {
+        Path absolute = target.toAbsolutePath();
+        Path folder = absolute.getParent();
+        if (folder == null) {
+            throw new IOException("Cannot write " + target + ": it has no parent folder");
+        }
+        if (Files.isDirectory(absolute)) {
+            throw new IOException("Cannot write " + target + ": it is a folder");
+        }
+        Path temp =
+                Files.createTempFile(folder, "." + absolute.getFileName().toString() + ".", ".tmp");
+        boolean done = false;
+        try {
+            try (FileChannel channel =
+                    FileChannel.open(
+                            temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                OutputStream out = wrap.apply(Channels.newOutputStream(channel));
+                writer.writeTo(out);
+                out.flush();
+                channel.force(true);
+            }
+            try {
+                Files.move(
+                        temp,
+                        absolute,
+                        StandardCopyOption.ATOMIC_MOVE,
+                        StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                throw new IOException(
+                        "Cannot replace "
+                                + target
+                                + " atomically on this file system: "
+                                + e.getMessage(),
+                        e);
+            }
+            done = true;
+            syncFolder(folder);
+        } finally {
+            if (!done) {
+                try {
+                    Files.deleteIfExists(temp);
+                } catch (IOException e) {
+                    // The original failure matters more; the temporary file is hidden (dot name).
+                }
+            }
+        }
+    }
+
+    /** Makes the rename durable where the platform allows opening a folder (Linux, macOS). */
+    private static void syncFolder(Path folder) {
+        try (FileChannel channel = FileChannel.open(folder, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            // Windows cannot open folders; the rename itself has already happened.
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package ai.graft.sdk;
+
+import java.util.Objects;
+
+/**
+ * The classification of one video frame: an immutable value.
+ *
+ * @param frameIndex the frame's position in the source, from 0 (frames skipped by {@code
+ *     everyNFrames} or dropped in live mode count too)
+ * @param timestampMs the frame's presentation time in milliseconds: from the video's time base for
+ *     files, from the stream for network sources, since opening for cameras and folders
+ * @param classification the (possibly smoothed) categories of this frame
+ * @param latencyMs milliseconds from the frame's capture (the return of {@code grab()}) to the
+ *     result, including any time it waited for the model in live mode
+ */
+public record FrameClassification(
+        long frameIndex, long timestampMs, Classification classification, double latencyMs) {
+    /**
+     * Checks the classification is present.
+     *
+     * @param frameIndex the frame's position
+     * @param timestampMs the frame's time
+     * @param classification the categories
+     * @param latencyMs capture-to-result milliseconds
+     */
+    public FrameClassification {
+        Objects.requireNonNull(classification, "classification");
+    }
+}

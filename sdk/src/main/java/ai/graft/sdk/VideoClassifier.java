@@ -1,0 +1,655 @@
+package ai.graft.sdk;
+
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.bytedeco.javacv.Frame;
+import org.bytedeco.javacv.OpenCVFrameConverter;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.Rect;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Classifies the frames of a video file, a webcam, a network stream or a folder of images (a {@link
+ * FrameSource}) with an {@link ImageClassifier}.
+ *
+ * <pre>{@code
+ * VideoClassifierOptions options = VideoClassifierOptions.builder().everyNFrames(5).build();
+ * try (VideoClassifier video = VideoClassifier.create(Path.of("model.onnx"), options);
+ *         FrameSource source = FrameSource.open("clip.mp4")) {
+ *     StreamSummary summary = video.run(source, r ->
+ *             System.out.println(r.timestampMs() + " ms: " + r.classification().best().label()));
+ * }
+ * }</pre>
+ *
+ * <p><b>Threads.</b> In {@link RunningMode#VIDEO} {@link #run} grabs and classifies on the calling
+ * thread and calls the listener there, in frame order. In {@link RunningMode#LIVE} a reader thread
+ * grabs frames and copies the newest into a one-frame slot; the calling thread classifies whatever
+ * is in the slot and calls the listener, and a frame replaced before it was taken is dropped and
+ * counted. Either way {@link #run} returns when the source ends, {@code maxFrames} is reached, or
+ * {@link #stop()} is called from another thread. One run at a time per video classifier.
+ *
+ * <p>A camera or stream that fails or ends is reopened with a doubling back-off, reported to {@link
+ * Listener#onReconnect}; a file that ends stops the run. Close the video classifier to release the
+ * image classifier it loaded (one passed to {@link #create(ImageClassifier,
+ * VideoClassifierOptions)} stays open).
+ */
+public final class VideoClassifier implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(VideoClassifier.class);
+    private static final long MAX_RECONNECT_DELAY_MS = 30_000;
+
+    /** Receives results; called on the thread that called {@link #run}. */
+    @FunctionalInterface
+    public interface Listener {
+        /**
+         * A frame was classified.
+         *
+         * @param result the frame's classification, index, time and latency
+         */
+        void onResult(FrameClassification result);
+
+        /**
+         * A camera or stream failed or ended and is about to be reopened after {@code delayMs}.
+         *
+         * @param source the source's spec
+         * @param attempt 1 for the first attempt after a failure
+         * @param delayMs the wait before this attempt
+         * @param reason why the source is being reopened
+         */
+        default void onReconnect(String source, int attempt, long delayMs, String reason) {}
+
+        /**
+         * A frame could not be classified and was skipped (the run goes on).
+         *
+         * @param frameIndex the frame
+         * @param error why
+         */
+        default void onFrameError(long frameIndex, ImageException error) {}
+    }
+
+    private final ImageClassifier classifier;
+    private final boolean ownsClassifier;
+    private final VideoClassifierOptions options;
+    private final AtomicBoolean running = new AtomicBoolean();
+    private volatile boolean stopRequested;
+    private volatile boolean closed;
+
+    // Statistics of the current (or last) run.
+    private final AtomicLong framesRead = new AtomicLong();
+    private final AtomicLong framesClassified = new AtomicLong();
+    private final AtomicLong framesDropped = new AtomicLong();
+    private final AtomicInteger reconnects = new AtomicInteger();
+    private final Latencies latencies = new Latencies();
+    private volatile long startNanos;
+    private volatile long endNanos;
+
+    private VideoClassifier(
+            ImageClassifier classifier, boolean owns, VideoClassifierOptions options) {
+        this.classifier = classifier;
+        this.ownsClassifier = owns;
+        this.options = options;
+    }
+
+    /**
+     * Loads a model with {@link VideoClassifierOptions#classifierOptions()}.
+     *
+     * @param model the {@code .onnx} file
+     * @param options the video options
+     * @return the video classifier; close it (it closes the image classifier)
+     * @throws ModelException when the model cannot be used
+     */
+    public static VideoClassifier create(Path model, VideoClassifierOptions options)
+            throws ModelException {
+        Objects.requireNonNull(options, "options");
+        return new VideoClassifier(
+                ImageClassifier.create(model, options.classifierOptions()), true, options);
+    }
+
+    /**
+     * Uses an image classifier that the caller owns (and closes, after this).
+     *
+     * @param classifier the classifier
+     * @param options the video options ({@code classifierOptions} is ignored)
+     * @return the video classifier
+     */
+    public static VideoClassifier create(
+            ImageClassifier classifier, VideoClassifierOptions options) {
+        return new VideoClassifier(
+                Objects.requireNonNull(classifier, "classifier"),
+                false,
+                Objects.requireNonNull(options, "options"));
+    }
+
+    /**
+     * Classifies the source's frames until it ends, {@code maxFrames} frames were read, or {@link
+     * #stop()} is called. The source stays open (the caller closes it).
+     *
+     * @param source the frames
+     * @param listener receives each result, on this thread
+     * @return what the run did
+     * @throws SourceException when the source fails (for a camera or stream: after the reconnect
+     *     attempts); results already delivered stand, and {@link #summary()} still reports the run
+     * @throws IllegalStateException when a run is already in progress or this is closed
+     */
+    public StreamSummary run(FrameSource source, Listener listener) throws SourceException {
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(listener, "listener");
+        checkOpen();
+        if (!running.compareAndSet(false, true)) {
+            throw new IllegalStateException("VideoClassifier is already running");
+        }
+        framesRead.set(0);
+        framesClassified.set(0);
+        framesDropped.set(0);
+        reconnects.set(0);
+        latencies.clear();
+        stopRequested = false;
+        endNanos = 0;
+        startNanos = System.nanoTime();
+        try {
+            if (options.runningMode() == RunningMode.LIVE) {
+                runLive(source, listener);
+            } else {
+                runVideo(source, listener);
+            }
+        } finally {
+            endNanos = System.nanoTime();
+            running.set(false);
+        }
+        return summary();
+    }
+
+    /** Asks a run in progress to end after the frame at hand; safe from any thread. */
+    public void stop() {
+        stopRequested = true;
+    }
+
+    /**
+     * The statistics of the run in progress (so far) or of the last run.
+     *
+     * @return the summary
+     */
+    public StreamSummary summary() {
+        long start = startNanos;
+        long end = endNanos != 0 ? endNanos : System.nanoTime();
+        double seconds = start == 0 ? 0 : (end - start) / 1e9;
+        long classified = framesClassified.get();
+        double[] p = latencies.percentiles(50, 95, 99);
+        return new StreamSummary(
+                framesRead.get(),
+                classified,
+                framesDropped.get(),
+                reconnects.get(),
+                seconds,
+                seconds > 0 ? classified / seconds : 0,
+                p[0],
+                p[1],
+                p[2]);
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // VIDEO: grab and classify on this thread
+
+    private void runVideo(FrameSource source, Listener listener) throws SourceException {
+        Smoother smoother = new Smoother(options.smoothingWindow(), classifier.options().topK());
+        Pacer pacer = new Pacer(source);
+        try (OpenCVFrameConverter.ToMat converter = new OpenCVFrameConverter.ToMat()) {
+            while (!stopRequested && underLimit()) {
+                Frame frame = grabNext(source, listener);
+                if (frame == null) {
+                    break;
+                }
+                long captured = System.nanoTime();
+                long read = framesRead.incrementAndGet() - 1;
+                long index = source.frameIndex();
+                long timestampMs = source.timestampMs();
+                pacer.pace(timestampMs);
+                if (read % options.everyNFrames() != 0) {
+                    continue;
+                }
+                Mat mat = converter.convert(frame);
+                classifyAndReport(mat, index, timestampMs, captured, smoother, listener);
+            }
+        }
+    }
+
+    private boolean underLimit() {
+        return options.maxFrames() == 0 || framesRead.get() < options.maxFrames();
+    }
+
+    private void classifyAndReport(
+            Mat mat,
+            long index,
+            long timestampMs,
+            long capturedNanos,
+            Smoother smoother,
+            Listener listener) {
+        Classification c;
+        try (Mat roi = region(mat)) {
+            c = classifier.classify(ImageInput.of(roi == null ? mat : roi));
+        } catch (ImageException e) {
+            LOG.warn("Frame {} could not be classified: {}", index, e.getMessage());
+            listener.onFrameError(index, e);
+            return;
+        }
+        c = smoother.add(c);
+        double latencyMs = (System.nanoTime() - capturedNanos) / 1e6;
+        latencies.add(latencyMs);
+        framesClassified.incrementAndGet();
+        listener.onResult(new FrameClassification(index, timestampMs, c, latencyMs));
+    }
+
+    /** A view of the region of interest, clipped to the frame; null for the whole frame. */
+    private Mat region(Mat mat) {
+        VideoClassifierOptions.Region r = options.regionOfInterest();
+        if (r == null) {
+            return null;
+        }
+        int x = Math.min(r.x(), mat.cols());
+        int y = Math.min(r.y(), mat.rows());
+        int w = Math.min(r.width(), mat.cols() - x);
+        int h = Math.min(r.height(), mat.rows() - y);
+        if (w <= 0 || h <= 0) {
+            throw new IllegalArgumentException(
+                    "Region of interest "
+                            + r
+                            + " lies outside the "
+                            + mat.cols()
+                            + "x"
+                            + mat.rows()
+                            + " frame");
+        }
+        try (Rect rect = new Rect(x, y, w, h)) {
+            return new Mat(mat, rect);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // LIVE: a reader thread fills a one-frame slot, this thread classifies the newest frame
+
+    private static final class Pending {
+        final Mat mat;
+        final long index;
+        final long timestampMs;
+        final long capturedNanos;
+
+        Pending(Mat mat, long index, long timestampMs, long capturedNanos) {
+            this.mat = mat;
+            this.index = index;
+            this.timestampMs = timestampMs;
+            this.capturedNanos = capturedNanos;
+        }
+    }
+
+    private final Object slotLock = new Object();
+    private Pending slot;
+    private boolean readerDone;
+    private SourceException readerError;
+    private RuntimeException readerBug;
+
+    private void runLive(FrameSource source, Listener listener) throws SourceException {
+        synchronized (slotLock) {
+            slot = null;
+            readerDone = false;
+            readerError = null;
+            readerBug = null;
+        }
+        Thread reader =
+                new Thread(() -> readLive(source, listener), "graft-reader-" + source.spec());
+        reader.setDaemon(true);
+        reader.start();
+        Smoother smoother = new Smoother(options.smoothingWindow(), classifier.options().topK());
+        try {
+            while (true) {
+                Pending next;
+                synchronized (slotLock) {
+                    while (slot == null && !readerDone && !stopRequested) {
+                        slotLock.wait(100);
+                    }
+                    next = slot;
+                    slot = null;
+                    if (next == null && (readerDone || stopRequested)) {
+                        break;
+                    }
+                }
+                if (next == null) {
+                    continue;
+                }
+                try {
+                    if (!stopRequested) {
+                        classifyAndReport(
+                                next.mat,
+                                next.index,
+                                next.timestampMs,
+                                next.capturedNanos,
+                                smoother,
+                                listener);
+                    }
+                } finally {
+                    next.mat.close();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stopRequested = true;
+        } finally {
+            stopRequested = stopRequested || !readerDoneNow();
+            joinQuietly(reader);
+            synchronized (slotLock) {
+                if (slot != null) {
+                    slot.mat.close();
+                    slot = null;
+                }
+            }
+        }
+        synchronized (slotLock) {
+            if (readerBug != null) {
+                throw readerBug;
+            }
+            if (readerError != null) {
+                throw readerError;
+            }
+        }
+    }
+
+    private boolean readerDoneNow() {
+        synchronized (slotLock) {
+            return readerDone;
+        }
+    }
+
+    private static void joinQuietly(Thread reader) {
+        boolean interrupted = false;
+        while (reader.isAlive()) {
+            try {
+                reader.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void readLive(FrameSource source, Listener listener) {
+        Pacer pacer = new Pacer(source);
+        try (OpenCVFrameConverter.ToMat converter = new OpenCVFrameConverter.ToMat()) {
+            while (!stopRequested && underLimit()) {
+                Frame frame = grabNext(source, listener);
+                if (frame == null) {
+                    break;
+                }
+                long captured = System.nanoTime();
+                long read = framesRead.incrementAndGet() - 1;
+                long index = source.frameIndex();
+                long timestampMs = source.timestampMs();
+                pacer.pace(timestampMs);
+                if (read % options.everyNFrames() != 0) {
+                    continue;
+                }
+                // The grabber reuses its frame: the classifying thread gets its own copy.
+                Mat copy = converter.convert(frame).clone();
+                Pending old;
+                synchronized (slotLock) {
+                    old = slot;
+                    slot = new Pending(copy, index, timestampMs, captured);
+                    slotLock.notifyAll();
+                }
+                if (old != null) {
+                    old.mat.close();
+                    framesDropped.incrementAndGet();
+                }
+            }
+        } catch (SourceException e) {
+            synchronized (slotLock) {
+                readerError = e;
+            }
+        } catch (RuntimeException e) {
+            synchronized (slotLock) {
+                readerBug = e;
+            }
+        } finally {
+            synchronized (slotLock) {
+                readerDone = true;
+                slotLock.notifyAll();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Grabbing with reconnection, and pacing
+
+    private Frame grabNext(FrameSource source, Listener listener) throws SourceException {
+        int attempt = 0;
+        while (true) {
+            String reason;
+            try {
+                Frame frame = source.grab();
+                if (frame != null || !source.isLive()) {
+                    return frame;
+                }
+                reason = "the stream ended";
+            } catch (SourceException e) {
+                if (!source.isLive()) {
+                    throw e;
+                }
+                reason = e.getMessage();
+            }
+            // A camera or stream that fails or ends: reopen with back-off.
+            while (true) {
+                attempt++;
+                if (attempt > options.maxReconnects() || stopRequested) {
+                    if (stopRequested) {
+                        return null;
+                    }
+                    throw new SourceException(
+                            "Lost "
+                                    + source.describe()
+                                    + " after "
+                                    + options.maxReconnects()
+                                    + " reconnect attempts: "
+                                    + reason);
+                }
+                long delay =
+                        Math.min(
+                                MAX_RECONNECT_DELAY_MS,
+                                options.reconnectDelayMs() << Math.min(attempt - 1, 20));
+                listener.onReconnect(source.spec(), attempt, delay, reason);
+                if (!sleepUnlessStopped(delay)) {
+                    return null;
+                }
+                try {
+                    source.reopen();
+                    reconnects.incrementAndGet();
+                    break;
+                } catch (SourceException e) {
+                    reason = e.getMessage();
+                }
+            }
+        }
+    }
+
+    private boolean sleepUnlessStopped(long ms) {
+        long end = System.nanoTime() + ms * 1_000_000;
+        while (!stopRequested) {
+            long left = (end - System.nanoTime()) / 1_000_000;
+            if (left <= 0) {
+                return true;
+            }
+            try {
+                Thread.sleep(Math.min(left, 50));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                stopRequested = true;
+            }
+        }
+        return false;
+    }
+
+    /** Holds a file's frames back to its frame times divided by the realtime factor. */
+    private final class Pacer {
+        private final boolean active;
+        private long firstTimestampMs = Long.MIN_VALUE;
+        private long firstNanos;
+
+        Pacer(FrameSource source) {
+            this.active = options.realtimeFactor() > 0 && !source.isLive();
+        }
+
+        void pace(long timestampMs) {
+            if (!active) {
+                return;
+            }
+            long now = System.nanoTime();
+            if (firstTimestampMs == Long.MIN_VALUE) {
+                firstTimestampMs = timestampMs;
+                firstNanos = now;
+                return;
+            }
+            long due =
+                    firstNanos
+                            + (long)
+                                    ((timestampMs - firstTimestampMs)
+                                            * 1_000_000
+                                            / options.realtimeFactor());
+            long waitMs = (due - now) / 1_000_000;
+            if (waitMs > 0) {
+                sleepUnlessStopped(waitMs);
+            }
+        }
+    }
+
+    /** Moving average of the scores of the last N classifications, per class. */
+    static final class Smoother {
+        private final int window;
+        private final int topK;
+        private final Deque<Classification> recent = new ArrayDeque<>();
+
+        Smoother(int window, int topK) {
+            this.window = window;
+            this.topK = topK;
+        }
+
+        Classification add(Classification c) {
+            if (window <= 1) {
+                return c;
+            }
+            recent.addLast(c);
+            if (recent.size() > window) {
+                recent.removeFirst();
+            }
+            // Classes outside a frame's top list count as 0 for that frame.
+            Map<Integer, float[]> sums = new LinkedHashMap<>();
+            Map<Integer, String> labels = new LinkedHashMap<>();
+            for (Classification each : recent) {
+                for (Category category : each.top()) {
+                    sums.computeIfAbsent(category.index(), k -> new float[1])[0] +=
+                            category.score();
+                    labels.putIfAbsent(category.index(), category.label());
+                }
+            }
+            List<Category> averaged = new ArrayList<>();
+            for (Map.Entry<Integer, float[]> e : sums.entrySet()) {
+                averaged.add(
+                        new Category(
+                                e.getKey(),
+                                labels.get(e.getKey()),
+                                e.getValue()[0] / recent.size()));
+            }
+            averaged.sort(
+                    Comparator.comparingDouble(Category::score)
+                            .reversed()
+                            .thenComparingInt(Category::index));
+            return new Classification(
+                    averaged.subList(0, Math.min(topK, averaged.size())),
+                    c.latencyMs(),
+                    c.timings());
+        }
+    }
+
+    /** Latencies of one run, for percentiles; written by one thread, read by any. */
+    static final class Latencies {
+        private double[] values = new double[1024];
+        private int size;
+
+        synchronized void add(double v) {
+            if (size == values.length) {
+                values = Arrays.copyOf(values, size * 2);
+            }
+            values[size++] = v;
+        }
+
+        synchronized void clear() {
+            size = 0;
+        }
+
+        /** Nearest-rank percentiles; zeros when empty. */
+        synchronized double[] percentiles(double... ps) {
+            double[] out = new double[ps.length];
+            if (size == 0) {
+                return out;
+            }
+            double[] sorted = Arrays.copyOf(values, size);
+            Arrays.sort(sorted);
+            for (int i = 0; i < ps.length; i++) {
+                int rank = (int) Math.ceil(ps[i] / 100.0 * size);
+                out[i] = sorted[Math.max(0, Math.min(size - 1, rank - 1))];
+            }
+            return out;
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+
+    /**
+     * The image classifier in use.
+     *
+     * @return the classifier
+     */
+    public ImageClassifier classifier() {
+        return classifier;
+    }
+
+    /**
+     * The options.
+     *
+     * @return the options
+     */
+    public VideoClassifierOptions options() {
+        return options;
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("VideoClassifier is closed");
+        }
+    }
+
+    /**
+     * Stops a run in progress and closes the image classifier if this loaded it. Calling it again
+     * does nothing.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        stopRequested = true;
+        if (ownsClassifier) {
+            classifier.close();
+        }
+    }
+}
