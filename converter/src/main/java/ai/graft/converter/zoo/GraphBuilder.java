@@ -1,0 +1,449 @@
+package ai.graft.converter.zoo;
+
+import ai.graft.converter.onnx.proto.OnnxProto.AttributeProto;
+import ai.graft.converter.onnx.proto.OnnxProto.GraphProto;
+import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
+import ai.graft.converter.onnx.proto.OnnxProto.NodeProto;
+import ai.graft.converter.onnx.proto.OnnxProto.OperatorSetIdProto;
+import ai.graft.converter.onnx.proto.OnnxProto.TensorProto;
+import ai.graft.converter.onnx.proto.OnnxProto.TensorShapeProto;
+import ai.graft.converter.onnx.proto.OnnxProto.TypeProto;
+import ai.graft.converter.onnx.proto.OnnxProto.ValueInfoProto;
+import com.google.protobuf.UnsafeByteOperations;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+
+/**
+ * Writes an ONNX graph layer by layer, the way {@code torch.onnx.export} lays out a torchvision
+ * module: one node per operation in forward order, initializers named like the module's {@code
+ * state_dict} keys, in the order the forward pass first uses them. Weights are drawn from one
+ * seeded {@link SplittableRandom}, so a name, class count, input size and seed give the same model
+ * every time.
+ *
+ * <p>Every layer method takes the name of its input tensor and returns the name of its output.
+ */
+final class GraphBuilder {
+    static final String INPUT = "input";
+    static final String OUTPUT = "logits";
+    static final long OPSET = 13;
+    static final long IR_VERSION = 7;
+
+    /** How a weight tensor is initialised (torchvision's {@code nn.init} calls). */
+    enum Init {
+        /** {@code kaiming_normal_(mode="fan_out", nonlinearity="relu")}: N(0, 2 / fan_out). */
+        KAIMING_NORMAL_FAN_OUT,
+        /** {@code kaiming_uniform_()} with its defaults (a = 0): U(+-sqrt(6 / fan_in)). */
+        KAIMING_UNIFORM,
+        /** PyTorch's default for Conv2d and Linear (kaiming_uniform_ with a = sqrt(5)). */
+        TORCH_DEFAULT,
+        /** {@code normal_(0, 0.01)}. */
+        NORMAL_001,
+        /** {@code trunc_normal_(std=0.01, a=-2, b=2)} (GoogLeNet). */
+        TRUNC_NORMAL_001,
+        /** {@code uniform_(-1 / sqrt(out), 1 / sqrt(out))} (EfficientNet's classifier). */
+        UNIFORM_INV_SQRT_OUT
+    }
+
+    /** How a bias is initialised. */
+    enum BiasInit {
+        NONE,
+        ZEROS,
+        /** PyTorch's default: U(+-1 / sqrt(fan_in)). */
+        TORCH_DEFAULT
+    }
+
+    private final String graphName;
+    private final SplittableRandom random;
+    private final List<NodeProto> nodes = new ArrayList<>();
+    private final List<TensorProto> initializers = new ArrayList<>();
+    private final Set<String> names = new HashSet<>();
+    private final int inputSize;
+    private int constants;
+
+    GraphBuilder(String graphName, int inputSize, long seed) {
+        this.graphName = graphName;
+        this.inputSize = inputSize;
+        this.random = new SplittableRandom(seed);
+    }
+
+    int inputSize() {
+        return inputSize;
+    }
+
+    // ---------------------------------------------------------------- layers with parameters
+
+    /** Conv2d with square kernel, stride and padding; weight {@code prefix.weight}. */
+    String conv(
+            String x,
+            String prefix,
+            int in,
+            int out,
+            int kernel,
+            int stride,
+            int pad,
+            int groups,
+            Init init,
+            BiasInit bias) {
+        long[] wDims = {out, in / groups, kernel, kernel};
+        int fanIn = in / groups * kernel * kernel;
+        int fanOut = out * kernel * kernel;
+        List<String> inputs = new ArrayList<>(List.of(x));
+        inputs.add(weight(prefix + ".weight", wDims, init, fanIn, fanOut));
+        if (bias != BiasInit.NONE) {
+            inputs.add(bias(prefix + ".bias", out, bias, fanIn));
+        }
+        return node(
+                "Conv",
+                prefix,
+                inputs,
+                ints("dilations", 1, 1),
+                intAttr("group", groups),
+                ints("kernel_shape", kernel, kernel),
+                ints("pads", pad, pad, pad, pad),
+                ints("strides", stride, stride));
+    }
+
+    /** BatchNorm2d, kept as a node: weight 1, bias 0, running mean 0, running variance 1. */
+    String batchNorm(String x, String prefix, int channels, float epsilon) {
+        List<String> inputs =
+                List.of(
+                        x,
+                        constant(prefix + ".weight", channels, 1f),
+                        constant(prefix + ".bias", channels, 0f),
+                        constant(prefix + ".running_mean", channels, 0f),
+                        constant(prefix + ".running_var", channels, 1f));
+        return node(
+                "BatchNormalization",
+                prefix,
+                inputs,
+                floatAttr("epsilon", epsilon),
+                floatAttr("momentum", 0.9f));
+    }
+
+    /** Linear as torchvision exports it: Gemm(x, W[out,in], b, transB=1). */
+    String linear(String x, String prefix, int in, int out, Init init, BiasInit bias) {
+        String w = weight(prefix + ".weight", new long[] {out, in}, init, in, out);
+        String b = bias(prefix + ".bias", out, bias, in);
+        return node(
+                "Gemm",
+                prefix,
+                List.of(x, w, b),
+                floatAttr("alpha", 1f),
+                floatAttr("beta", 1f),
+                intAttr("transB", 1));
+    }
+
+    // ---------------------------------------------------------------- parameter-free layers
+
+    String relu(String x, String prefix) {
+        return node("Relu", prefix, List.of(x));
+    }
+
+    /** ReLU6 as Clip(x, 0, 6) with the bounds as Constant nodes (as the exporter writes it). */
+    String relu6(String x, String prefix) {
+        String lo = scalarConstant(prefix, 0f);
+        String hi = scalarConstant(prefix, 6f);
+        return node("Clip", prefix, List.of(x, lo, hi));
+    }
+
+    String sigmoid(String x, String prefix) {
+        return node("Sigmoid", prefix, List.of(x));
+    }
+
+    /** SiLU as x * Sigmoid(x). */
+    String silu(String x, String prefix) {
+        String s = sigmoid(x, prefix);
+        return mul(x, s, prefix);
+    }
+
+    String mul(String a, String b, String prefix) {
+        return node("Mul", prefix, List.of(a, b));
+    }
+
+    String add(String a, String b, String prefix) {
+        return node("Add", prefix, List.of(a, b));
+    }
+
+    String concat(List<String> xs, String prefix) {
+        return node("Concat", prefix, xs, intAttr("axis", 1));
+    }
+
+    String maxPool(String x, String prefix, int kernel, int stride, int pad, boolean ceil) {
+        return node(
+                "MaxPool",
+                prefix,
+                List.of(x),
+                intAttr("ceil_mode", ceil ? 1 : 0),
+                ints("kernel_shape", kernel, kernel),
+                ints("pads", pad, pad, pad, pad),
+                ints("strides", stride, stride));
+    }
+
+    String globalAveragePool(String x, String prefix) {
+        return node("GlobalAveragePool", prefix, List.of(x));
+    }
+
+    String flatten(String x, String prefix) {
+        return node("Flatten", prefix, List.of(x), intAttr("axis", 1));
+    }
+
+    /** Dropout; in inference it passes its input through (no training_mode input is given). */
+    String dropout(String x, String prefix, float p) {
+        String ratio = scalarConstant(prefix, p);
+        return node("Dropout", prefix, List.of(x, ratio));
+    }
+
+    /**
+     * {@code AdaptiveAvgPool2d(target)} on a square {@code size x size} map: nothing when the sizes
+     * agree, AveragePool when {@code size} is a multiple of {@code target}, else PyTorch's bins
+     * written as two MatMuls with constant averaging matrices (rows: output bins).
+     */
+    String adaptiveAvgPool(String x, String prefix, int size, int target) {
+        if (size == target) {
+            return x;
+        }
+        if (size % target == 0) {
+            int k = size / target;
+            return node(
+                    "AveragePool",
+                    prefix,
+                    List.of(x),
+                    intAttr("ceil_mode", 0),
+                    ints("kernel_shape", k, k),
+                    ints("pads", 0, 0, 0, 0),
+                    ints("strides", k, k));
+        }
+        float[] p = new float[target * size]; // [target, size]
+        for (int i = 0; i < target; i++) {
+            int start = (int) Math.floor((double) i * size / target);
+            int end = (int) Math.ceil((double) (i + 1) * size / target);
+            for (int j = start; j < end; j++) {
+                p[i * size + j] = 1f / (end - start);
+            }
+        }
+        float[] pt = new float[size * target]; // [size, target]
+        for (int i = 0; i < target; i++) {
+            for (int j = 0; j < size; j++) {
+                pt[j * target + i] = p[i * size + j];
+            }
+        }
+        String rows = tensorConstant(prefix, new long[] {target, size}, p);
+        String cols = tensorConstant(prefix, new long[] {size, target}, pt);
+        String w = node("MatMul", prefix, List.of(x, cols)); // [N,C,size,target]
+        return node("MatMul", prefix, List.of(rows, w)); // [N,C,target,target]
+    }
+
+    // ---------------------------------------------------------------- the model
+
+    /**
+     * The finished model; {@code output} is renamed {@value #OUTPUT}.
+     *
+     * @param output the tensor holding the logits
+     * @param classes the class count
+     */
+    ModelProto build(String output, int classes) {
+        List<NodeProto> finalNodes = new ArrayList<>(nodes.size());
+        for (NodeProto n : nodes) {
+            NodeProto.Builder b = n.toBuilder();
+            for (int i = 0; i < b.getOutputCount(); i++) {
+                if (b.getOutput(i).equals(output)) {
+                    b.setOutput(i, OUTPUT);
+                }
+            }
+            for (int i = 0; i < b.getInputCount(); i++) {
+                if (b.getInput(i).equals(output)) {
+                    b.setInput(i, OUTPUT);
+                }
+            }
+            finalNodes.add(b.build());
+        }
+        GraphProto graph =
+                GraphProto.newBuilder()
+                        .setName(graphName)
+                        .addAllNode(finalNodes)
+                        .addAllInitializer(initializers)
+                        .addInput(valueInfo(INPUT, 3, inputSize, inputSize))
+                        .addOutput(valueInfo(OUTPUT, classes))
+                        .build();
+        return ModelProto.newBuilder()
+                .setIrVersion(IR_VERSION)
+                .setProducerName("graft-zoo")
+                .setProducerVersion("1")
+                .setDocString(
+                        graphName
+                                + " with freshly initialised weights, laid out like torchvision's")
+                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
+                .setGraph(graph)
+                .build();
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private String node(String op, String prefix, List<String> inputs, AttributeProto... attrs) {
+        String name = uniqueName("/" + prefix.replace('.', '/') + "/" + op);
+        String out = name + "_output_0";
+        nodes.add(
+                NodeProto.newBuilder()
+                        .setOpType(op)
+                        .setName(name)
+                        .addAllInput(inputs)
+                        .addOutput(out)
+                        .addAllAttribute(Arrays.asList(attrs))
+                        .build());
+        return out;
+    }
+
+    private String uniqueName(String base) {
+        String name = base;
+        for (int i = 1; names.contains(name); i++) {
+            name = base + "_" + i;
+        }
+        names.add(name);
+        return name;
+    }
+
+    private String weight(String name, long[] dims, Init init, int fanIn, int fanOut) {
+        int n = Math.toIntExact(Arrays.stream(dims).reduce(1, Math::multiplyExact));
+        ByteBuffer buf = ByteBuffer.allocate(n * 4).order(ByteOrder.LITTLE_ENDIAN);
+        switch (init) {
+            case KAIMING_NORMAL_FAN_OUT -> fillNormal(buf, n, Math.sqrt(2.0 / fanOut));
+            case KAIMING_UNIFORM -> fillUniform(buf, n, Math.sqrt(6.0 / fanIn));
+            case TORCH_DEFAULT -> fillUniform(buf, n, 1.0 / Math.sqrt(fanIn));
+            case NORMAL_001 -> fillNormal(buf, n, 0.01);
+            case TRUNC_NORMAL_001 -> {
+                for (int i = 0; i < n; i++) {
+                    double v;
+                    do {
+                        v = random.nextGaussian() * 0.01;
+                    } while (v < -2 || v > 2);
+                    buf.putFloat((float) v);
+                }
+            }
+            case UNIFORM_INV_SQRT_OUT -> fillUniform(buf, n, 1.0 / Math.sqrt(fanOut));
+        }
+        return addInitializer(name, dims, buf.array());
+    }
+
+    private String bias(String name, int n, BiasInit init, int fanIn) {
+        if (init == BiasInit.TORCH_DEFAULT) {
+            ByteBuffer buf = ByteBuffer.allocate(n * 4).order(ByteOrder.LITTLE_ENDIAN);
+            fillUniform(buf, n, 1.0 / Math.sqrt(fanIn));
+            return addInitializer(name, new long[] {n}, buf.array());
+        }
+        return constant(name, n, 0f);
+    }
+
+    private String constant(String name, int n, float value) {
+        ByteBuffer buf = ByteBuffer.allocate(n * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < n; i++) {
+            buf.putFloat(value);
+        }
+        return addInitializer(name, new long[] {n}, buf.array());
+    }
+
+    private void fillNormal(ByteBuffer buf, int n, double std) {
+        for (int i = 0; i < n; i++) {
+            buf.putFloat((float) (random.nextGaussian() * std));
+        }
+    }
+
+    private void fillUniform(ByteBuffer buf, int n, double bound) {
+        for (int i = 0; i < n; i++) {
+            buf.putFloat((float) ((random.nextDouble() * 2 - 1) * bound));
+        }
+    }
+
+    private String addInitializer(String name, long[] dims, byte[] littleEndian) {
+        TensorProto.Builder t =
+                TensorProto.newBuilder()
+                        .setName(name)
+                        .setDataType(TensorProto.DataType.FLOAT_VALUE)
+                        // the array is never touched again, so protobuf may keep it uncopied
+                        .setRawData(UnsafeByteOperations.unsafeWrap(littleEndian));
+        for (long d : dims) {
+            t.addDims(d);
+        }
+        initializers.add(t.build());
+        return name;
+    }
+
+    private String scalarConstant(String prefix, float value) {
+        return tensorConstant(prefix, new long[0], new float[] {value});
+    }
+
+    private String tensorConstant(String prefix, long[] dims, float[] values) {
+        ByteBuffer buf = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        buf.asFloatBuffer().put(values);
+        TensorProto.Builder t =
+                TensorProto.newBuilder()
+                        .setDataType(TensorProto.DataType.FLOAT_VALUE)
+                        .setRawData(UnsafeByteOperations.unsafeWrap(buf.array()));
+        for (long d : dims) {
+            t.addDims(d);
+        }
+        String name = uniqueName("/" + prefix.replace('.', '/') + "/Constant" + (constants++));
+        String out = name + "_output_0";
+        nodes.add(
+                NodeProto.newBuilder()
+                        .setOpType("Constant")
+                        .setName(name)
+                        .addOutput(out)
+                        .addAttribute(
+                                AttributeProto.newBuilder()
+                                        .setName("value")
+                                        .setType(AttributeProto.AttributeType.TENSOR)
+                                        .setT(t))
+                        .build());
+        return out;
+    }
+
+    private static ValueInfoProto valueInfo(String name, long... dims) {
+        TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
+        shape.addDim(TensorShapeProto.Dimension.newBuilder().setDimParam("N"));
+        for (long d : dims) {
+            shape.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(d));
+        }
+        return ValueInfoProto.newBuilder()
+                .setName(name)
+                .setType(
+                        TypeProto.newBuilder()
+                                .setTensorType(
+                                        TypeProto.Tensor.newBuilder()
+                                                .setElemType(TensorProto.DataType.FLOAT_VALUE)
+                                                .setShape(shape)))
+                .build();
+    }
+
+    private static AttributeProto intAttr(String name, long v) {
+        return AttributeProto.newBuilder()
+                .setName(name)
+                .setType(AttributeProto.AttributeType.INT)
+                .setI(v)
+                .build();
+    }
+
+    private static AttributeProto floatAttr(String name, float v) {
+        return AttributeProto.newBuilder()
+                .setName(name)
+                .setType(AttributeProto.AttributeType.FLOAT)
+                .setF(v)
+                .build();
+    }
+
+    private static AttributeProto ints(String name, long... v) {
+        AttributeProto.Builder b =
+                AttributeProto.newBuilder()
+                        .setName(name)
+                        .setType(AttributeProto.AttributeType.INTS);
+        for (long x : v) {
+            b.addInts(x);
+        }
+        return b.build();
+    }
+}
