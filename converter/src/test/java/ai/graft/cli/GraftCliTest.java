@@ -335,6 +335,32 @@ class GraftCliTest {
         assertEquals(512.0, ((Number) ((List<?>) first.get("shape")).get(1)).doubleValue());
     }
 
+    @Test
+    void zoo_writesARunnableBackboneAndRejectsUnknownNames() {
+        Run list = graft("zoo");
+        assertEquals(ExitCodes.OK, list.exitCode(), list.err());
+        assertTrue(list.lines().contains("resnet18"), list.out());
+        Path out = dir.resolve("squeezenet.onnx");
+        Run write =
+                graft(
+                        "zoo",
+                        "squeezenet1_1",
+                        "--classes",
+                        "7",
+                        "--size",
+                        "96",
+                        "--out",
+                        out.toString());
+        assertEquals(ExitCodes.OK, write.exitCode(), write.err());
+        Run inspect = graft("inspect", out.toString(), "--json");
+        Map<?, ?> object = (Map<?, ?>) Json.parse(inspect.out().strip());
+        Map<?, ?> logits = (Map<?, ?>) ((List<?>) object.get("outputs")).get(0);
+        assertEquals(7.0, ((Number) ((List<?>) logits.get("shape")).get(1)).doubleValue());
+        Run unknown = graft("zoo", "resnet9000", "--out", out.toString());
+        assertEquals(ExitCodes.USAGE, unknown.exitCode());
+        assertTrue(unknown.err().contains("resnet18"), unknown.err());
+    }
+
     private static int topIndex(String jsonLine) {
         Map<?, ?> object = (Map<?, ?>) Json.parse(jsonLine);
         return ((Number) ((Map<?, ?>) ((List<?>) object.get("top")).get(0)).get("index"))

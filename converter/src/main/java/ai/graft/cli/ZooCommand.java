@@ -1,0 +1,63 @@
+package ai.graft.cli;
+
+import ai.graft.converter.OnnxModels;
+import ai.graft.converter.zoo.BackboneZoo;
+import ai.graft.sdk.GraftException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code graft zoo}: list the architectures, or write one with fresh weights. */
+@Command(
+        name = "zoo",
+        mixinStandardHelpOptions = true,
+        description = {
+            "List the backbone architectures, or write one as an ONNX graph with freshly"
+                    + " initialised weights, laid out like torchvision's."
+        })
+public final class ZooCommand implements Subcommand {
+    @Spec CommandSpec spec;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "NAME", description = "Architecture.")
+    String name;
+
+    @Option(names = "--classes", defaultValue = "1000", paramLabel = "N", description = "Classes.")
+    int classes;
+
+    @Option(names = "--size", defaultValue = "224", paramLabel = "PIXELS", description = "Input.")
+    int size;
+
+    @Option(names = "--seed", defaultValue = "0", paramLabel = "SEED", description = "Seed.")
+    long seed;
+
+    @Option(names = "--out", paramLabel = "FILE", description = "Where to write the model.")
+    Path out;
+
+    @Override
+    public Integer call() throws GraftException {
+        PrintWriter stdout = spec.commandLine().getOut();
+        if (name == null) {
+            BackboneZoo.names().forEach(stdout::println);
+            return ExitCodes.OK;
+        }
+        if (out == null) {
+            throw new IllegalArgumentException("Missing --out FILE: where to write " + name);
+        }
+        OnnxModels.write(BackboneZoo.build(name, classes, size, seed), out);
+        stdout.printf(
+                Locale.ROOT,
+                "%s: %s, %d classes, input %dx%d, seed %d%n",
+                out,
+                name,
+                classes,
+                size,
+                size,
+                seed);
+        return ExitCodes.OK;
+    }
+}
