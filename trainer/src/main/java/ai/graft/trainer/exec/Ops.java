@@ -1,0 +1,1385 @@
+package ai.graft.trainer.exec;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.internal.NDArrayEx;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.graft.converter.onnx.proto.OnnxProto.TensorProto;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The ONNX operators, each one composed of DJL {@link NDArray} operations so that the engine's
+ * autograd differentiates them. Values are either {@link NDArray}s (tensors on the device) or
+ * {@link HostTensor}s (constants and shape arithmetic, computed in Java). Stateless.
+ */
+final class Ops {
+    private Ops() {}
+
+    /** What an operator needs besides its inputs. */
+    record Context(NDManager manager, boolean training, int opset, boolean batchNormFrozen) {}
+
+    static final Set<String> SUPPORTED =
+            new TreeSet<>(
+                    List.of(
+                            "Abs",
+                            "Add",
+                            "AveragePool",
+                            "BatchNormalization",
+                            "Cast",
+                            "Clip",
+                            "Concat",
+                            "Constant",
+                            "ConstantOfShape",
+                            "Conv",
+                            "Div",
+                            "Dropout",
+                            "Elu",
+                            "Erf",
+                            "Exp",
+                            "Expand",
+                            "Flatten",
+                            "Gather",
+                            "Gemm",
+                            "GlobalAveragePool",
+                            "GlobalMaxPool",
+                            "HardSigmoid",
+                            "HardSwish",
+                            "Identity",
+                            "LeakyRelu",
+                            "Log",
+                            "LogSoftmax",
+                            "LRN",
+                            "MatMul",
+                            "Max",
+                            "MaxPool",
+                            "Mean",
+                            "Min",
+                            "Mul",
+                            "Neg",
+                            "Pad",
+                            "Pow",
+                            "Reciprocal",
+                            "ReduceMax",
+                            "ReduceMean",
+                            "ReduceSum",
+                            "Relu",
+                            "Reshape",
+                            "Shape",
+                            "Sigmoid",
+                            "Slice",
+                            "Softmax",
+                            "Softplus",
+                            "Split",
+                            "Sqrt",
+                            "Squeeze",
+                            "Sub",
+                            "Sum",
+                            "Tanh",
+                            "Transpose",
+                            "Unsqueeze"));
+
+    /** Operators that are computed in Java when all their inputs are host tensors. */
+    private static final Set<String> HOST_OPS =
+            Set.of(
+                    "Add",
+                    "Sub",
+                    "Mul",
+                    "Div",
+                    "Cast",
+                    "Concat",
+                    "Gather",
+                    "Identity",
+                    "Reshape",
+                    "Squeeze",
+                    "Unsqueeze",
+                    "Flatten",
+                    "Slice",
+                    "Shape",
+                    "Constant",
+                    "ConstantOfShape");
+
+    /**
+     * Runs one node.
+     *
+     * @param n the node
+     * @param in its input values ({@code null} for omitted optional inputs)
+     * @param ctx the context
+     * @return its output values, one per node output ({@code null} where an optional output is not
+     *     produced)
+     */
+    static Object[] run(Node n, Object[] in, Context ctx) {
+        if (HOST_OPS.contains(n.op)
+                && allHost(in)
+                && !(n.op.equals("Slice") && ((HostTensor) in[0]).shape.length != 1)) {
+            return new Object[] {host(n, in, ctx)};
+        }
+        switch (n.op) {
+            case "Conv":
+                return one(conv(n, in, ctx));
+            case "BatchNormalization":
+                return one(batchNorm(n, in, ctx));
+            case "Relu":
+                return one(nd(in[0], ctx).getNDArrayInternal().relu());
+            case "Sigmoid":
+                return one(nd(in[0], ctx).getNDArrayInternal().sigmoid());
+            case "Tanh":
+                return one(nd(in[0], ctx).getNDArrayInternal().tanh());
+            case "LeakyRelu":
+                return one(nd(in[0], ctx).getNDArrayInternal().leakyRelu(n.f("alpha", 0.01f)));
+            case "Elu":
+                return one(nd(in[0], ctx).getNDArrayInternal().elu(n.f("alpha", 1f)));
+            case "HardSigmoid":
+                return one(hardSigmoid(nd(in[0], ctx), n.f("alpha", 0.2f), n.f("beta", 0.5f)));
+            case "HardSwish":
+                {
+                    NDArray x = nd(in[0], ctx);
+                    try (NDArray h = hardSigmoid(x, 1f / 6f, 0.5f)) {
+                        return one(x.mul(h));
+                    }
+                }
+            case "Clip":
+                return one(clip(n, in, ctx));
+            case "Abs":
+                return one(nd(in[0], ctx).abs());
+            case "Neg":
+                return one(nd(in[0], ctx).neg());
+            case "Exp":
+                return one(nd(in[0], ctx).exp());
+            case "Log":
+                return one(nd(in[0], ctx).log());
+            case "Sqrt":
+                return one(nd(in[0], ctx).sqrt());
+            case "Reciprocal":
+                return one(nd(in[0], ctx).getNDArrayInternal().rdiv(1f));
+            case "Erf":
+                return one(nd(in[0], ctx).erf());
+            case "Softplus":
+                return one(nd(in[0], ctx).getNDArrayInternal().softPlus());
+            case "Max":
+            case "Min":
+            case "Mean":
+                {
+                    NDArray acc = nd(in[0], ctx);
+                    for (int k = 1; k < in.length; k++) {
+                        NDArray y = nd(in[k], ctx);
+                        acc =
+                                n.op.equals("Max")
+                                        ? acc.maximum(y)
+                                        : n.op.equals("Min") ? acc.minimum(y) : acc.add(y);
+                    }
+                    return one(n.op.equals("Mean") ? acc.div((float) in.length) : acc);
+                }
+            case "Expand":
+                {
+                    NDArray x = nd(in[0], ctx);
+                    long[] target = longs(in[1]);
+                    long[] xs = x.getShape().getShape();
+                    int rank = Math.max(xs.length, target.length);
+                    long[] shape = new long[rank];
+                    for (int k = 0; k < rank; k++) {
+                        long a = k < rank - xs.length ? 1 : xs[k - (rank - xs.length)];
+                        long b = k < rank - target.length ? 1 : target[k - (rank - target.length)];
+                        shape[k] = a == 1 ? b : a;
+                    }
+                    return one(x.broadcast(new Shape(shape)));
+                }
+            case "Add":
+            case "Sub":
+            case "Mul":
+            case "Div":
+            case "Pow":
+                return one(binary(n.op, in[0], in[1], ctx));
+            case "Sum":
+                {
+                    NDArray acc = nd(in[0], ctx);
+                    for (int k = 1; k < in.length; k++) {
+                        acc = acc.add(nd(in[k], ctx));
+                    }
+                    return one(acc);
+                }
+            case "MaxPool":
+                if (n.outputs.size() > 1 && !n.outputs.get(1).isEmpty()) {
+                    throw new UnsupportedOperationException(
+                            n.describe() + ": the Indices output of MaxPool is not supported");
+                }
+                return one(pool(n, nd(in[0], ctx), true));
+            case "AveragePool":
+                return one(pool(n, nd(in[0], ctx), false));
+            case "GlobalAveragePool":
+                {
+                    NDArray x = nd(in[0], ctx);
+                    return one(mean(x, spatialAxes(x), true));
+                }
+            case "GlobalMaxPool":
+                {
+                    NDArray x = nd(in[0], ctx);
+                    return one(max(x, spatialAxes(x), true));
+                }
+            case "Gemm":
+                return one(gemm(n, in, ctx));
+            case "MatMul":
+                return one(nd(in[0], ctx).matMul(nd(in[1], ctx)));
+            case "Flatten":
+                {
+                    NDArray x = nd(in[0], ctx);
+                    return one(x.reshape(flattenShape(x.getShape().getShape(), n.i("axis", 1))));
+                }
+            case "Reshape":
+                {
+                    NDArray x = nd(in[0], ctx);
+                    long[] shape =
+                            reshapeTarget(
+                                    x.getShape().getShape(),
+                                    longs(in[1]),
+                                    n.i("allowzero", 0) != 0);
+                    return one(x.reshape(new Shape(shape)));
+                }
+            case "Squeeze":
+                {
+                    NDArray x = nd(in[0], ctx);
+                    return one(
+                            x.reshape(
+                                    new Shape(
+                                            squeezeShape(
+                                                    x.getShape().getShape(), axesOf(n, in, 1)))));
+                }
+            case "Unsqueeze":
+                {
+                    NDArray x = nd(in[0], ctx);
+                    return one(
+                            x.reshape(
+                                    new Shape(
+                                            unsqueezeShape(
+                                                    x.getShape().getShape(), axesOf(n, in, 1)))));
+                }
+            case "Transpose":
+                {
+                    NDArray x = nd(in[0], ctx);
+                    int rank = x.getShape().dimension();
+                    long[] perm = n.ints("perm", null);
+                    int[] axes = new int[rank];
+                    for (int k = 0; k < rank; k++) {
+                        axes[k] = perm == null ? rank - 1 - k : (int) perm[k];
+                    }
+                    return one(x.transpose(axes));
+                }
+            case "Concat":
+                {
+                    NDList list = new NDList();
+                    for (Object v : in) {
+                        if (v != null) {
+                            list.add(nd(v, ctx));
+                        }
+                    }
+                    int rank = list.get(0).getShape().dimension();
+                    int axis = axis(n.i("axis", 1), rank);
+                    return one(list.size() == 1 ? list.get(0) : NDArrays.concat(list, axis));
+                }
+            case "Split":
+                return split(n, in, ctx);
+            case "Softmax":
+            case "LogSoftmax":
+                return one(softmax(n, nd(in[0], ctx), ctx, n.op.equals("LogSoftmax")));
+            case "Dropout":
+                return dropout(n, in, ctx);
+            case "LRN":
+                return one(lrn(n, nd(in[0], ctx)));
+            case "Pad":
+                return one(pad(n, in, ctx));
+            case "Shape":
+                return new Object[] {shape(n, nd(in[0], ctx).getShape().getShape())};
+            case "Gather":
+                return one(gather(n, nd(in[0], ctx), host(in[1])));
+            case "Slice":
+                return one(slice(n, in, ctx));
+            case "Cast":
+                return one(nd(in[0], ctx).toType(djlType(n.i("to", 1), n), false));
+            case "Identity":
+                return new Object[] {in[0]};
+            case "ConstantOfShape":
+                return new Object[] {host(n, new Object[] {host(in[0])}, ctx)};
+            case "ReduceMean":
+            case "ReduceSum":
+            case "ReduceMax":
+                return one(reduce(n, in, ctx));
+            default:
+                throw new UnsupportedOperationException(
+                        n.describe() + ": operator " + n.op + " is not supported");
+        }
+    }
+
+    private static Object[] one(NDArray array) {
+        return new Object[] {array};
+    }
+
+    // ---------------------------------------------------------------- value helpers
+
+    static boolean allHost(Object[] in) {
+        for (Object v : in) {
+            if (v != null && !(v instanceof HostTensor)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static NDArray nd(Object value, Context ctx) {
+        if (value instanceof NDArray) {
+            return (NDArray) value;
+        }
+        if (value instanceof HostTensor) {
+            return ((HostTensor) value).toNDArray(ctx.manager());
+        }
+        throw new IllegalArgumentException("Missing required input");
+    }
+
+    static HostTensor host(Object value) {
+        if (value instanceof HostTensor) {
+            return (HostTensor) value;
+        }
+        return HostTensor.fromNDArray((NDArray) value);
+    }
+
+    static long[] longs(Object value) {
+        return host(value).toLongs();
+    }
+
+    static double scalar(Object value) {
+        HostTensor t = host(value);
+        if (t.size() != 1) {
+            throw new IllegalArgumentException(
+                    "Expected a scalar, got shape " + Arrays.toString(t.shape));
+        }
+        return t.doubleAt(0);
+    }
+
+    static int axis(long axis, int rank) {
+        long a = axis < 0 ? axis + rank : axis;
+        if (a < 0 || a >= rank) {
+            throw new IllegalArgumentException("Axis " + axis + " out of range for rank " + rank);
+        }
+        return (int) a;
+    }
+
+    private static int[] spatialAxes(NDArray x) {
+        int rank = x.getShape().dimension();
+        int[] axes = new int[rank - 2];
+        for (int k = 0; k < axes.length; k++) {
+            axes[k] = k + 2;
+        }
+        return axes;
+    }
+
+    /** Axes from the attribute (older opsets) or from input {@code k} (opset 13+). */
+    private static long[] axesOf(Node n, Object[] in, int k) {
+        if (n.has("axes")) {
+            return n.ints("axes", null);
+        }
+        if (k < in.length && in[k] != null) {
+            return longs(in[k]);
+        }
+        return null;
+    }
+
+    static DataType djlType(long onnxType, Node n) {
+        switch ((int) onnxType) {
+            case TensorProto.DataType.FLOAT_VALUE:
+                return DataType.FLOAT32;
+            case TensorProto.DataType.DOUBLE_VALUE:
+                return DataType.FLOAT64;
+            case TensorProto.DataType.FLOAT16_VALUE:
+                return DataType.FLOAT16;
+            case TensorProto.DataType.INT64_VALUE:
+                return DataType.INT64;
+            case TensorProto.DataType.INT32_VALUE:
+                return DataType.INT32;
+            case TensorProto.DataType.INT8_VALUE:
+                return DataType.INT8;
+            case TensorProto.DataType.UINT8_VALUE:
+                return DataType.UINT8;
+            case TensorProto.DataType.BOOL_VALUE:
+                return DataType.BOOLEAN;
+            default:
+                throw new UnsupportedOperationException(
+                        n.describe() + ": element type " + onnxType + " is not supported");
+        }
+    }
+
+    // ---------------------------------------------------------------- host (shape) arithmetic
+
+    private static HostTensor host(Node n, Object[] in, Context ctx) {
+        switch (n.op) {
+            case "Constant":
+                return constant(n);
+            case "Identity":
+                return (HostTensor) in[0];
+            case "Cast":
+                return ((HostTensor) in[0]).cast((int) n.i("to", 1));
+            case "Shape":
+                return shape(n, ((HostTensor) in[0]).shape);
+            case "ConstantOfShape":
+                {
+                    long[] shape = ((HostTensor) in[0]).toLongs();
+                    int size = Math.toIntExact(product(shape, 0, shape.length));
+                    TensorProto value = n.t("value");
+                    HostTensor v =
+                            value == null
+                                    ? HostTensor.ofFloats(new long[0], new float[] {0f})
+                                    : HostTensor.fromProto(value);
+                    if (v.isFloat()) {
+                        float[] out = new float[size];
+                        Arrays.fill(out, v.floats[0]);
+                        return HostTensor.ofFloats(shape, out);
+                    }
+                    long[] out = new long[size];
+                    Arrays.fill(out, v.longs[0]);
+                    return HostTensor.ofLongs(v.type, shape, out);
+                }
+            case "Reshape":
+                {
+                    HostTensor x = (HostTensor) in[0];
+                    return x.reshape(
+                            reshapeTarget(x.shape, longs(in[1]), n.i("allowzero", 0) != 0));
+                }
+            case "Flatten":
+                {
+                    HostTensor x = (HostTensor) in[0];
+                    return x.reshape(flattenShape(x.shape, n.i("axis", 1)).getShape());
+                }
+            case "Squeeze":
+                {
+                    HostTensor x = (HostTensor) in[0];
+                    return x.reshape(squeezeShape(x.shape, axesOf(n, in, 1)));
+                }
+            case "Unsqueeze":
+                {
+                    HostTensor x = (HostTensor) in[0];
+                    return x.reshape(unsqueezeShape(x.shape, axesOf(n, in, 1)));
+                }
+            case "Concat":
+                return hostConcat(n, in);
+            case "Gather":
+                return hostGather(n, (HostTensor) in[0], (HostTensor) in[1]);
+            case "Slice":
+                return hostSlice(n, in);
+            default:
+                return hostBinary(n.op, (HostTensor) in[0], (HostTensor) in[1]);
+        }
+    }
+
+    static HostTensor constant(Node n) {
+        if (n.has("value")) {
+            return HostTensor.fromProto(n.t("value"));
+        }
+        if (n.has("value_float")) {
+            return HostTensor.ofFloats(new long[0], new float[] {n.f("value_float", 0f)});
+        }
+        if (n.has("value_floats")) {
+            float[] v = n.floats("value_floats");
+            return HostTensor.ofFloats(new long[] {v.length}, v);
+        }
+        if (n.has("value_int")) {
+            return HostTensor.ofLongs(new long[0], new long[] {n.i("value_int", 0)});
+        }
+        if (n.has("value_ints")) {
+            long[] v = n.ints("value_ints", null);
+            return HostTensor.ofLongs(new long[] {v.length}, v);
+        }
+        throw new UnsupportedOperationException(
+                n.describe() + ": only value, value_float(s) and value_int(s) are supported");
+    }
+
+    private static HostTensor shape(Node n, long[] shape) {
+        int rank = shape.length;
+        long start = n.i("start", 0);
+        long end = n.i("end", rank);
+        start = Math.max(0, Math.min(rank, start < 0 ? start + rank : start));
+        end = Math.max(0, Math.min(rank, end < 0 ? end + rank : end));
+        long[] out = Arrays.copyOfRange(shape, (int) start, (int) Math.max(start, end));
+        return HostTensor.ofLongs(new long[] {out.length}, out);
+    }
+
+    private static HostTensor hostBinary(String op, HostTensor a, HostTensor b) {
+        long[] shape = broadcastShape(a.shape, b.shape);
+        int size = Math.toIntExact(product(shape, 0, shape.length));
+        int[] ia = broadcastIndex(a.shape, shape);
+        int[] ib = broadcastIndex(b.shape, shape);
+        if (a.isFloat() || b.isFloat()) {
+            float[] out = new float[size];
+            for (int k = 0; k < size; k++) {
+                double x = a.doubleAt(ia[k]);
+                double y = b.doubleAt(ib[k]);
+                out[k] =
+                        (float)
+                                switch (op) {
+                                    case "Add" -> x + y;
+                                    case "Sub" -> x - y;
+                                    case "Mul" -> x * y;
+                                    default -> x / y;
+                                };
+            }
+            return HostTensor.ofFloats(shape, out);
+        }
+        long[] out = new long[size];
+        for (int k = 0; k < size; k++) {
+            long x = a.longs[ia[k]];
+            long y = b.longs[ib[k]];
+            out[k] =
+                    switch (op) {
+                        case "Add" -> x + y;
+                        case "Sub" -> x - y;
+                        case "Mul" -> x * y;
+                        default -> x / y;
+                    };
+        }
+        return HostTensor.ofLongs(a.type, shape, out);
+    }
+
+    private static long[] broadcastShape(long[] a, long[] b) {
+        int rank = Math.max(a.length, b.length);
+        long[] out = new long[rank];
+        for (int k = 0; k < rank; k++) {
+            long da = k < rank - a.length ? 1 : a[k - (rank - a.length)];
+            long db = k < rank - b.length ? 1 : b[k - (rank - b.length)];
+            if (da != db && da != 1 && db != 1) {
+                throw new IllegalArgumentException(
+                        "Cannot broadcast " + Arrays.toString(a) + " with " + Arrays.toString(b));
+            }
+            out[k] = da == 1 ? db : da;
+        }
+        return out;
+    }
+
+    /** For each element of {@code target}, the flat index of the element of {@code shape}. */
+    private static int[] broadcastIndex(long[] shape, long[] target) {
+        int size = Math.toIntExact(product(target, 0, target.length));
+        int[] out = new int[size];
+        int offset = target.length - shape.length;
+        for (int k = 0; k < size; k++) {
+            long rem = k;
+            long idx = 0;
+            long stride = 1;
+            for (int d = target.length - 1; d >= 0; d--) {
+                long coord = rem % target[d];
+                rem /= target[d];
+                int sd = d - offset;
+                if (sd >= 0) {
+                    if (shape[sd] != 1) {
+                        idx += coord * stride;
+                    }
+                    stride *= shape[sd];
+                }
+            }
+            out[k] = (int) idx;
+        }
+        return out;
+    }
+
+    private static HostTensor hostConcat(Node n, Object[] in) {
+        List<HostTensor> parts = new ArrayList<>();
+        for (Object v : in) {
+            if (v != null) {
+                parts.add((HostTensor) v);
+            }
+        }
+        HostTensor first = parts.get(0);
+        int rank = first.shape.length;
+        int axis = axis(n.i("axis", 1), rank);
+        long outer = product(first.shape, 0, axis);
+        long[] shape = first.shape.clone();
+        shape[axis] = 0;
+        boolean isFloat = false;
+        for (HostTensor p : parts) {
+            shape[axis] += p.shape[axis];
+            isFloat |= p.isFloat();
+        }
+        int size = Math.toIntExact(product(shape, 0, rank));
+        float[] f = isFloat ? new float[size] : null;
+        long[] l = isFloat ? null : new long[size];
+        int pos = 0;
+        for (long o = 0; o < outer; o++) {
+            for (HostTensor p : parts) {
+                int chunk = Math.toIntExact(product(p.shape, axis, rank));
+                for (int k = 0; k < chunk; k++) {
+                    int src = (int) (o * chunk + k);
+                    if (isFloat) {
+                        f[pos++] = (float) p.doubleAt(src);
+                    } else {
+                        l[pos++] = p.longs[src];
+                    }
+                }
+            }
+        }
+        return isFloat ? HostTensor.ofFloats(shape, f) : HostTensor.ofLongs(first.type, shape, l);
+    }
+
+    private static HostTensor hostGather(Node n, HostTensor data, HostTensor indices) {
+        int rank = data.shape.length;
+        int axis = axis(n.i("axis", 0), rank);
+        long outer = product(data.shape, 0, axis);
+        long dim = data.shape[axis];
+        long inner = product(data.shape, axis + 1, rank);
+        long[] idx = indices.toLongs();
+        long[] shape = new long[rank - 1 + indices.shape.length];
+        System.arraycopy(data.shape, 0, shape, 0, axis);
+        System.arraycopy(indices.shape, 0, shape, axis, indices.shape.length);
+        System.arraycopy(data.shape, axis + 1, shape, axis + indices.shape.length, rank - axis - 1);
+        int size = Math.toIntExact(outer * idx.length * inner);
+        float[] f = data.isFloat() ? new float[size] : null;
+        long[] l = data.isFloat() ? null : new long[size];
+        int pos = 0;
+        for (long o = 0; o < outer; o++) {
+            for (long i : idx) {
+                long j = i < 0 ? i + dim : i;
+                for (long k = 0; k < inner; k++) {
+                    int src = (int) ((o * dim + j) * inner + k);
+                    if (f != null) {
+                        f[pos++] = data.floats[src];
+                    } else {
+                        l[pos++] = data.longs[src];
+                    }
+                }
+            }
+        }
+        return f != null ? HostTensor.ofFloats(shape, f) : HostTensor.ofLongs(data.type, shape, l);
+    }
+
+    private static HostTensor hostSlice(Node n, Object[] in) {
+        HostTensor x = (HostTensor) in[0];
+        if (x.shape.length != 1) {
+            throw new UnsupportedOperationException(
+                    n.describe() + ": slicing a constant of rank " + x.shape.length);
+        }
+        long[][] plan = slicePlan(n, in, x.shape);
+        long start = plan[0][0];
+        long step = plan[2][0];
+        long count = plan[3][0];
+        float[] f = x.isFloat() ? new float[(int) count] : null;
+        long[] l = x.isFloat() ? null : new long[(int) count];
+        for (int k = 0; k < count; k++) {
+            int src = (int) (start + k * step);
+            if (f != null) {
+                f[k] = x.floats[src];
+            } else {
+                l[k] = x.longs[src];
+            }
+        }
+        long[] shape = {count};
+        return f != null ? HostTensor.ofFloats(shape, f) : HostTensor.ofLongs(x.type, shape, l);
+    }
+
+    // ---------------------------------------------------------------- shapes
+
+    static long product(long[] shape, int from, int to) {
+        long p = 1;
+        for (int k = from; k < to; k++) {
+            p *= shape[k];
+        }
+        return p;
+    }
+
+    private static Shape flattenShape(long[] shape, long axisAttr) {
+        int rank = shape.length;
+        int axis = (int) (axisAttr < 0 ? axisAttr + rank : axisAttr);
+        return new Shape(product(shape, 0, axis), product(shape, axis, rank));
+    }
+
+    static long[] reshapeTarget(long[] in, long[] requested, boolean allowZero) {
+        long[] out = requested.clone();
+        int infer = -1;
+        long known = 1;
+        for (int k = 0; k < out.length; k++) {
+            if (out[k] == 0 && !allowZero) {
+                out[k] = in[k];
+            }
+            if (out[k] == -1) {
+                infer = k;
+            } else {
+                known *= out[k];
+            }
+        }
+        if (infer >= 0) {
+            out[infer] = known == 0 ? 0 : product(in, 0, in.length) / known;
+        }
+        return out;
+    }
+
+    private static long[] squeezeShape(long[] shape, long[] axes) {
+        int rank = shape.length;
+        boolean[] drop = new boolean[rank];
+        if (axes == null) {
+            for (int k = 0; k < rank; k++) {
+                drop[k] = shape[k] == 1;
+            }
+        } else {
+            for (long a : axes) {
+                drop[axis(a, rank)] = true;
+            }
+        }
+        return java.util.stream.IntStream.range(0, rank)
+                .filter(k -> !drop[k])
+                .mapToLong(k -> shape[k])
+                .toArray();
+    }
+
+    private static long[] unsqueezeShape(long[] shape, long[] axes) {
+        int rank = shape.length + axes.length;
+        boolean[] inserted = new boolean[rank];
+        for (long a : axes) {
+            inserted[axis(a, rank)] = true;
+        }
+        long[] out = new long[rank];
+        int src = 0;
+        for (int k = 0; k < rank; k++) {
+            out[k] = inserted[k] ? 1 : shape[src++];
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- elementwise
+
+    private static NDArray hardSigmoid(NDArray x, float alpha, float beta) {
+        // Closing an intermediate only drops this handle; autograd keeps what it needs.
+        try (NDArray t = x.mul(alpha)) {
+            t.addi(beta);
+            return t.clip(0, 1);
+        }
+    }
+
+    private static NDArray clip(Node n, Object[] in, Context ctx) {
+        NDArray x = nd(in[0], ctx);
+        double min;
+        double max;
+        if (ctx.opset() < 11) {
+            min = n.f("min", Float.NEGATIVE_INFINITY);
+            max = n.f("max", Float.POSITIVE_INFINITY);
+        } else {
+            min = in.length > 1 && in[1] != null ? scalar(in[1]) : Double.NEGATIVE_INFINITY;
+            max = in.length > 2 && in[2] != null ? scalar(in[2]) : Double.POSITIVE_INFINITY;
+        }
+        if (Double.isInfinite(min) && Double.isInfinite(max)) {
+            return x;
+        }
+        // A finite stand-in for an absent bound: clamp needs both numbers.
+        double lo = Double.isInfinite(min) ? -Float.MAX_VALUE : min;
+        double hi = Double.isInfinite(max) ? Float.MAX_VALUE : max;
+        return x.clip(lo, hi);
+    }
+
+    private static NDArray binary(String op, Object a, Object b, Context ctx) {
+        if (b instanceof HostTensor && ((HostTensor) b).size() == 1 && a instanceof NDArray) {
+            NDArray x = (NDArray) a;
+            HostTensor s = (HostTensor) b;
+            if (s.shape.length <= x.getShape().dimension()) {
+                double v = s.doubleAt(0);
+                Number num = x.getDataType().isFloating() ? (Number) (float) v : (Number) (long) v;
+                switch (op) {
+                    case "Add":
+                        return x.add(num);
+                    case "Sub":
+                        return x.sub(num);
+                    case "Mul":
+                        return x.mul(num);
+                    case "Div":
+                        return x.div(num);
+                    default:
+                        return x.pow(num);
+                }
+            }
+        }
+        NDArray x = nd(a, ctx);
+        NDArray y = nd(b, ctx);
+        switch (op) {
+            case "Add":
+                return x.add(y);
+            case "Sub":
+                return x.sub(y);
+            case "Mul":
+                return x.mul(y);
+            case "Div":
+                return x.div(y);
+            default:
+                return x.pow(y);
+        }
+    }
+
+    // ---------------------------------------------------------------- convolution and pooling
+
+    /**
+     * The begin and end pads of the spatial dims for Conv and pooling: explicit {@code pads} or
+     * {@code auto_pad}.
+     */
+    private static long[][] spatialPads(
+            Node n, long[] inSpatial, long[] kernel, long[] strides, long[] dilations) {
+        int k = inSpatial.length;
+        long[] begin = new long[k];
+        long[] end = new long[k];
+        String auto = n.s("auto_pad", "NOTSET");
+        if (auto.equals("SAME_UPPER") || auto.equals("SAME_LOWER")) {
+            for (int d = 0; d < k; d++) {
+                long out = (inSpatial[d] + strides[d] - 1) / strides[d];
+                long extent = (kernel[d] - 1) * dilations[d] + 1;
+                long total = Math.max(0, (out - 1) * strides[d] + extent - inSpatial[d]);
+                long small = total / 2;
+                begin[d] = auto.equals("SAME_UPPER") ? small : total - small;
+                end[d] = total - begin[d];
+            }
+        } else if (!auto.equals("VALID")) {
+            long[] pads = n.ints("pads", null);
+            if (pads != null) {
+                for (int d = 0; d < k; d++) {
+                    begin[d] = pads[d];
+                    end[d] = pads[d + k];
+                }
+            }
+        }
+        return new long[][] {begin, end};
+    }
+
+    /** Pads the last {@code begin.length} axes with a constant. */
+    private static NDArray padSpatial(NDArray x, long[] begin, long[] end, double value) {
+        int k = begin.length;
+        long[] p = new long[2 * k];
+        for (int j = 0; j < k; j++) {
+            int d = k - 1 - j;
+            p[2 * j] = begin[d];
+            p[2 * j + 1] = end[d];
+        }
+        return x.pad(new Shape(p), value);
+    }
+
+    private static long[] ones(int k) {
+        long[] out = new long[k];
+        Arrays.fill(out, 1);
+        return out;
+    }
+
+    private static NDArray conv(Node n, Object[] in, Context ctx) {
+        NDArray x = nd(in[0], ctx);
+        NDArray w = nd(in[1], ctx);
+        NDArray b = in.length > 2 && in[2] != null ? nd(in[2], ctx) : null;
+        long[] xs = x.getShape().getShape();
+        int k = xs.length - 2;
+        long[] kernel = n.ints("kernel_shape", null);
+        if (kernel == null) {
+            kernel = Arrays.copyOfRange(w.getShape().getShape(), 2, 2 + k);
+        }
+        long[] strides = n.ints("strides", ones(k));
+        long[] dilations = n.ints("dilations", ones(k));
+        long[][] pads =
+                spatialPads(n, Arrays.copyOfRange(xs, 2, 2 + k), kernel, strides, dilations);
+        long[] padding = pads[0];
+        if (!Arrays.equals(pads[0], pads[1])) {
+            x = padSpatial(x, pads[0], pads[1], 0);
+            padding = new long[k];
+        }
+        NDArrayEx ex = x.getNDArrayInternal();
+        return ex.convolution(
+                        x,
+                        w,
+                        b,
+                        new Shape(strides),
+                        new Shape(padding),
+                        new Shape(dilations),
+                        (int) n.i("group", 1))
+                .singletonOrThrow();
+    }
+
+    private static NDArray pool(Node n, NDArray x, boolean max) {
+        long[] xs = x.getShape().getShape();
+        int k = xs.length - 2;
+        long[] kernel = n.ints("kernel_shape", null);
+        long[] strides = n.ints("strides", ones(k));
+        long[] dilations = n.ints("dilations", ones(k));
+        for (long d : dilations) {
+            if (d != 1) {
+                throw new UnsupportedOperationException(n.describe() + ": dilated pooling");
+            }
+        }
+        boolean ceil = n.i("ceil_mode", 0) != 0;
+        long[][] pads =
+                spatialPads(n, Arrays.copyOfRange(xs, 2, 2 + k), kernel, strides, dilations);
+        // PyTorch pools take symmetric padding of at most half the kernel; pad explicitly
+        // otherwise.
+        boolean explicit = !Arrays.equals(pads[0], pads[1]);
+        for (int d = 0; d < k; d++) {
+            explicit |= pads[0][d] * 2 > kernel[d];
+        }
+        Shape kShape = new Shape(kernel);
+        Shape sShape = new Shape(strides);
+        if (max) {
+            if (!explicit) {
+                return x.getNDArrayInternal().maxPool(kShape, sShape, new Shape(pads[0]), ceil);
+            }
+            NDArray padded = padSpatial(x, pads[0], pads[1], Double.NEGATIVE_INFINITY);
+            NDArray y =
+                    padded.getNDArrayInternal()
+                            .maxPool(kShape, sShape, new Shape(new long[k]), ceil);
+            padded.close();
+            return cropPooled(y, xs, kernel, strides, pads, ceil);
+        }
+        boolean countPad = n.i("count_include_pad", 0) != 0;
+        if (!countPad) {
+            // DJL's PyTorch avgPool counts padding whatever countIncludePad says; exclude it by
+            // dividing by the real share of each window below.
+            for (long p : pads[0]) {
+                explicit |= p != 0;
+            }
+        }
+        if (!explicit) {
+            return x.getNDArrayInternal()
+                    .avgPool(kShape, sShape, new Shape(pads[0]), ceil, countPad);
+        }
+        Shape zero = new Shape(new long[k]);
+        NDArray padded = padSpatial(x, pads[0], pads[1], 0);
+        NDArray avg =
+                cropPooled(
+                        padded.getNDArrayInternal().avgPool(kShape, sShape, zero, ceil, true),
+                        xs,
+                        kernel,
+                        strides,
+                        pads,
+                        ceil);
+        padded.close();
+        if (countPad) {
+            return avg;
+        }
+        // Average over the real elements only: divide by the share of each window that is not
+        // padding.
+        long[] maskShape = new long[xs.length];
+        Arrays.fill(maskShape, 1);
+        System.arraycopy(xs, 2, maskShape, 2, k);
+        NDArray mask = padSpatial(x.getManager().ones(new Shape(maskShape)), pads[0], pads[1], 0);
+        NDArray share =
+                cropPooled(
+                        mask.getNDArrayInternal().avgPool(kShape, sShape, zero, ceil, true),
+                        xs,
+                        kernel,
+                        strides,
+                        pads,
+                        ceil);
+        NDArray y = avg.div(share);
+        avg.close();
+        mask.close();
+        share.close();
+        return y;
+    }
+
+    /**
+     * Pooling an explicitly padded input loses the rule that a ceil-mode window starting in the end
+     * padding is dropped (PyTorch and ONNX Runtime drop it); crop such windows away.
+     */
+    private static NDArray cropPooled(
+            NDArray y, long[] xs, long[] kernel, long[] strides, long[][] pads, boolean ceil) {
+        if (!ceil) {
+            return y;
+        }
+        int k = kernel.length;
+        long[] ys = y.getShape().getShape();
+        NDIndex index = new NDIndex().addAllDim(2);
+        boolean crop = false;
+        for (int d = 0; d < k; d++) {
+            long in = xs[2 + d];
+            long span = in + pads[0][d] + pads[1][d] - kernel[d];
+            long out = (span + strides[d] - 1) / strides[d] + 1;
+            if ((out - 1) * strides[d] >= in + pads[0][d]) {
+                out--;
+            }
+            crop |= out < ys[2 + d];
+            index.addSliceDim(0, Math.min(out, ys[2 + d]));
+        }
+        if (!crop) {
+            return y;
+        }
+        NDArray cropped = y.get(index);
+        y.close();
+        return cropped;
+    }
+
+    private static NDArray batchNorm(Node n, Object[] in, Context ctx) {
+        NDArray x = nd(in[0], ctx);
+        NDArray scale = nd(in[1], ctx);
+        NDArray bias = nd(in[2], ctx);
+        NDArray mean = nd(in[3], ctx);
+        NDArray var = nd(in[4], ctx);
+        float eps = n.f("epsilon", 1e-5f);
+        float momentum = n.f("momentum", 0.9f);
+        NDArrayEx ex = x.getNDArrayInternal();
+        if (!ctx.training() || ctx.batchNormFrozen()) {
+            return ex.batchNorm(x, mean, var, scale, bias, 1, momentum, eps, false)
+                    .singletonOrThrow();
+        }
+        // DJL's momentum has ONNX's meaning (running = m * running + (1 - m) * batch) and
+        // PyTorch updates the running statistics in place, but with the unbiased batch
+        // variance where ONNX uses the population variance. So PyTorch updates a copy, and the
+        // running variance becomes m*old + (1-m)*var*(c-1)/c = copy*(c-1)/c + m*old/c, with c
+        // values per channel. (Autograd saves the array it was given: that copy must not change
+        // again.)
+        long c = x.size() / x.getShape().get(1);
+        if (c <= 1) {
+            return ex.batchNorm(x, mean, var, scale, bias, 1, momentum, eps, true)
+                    .singletonOrThrow();
+        }
+        try (NDArray copy = var.add(0f)) {
+            NDArray y =
+                    ex.batchNorm(x, mean, copy, scale, bias, 1, momentum, eps, true)
+                            .singletonOrThrow();
+            try (NDArray share = copy.mul((c - 1) / (double) c)) {
+                var.muli(momentum / (double) c).addi(share);
+            }
+            return y;
+        }
+    }
+
+    private static NDArray gemm(Node n, Object[] in, Context ctx) {
+        NDArray a = nd(in[0], ctx);
+        NDArray b = nd(in[1], ctx);
+        NDArray c = in.length > 2 && in[2] != null ? nd(in[2], ctx) : null;
+        float alpha = n.f("alpha", 1f);
+        float beta = n.f("beta", 1f);
+        boolean transA = n.i("transA", 0) != 0;
+        boolean transB = n.i("transB", 0) != 0;
+        if (transA) {
+            a = a.transpose();
+        }
+        long units = transB ? b.getShape().get(0) : b.getShape().get(1);
+        if (alpha == 1f
+                && (c == null
+                        || (beta == 1f
+                                && c.size() == units
+                                && c.getShape().getLastDimension() == units))) {
+            NDArray weight = transB ? b : b.transpose();
+            NDArray bias = c == null ? null : c.getShape().dimension() == 1 ? c : c.reshape(units);
+            return a.getNDArrayInternal().linear(a, weight, bias).singletonOrThrow();
+        }
+        NDArray y = a.matMul(transB ? b.transpose() : b);
+        if (alpha != 1f) {
+            y = y.mul(alpha);
+        }
+        if (c != null) {
+            y = y.add(beta == 1f ? c : c.mul(beta));
+        }
+        return y;
+    }
+
+    // ---------------------------------------------------------------- the rest
+
+    private static NDArray softmax(Node n, NDArray x, Context ctx, boolean log) {
+        int rank = x.getShape().dimension();
+        if (ctx.opset() < 13) {
+            // Before opset 13 the input is seen as 2-D: [prod(dims < axis), prod(dims >= axis)].
+            int axis = axis(n.i("axis", 1), rank);
+            Shape original = x.getShape();
+            long[] s = original.getShape();
+            NDArray flat = x.reshape(product(s, 0, axis), product(s, axis, rank));
+            NDArray y = log ? flat.logSoftmax(1) : flat.softmax(1);
+            return y.reshape(original);
+        }
+        int axis = axis(n.i("axis", -1), rank);
+        return log ? x.logSoftmax(axis) : x.softmax(axis);
+    }
+
+    private static Object[] dropout(Node n, Object[] in, Context ctx) {
+        NDArray x = nd(in[0], ctx);
+        double ratio;
+        if (ctx.opset() < 12) {
+            ratio = n.f("ratio", 0.5f);
+        } else {
+            ratio = in.length > 1 && in[1] != null ? scalar(in[1]) : 0.5;
+        }
+        Object[] out = new Object[n.outputs.size()];
+        if (ctx.training() && ratio > 0) {
+            if (out.length > 1 && !n.outputs.get(1).isEmpty()) {
+                throw new UnsupportedOperationException(
+                        n.describe() + ": the mask output of Dropout is not supported in training");
+            }
+            out[0] = x.getNDArrayInternal().dropout(x, (float) ratio, true).singletonOrThrow();
+        } else {
+            out[0] = x;
+            if (out.length > 1) {
+                out[1] = x.getManager().ones(x.getShape(), DataType.BOOLEAN);
+            }
+        }
+        return out;
+    }
+
+    private static NDArray lrn(Node n, NDArray x) {
+        float alpha = n.f("alpha", 1e-4f);
+        float beta = n.f("beta", 0.75f);
+        float bias = n.f("bias", 1f);
+        long size = n.i("size", 1);
+        Shape original = x.getShape();
+        long[] s = original.getShape();
+        // [N, 1, C, rest, 1]: the channel window becomes a 3-D pooling window.
+        NDArray sq = x.square().reshape(s[0], 1, s[1], product(s, 2, s.length), 1);
+        long before = (size - 1) / 2;
+        long after = size - 1 - before;
+        NDArray padded = padSpatial(sq, new long[] {before, 0, 0}, new long[] {after, 0, 0}, 0);
+        NDArray mean =
+                padded.getNDArrayInternal()
+                        .avgPool(
+                                new Shape(size, 1, 1),
+                                new Shape(1, 1, 1),
+                                new Shape(0, 0, 0),
+                                false,
+                                true);
+        NDArray denom = mean.mul(alpha).add(bias).pow(beta).reshape(original);
+        return x.div(denom);
+    }
+
+    private static NDArray pad(Node n, Object[] in, Context ctx) {
+        NDArray x = nd(in[0], ctx);
+        int rank = x.getShape().dimension();
+        String mode = n.s("mode", "constant");
+        long[] pads;
+        double value;
+        long[] axes = null;
+        if (ctx.opset() < 11) {
+            pads = n.ints(n.has("pads") ? "pads" : "paddings", null);
+            value = n.f("value", 0f);
+        } else {
+            pads = longs(in[1]);
+            value = in.length > 2 && in[2] != null ? scalar(in[2]) : 0;
+            if (in.length > 3 && in[3] != null) {
+                axes = longs(in[3]);
+            }
+        }
+        long[] begin = new long[rank];
+        long[] end = new long[rank];
+        int m = pads.length / 2;
+        for (int j = 0; j < m; j++) {
+            int a = axes == null ? j : axis(axes[j], rank);
+            begin[a] = pads[j];
+            end[a] = pads[j + m];
+        }
+        if (mode.equals("constant")) {
+            return padSpatial(x, begin, end, value);
+        }
+        for (int a = 0; a < rank; a++) {
+            if (begin[a] < 0 || end[a] < 0) {
+                long dim = x.getShape().get(a);
+                x = sliceAxis(x, a, Math.max(0, -begin[a]), dim - Math.max(0, -end[a]));
+            }
+            long dim = x.getShape().get(a);
+            NDList parts = new NDList();
+            if (begin[a] > 0) {
+                parts.add(
+                        mode.equals("edge")
+                                ? sliceAxis(x, a, 0, 1).repeat(a, begin[a])
+                                : sliceAxis(x, a, 1, begin[a] + 1).flip(a));
+            }
+            parts.add(x);
+            if (end[a] > 0) {
+                parts.add(
+                        mode.equals("edge")
+                                ? sliceAxis(x, a, dim - 1, dim).repeat(a, end[a])
+                                : sliceAxis(x, a, dim - 1 - end[a], dim - 1).flip(a));
+            }
+            if (parts.size() > 1) {
+                x = NDArrays.concat(parts, a);
+            }
+        }
+        return x;
+    }
+
+    private static NDArray sliceAxis(NDArray x, int axis, long start, long end) {
+        return x.get(new NDIndex().addAllDim(axis).addSliceDim(start, end));
+    }
+
+    /**
+     * Normalises a Slice node: per axis of the input, {start, end, step, count} after clamping, as
+     * four arrays indexed by axis.
+     */
+    private static long[][] slicePlan(Node n, Object[] in, long[] shape) {
+        int rank = shape.length;
+        long[] starts;
+        long[] ends;
+        long[] axes;
+        long[] steps = null;
+        if (n.has("starts")) {
+            starts = n.ints("starts", null);
+            ends = n.ints("ends", null);
+            axes = n.ints("axes", null);
+        } else {
+            starts = longs(in[1]);
+            ends = longs(in[2]);
+            axes = in.length > 3 && in[3] != null ? longs(in[3]) : null;
+            steps = in.length > 4 && in[4] != null ? longs(in[4]) : null;
+        }
+        long[][] plan = new long[4][rank];
+        for (int a = 0; a < rank; a++) {
+            plan[0][a] = 0;
+            plan[1][a] = shape[a];
+            plan[2][a] = 1;
+            plan[3][a] = shape[a];
+        }
+        for (int j = 0; j < starts.length; j++) {
+            int a = axes == null ? j : axis(axes[j], rank);
+            long dim = shape[a];
+            long step = steps == null ? 1 : steps[j];
+            long start = starts[j];
+            long end = ends[j];
+            if (start < 0) {
+                start += dim;
+            }
+            if (end < 0) {
+                end += dim;
+            }
+            long count;
+            if (step > 0) {
+                start = Math.max(0, Math.min(dim, start));
+                end = Math.max(0, Math.min(dim, end));
+                count = Math.max(0, (end - start + step - 1) / step);
+            } else {
+                start = Math.max(-1, Math.min(dim - 1, start));
+                end = Math.max(-1, Math.min(dim - 1, end));
+                count = Math.max(0, (start - end + (-step) - 1) / (-step));
+            }
+            plan[0][a] = start;
+            plan[1][a] = end;
+            plan[2][a] = step;
+            plan[3][a] = count;
+        }
+        return plan;
+    }
+
+    private static NDArray slice(Node n, Object[] in, Context ctx) {
+        NDArray x = nd(in[0], ctx);
+        long[] shape = x.getShape().getShape();
+        long[][] plan = slicePlan(n, in, shape);
+        NDIndex index = new NDIndex();
+        List<Integer> flips = new ArrayList<>();
+        for (int a = 0; a < shape.length; a++) {
+            long start = plan[0][a];
+            long step = plan[2][a];
+            long count = plan[3][a];
+            if (step < 0) {
+                // Read the axis reversed: element i of the flipped axis is dim-1-i.
+                flips.add(a);
+                start = shape[a] - 1 - start;
+                step = -step;
+            }
+            index.addSliceDim(start, start + (count - 1) * step + 1, step);
+        }
+        if (!flips.isEmpty()) {
+            x = x.flip(flips.stream().mapToInt(Integer::intValue).toArray());
+        }
+        return x.get(index);
+    }
+
+    private static NDArray gather(Node n, NDArray data, HostTensor indices) {
+        int rank = data.getShape().dimension();
+        int axis = axis(n.i("axis", 0), rank);
+        long dim = data.getShape().get(axis);
+        long[] idx = indices.toLongs();
+        NDList parts = new NDList();
+        for (long i : idx) {
+            long j = i < 0 ? i + dim : i;
+            parts.add(sliceAxis(data, axis, j, j + 1));
+        }
+        NDArray joined = parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, axis);
+        long[] s = data.getShape().getShape();
+        long[] shape = new long[rank - 1 + indices.shape.length];
+        System.arraycopy(s, 0, shape, 0, axis);
+        System.arraycopy(indices.shape, 0, shape, axis, indices.shape.length);
+        System.arraycopy(s, axis + 1, shape, axis + indices.shape.length, rank - axis - 1);
+        return joined.reshape(new Shape(shape));
+    }
+
+    private static Object[] split(Node n, Object[] in, Context ctx) {
+        NDArray x = nd(in[0], ctx);
+        int rank = x.getShape().dimension();
+        int axis = axis(n.i("axis", 0), rank);
+        long dim = x.getShape().get(axis);
+        int parts = n.outputs.size();
+        long[] sizes = n.ints("split", null);
+        if (sizes == null && in.length > 1 && in[1] != null) {
+            sizes = longs(in[1]);
+        }
+        if (sizes == null) {
+            long chunk = (dim + parts - 1) / parts;
+            sizes = new long[parts];
+            for (int k = 0; k < parts; k++) {
+                sizes[k] = Math.min(chunk, dim - k * chunk);
+            }
+        }
+        Object[] out = new Object[parts];
+        long start = 0;
+        for (int k = 0; k < parts; k++) {
+            out[k] = sliceAxis(x, axis, start, start + sizes[k]);
+            start += sizes[k];
+        }
+        return out;
+    }
+
+    private static NDArray reduce(Node n, Object[] in, Context ctx) {
+        NDArray x = nd(in[0], ctx);
+        int rank = x.getShape().dimension();
+        long[] axes = n.has("axes") ? n.ints("axes", null) : null;
+        if (axes == null && in.length > 1 && in[1] != null) {
+            axes = longs(in[1]);
+        }
+        boolean keep = n.i("keepdims", 1) != 0;
+        if (axes == null || axes.length == 0) {
+            if (n.i("noop_with_empty_axes", 0) != 0) {
+                return x;
+            }
+            axes = new long[rank];
+            for (int k = 0; k < rank; k++) {
+                axes[k] = k;
+            }
+        }
+        int[] ax = new int[axes.length];
+        for (int k = 0; k < ax.length; k++) {
+            ax[k] = axis(axes[k], rank);
+        }
+        switch (n.op) {
+            case "ReduceMean":
+                return mean(x, ax, keep);
+            case "ReduceSum":
+                return x.sum(ax, keep);
+            default:
+                return max(x, ax, keep);
+        }
+    }
+
+    /** Mean over several axes (DJL's PyTorch mean takes one axis). */
+    private static NDArray mean(NDArray x, int[] axes, boolean keep) {
+        if (axes.length == 1) {
+            return x.mean(axes, keep);
+        }
+        long count = 1;
+        for (int a : axes) {
+            count *= x.getShape().get(a);
+        }
+        try (NDArray sum = x.sum(axes, keep)) {
+            return sum.div((float) count);
+        }
+    }
+
+    /** Maximum over several axes, one axis at a time. */
+    private static NDArray max(NDArray x, int[] axes, boolean keep) {
+        if (axes.length == 1) {
+            return x.max(axes, keep);
+        }
+        int[] sorted = axes.clone();
+        Arrays.sort(sorted);
+        NDArray y = x;
+        for (int k = sorted.length - 1; k >= 0; k--) {
+            NDArray next = y.max(new int[] {sorted[k]}, keep);
+            if (y != x) {
+                y.close();
+            }
+            y = next;
+        }
+        return y;
+    }
+}
