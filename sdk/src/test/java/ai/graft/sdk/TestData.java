@@ -9,9 +9,9 @@ import org.junit.jupiter.api.Assumptions;
  * Finds the real models, images and datasets of {@code ../shared/data} for tests. The folder is the
  * environment variable {@code GRAFT_DATA}, else the system property {@code graft.data} (the build
  * sets it to {@code ../shared/data} beside the project), else {@code ../shared/data} relative to
- * the project root (the module's parent).
- * Tests that need a missing file are skipped with a message saying where it was looked for, except
- * when the environment variable {@code CI} is {@code true}: there a missing file fails the test.
+ * the project root (the module's parent). Tests that need a missing file are skipped with a message
+ * saying where it was looked for, except when the environment variable {@code CI} is {@code true}:
+ * there a missing file fails the test.
  */
 public final class TestData {
     private TestData() {}
