@@ -2,6 +2,7 @@ package ai.graft.cli;
 
 import ai.graft.converter.ModelEditor;
 import ai.graft.converter.OnnxModels;
+import ai.graft.converter.OpsetConverter;
 import ai.graft.converter.ParityChecker;
 import ai.graft.converter.ParityOptions;
 import ai.graft.converter.ParityReport;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -27,10 +29,13 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {
             "Rewrite a model: float16 weights to float32, a dynamic batch dimension, batch"
-                    + " normalization folded into convolutions, or a feature extractor cut at the"
-                    + " feature node. With no edit flag the model is rewritten unchanged.",
-            "Each edit that keeps the outputs is checked with ONNX Runtime against the original"
-                    + " before anything is written; a failed check writes nothing."
+                    + " normalization folded into convolutions, a feature extractor cut at the"
+                    + " feature node, or another opset of the default ONNX domain. With no edit"
+                    + " flag the model is rewritten unchanged.",
+            "Each edit is checked with ONNX Runtime against the model before it (the opset"
+                    + " conversion of a feature extractor against the extractor) before anything"
+                    + " is written; a failed check, or a model with an operator outside the"
+                    + " supported set, writes nothing and exits with 3."
         })
 public final class ConvertCommand implements Subcommand {
     @Spec CommandSpec spec;
@@ -64,6 +69,17 @@ public final class ConvertCommand implements Subcommand {
     String features;
 
     @Option(
+            names = "--opset",
+            paramLabel = "N",
+            description =
+                    "Convert to opset N of the default ONNX domain ("
+                            + OnnxModels.MIN_OPSET
+                            + " to "
+                            + OnnxModels.MAX_OPSET
+                            + "), up or down, with the IR version that goes with it.")
+    Integer opset;
+
+    @Option(
             names = "--tolerance",
             paramLabel = "ABS",
             description =
@@ -74,7 +90,19 @@ public final class ConvertCommand implements Subcommand {
     @Override
     public Integer call() throws GraftException {
         PrintWriter stdout = spec.commandLine().getOut();
+        if (opset != null && (opset < OnnxModels.MIN_OPSET || opset > OnnxModels.MAX_OPSET)) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(),
+                    "--opset "
+                            + opset
+                            + " is not supported; expected "
+                            + OnnxModels.MIN_OPSET
+                            + " to "
+                            + OnnxModels.MAX_OPSET);
+        }
         ModelProto original = OnnxModels.read(model);
+        // Every edit below, and the tools after it, know only these operators.
+        OpsetConverter.checkOperators(original, model.toString());
         boolean float16 = hasFloat16(original);
         ModelProto edited = original;
         List<String> done = new ArrayList<>();
@@ -90,37 +118,77 @@ public final class ConvertCommand implements Subcommand {
             edited = ModelEditor.dynamicBatch(edited);
             done.add("dynamic batch");
         }
+        if (opset != null && features == null) {
+            edited = convertOpset(edited, done);
+        }
         // Edits that keep the outputs are checked against the original.
         double limit = tolerance != null ? tolerance : (float16 ? 1e-2 : 1e-4);
+        double diff = check(original, model.toString(), edited, limit, "the original");
+        if (features != null) {
+            edited = ModelEditor.cutAtFeatures(edited, features.isEmpty() ? null : features);
+            done.add("cut at the feature node");
+            if (opset != null) {
+                // The cut changes the outputs: its opset conversion is checked against it.
+                ModelProto cut = edited;
+                edited = convertOpset(cut, done);
+                diff =
+                        Math.max(
+                                diff,
+                                check(
+                                        cut,
+                                        "the feature extractor",
+                                        edited,
+                                        limit,
+                                        "the feature extractor before the opset conversion"));
+            }
+        }
+        OnnxModels.write(edited, out);
+        stdout.printf(
+                Locale.ROOT,
+                "%s: %s; max abs diff %s %.3g%n",
+                out,
+                done.isEmpty() ? "rewritten unchanged" : String.join(", ", done),
+                features != null && opset != null ? "of the checks" : "to the original",
+                diff);
+        return ExitCodes.OK;
+    }
+
+    private ModelProto convertOpset(ModelProto m, List<String> done) throws ModelException {
+        long from = OnnxModels.opset(m);
+        ModelProto converted = OpsetConverter.convert(m, model.toString(), opset);
+        done.add(
+                String.format(
+                        Locale.ROOT,
+                        "opset %d to %d (IR version %d)",
+                        from,
+                        opset,
+                        converted.getIrVersion()));
+        return converted;
+    }
+
+    /** Runs both models on the same random inputs; refuses a difference above the limit. */
+    private double check(
+            ModelProto before, String name, ModelProto after, double limit, String what)
+            throws GraftException {
         ParityReport report =
                 ParityChecker.compare(
-                        original,
-                        model.toString(),
-                        edited,
+                        before,
+                        name,
+                        after,
                         "edited",
                         ParityOptions.builder().randomRuns(2).build());
         if (report.maxAbsDiff() > limit) {
             throw new ModelException(
                     String.format(
                             Locale.ROOT,
-                            "Converted %s differs from the original by %.3g (more than %.3g);"
+                            "Converted %s differs from %s by %.3g (more than %.3g);"
                                     + " nothing was written",
                             model,
+                            what,
                             report.maxAbsDiff(),
                             limit));
         }
-        if (features != null) {
-            edited = ModelEditor.cutAtFeatures(edited, features.isEmpty() ? null : features);
-            done.add("cut at the feature node");
-        }
-        OnnxModels.write(edited, out);
-        stdout.printf(
-                Locale.ROOT,
-                "%s: %s; max abs diff to the original %.3g%n",
-                out,
-                done.isEmpty() ? "rewritten unchanged" : String.join(", ", done),
-                report.maxAbsDiff());
-        return ExitCodes.OK;
+        return report.maxAbsDiff();
     }
 
     private static boolean hasFloat16(ModelProto model) {

@@ -9,6 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 import java.util.function.UnaryOperator;
 
 /**
@@ -85,6 +89,7 @@ public final class AtomicFiles {
                 out.flush();
                 channel.force(true);
             }
+            keepPermissions(temp, absolute);
             try {
                 Files.move(
                         temp,
@@ -110,6 +115,22 @@ public final class AtomicFiles {
                 }
             }
         }
+    }
+
+    /**
+     * Gives the temporary file the permissions of the file it replaces, else those of a file
+     * created the usual way ({@code rw-r--r--}): a temporary file is created owner-only, which
+     * would otherwise carry over to the result.
+     */
+    private static void keepPermissions(Path temp, Path target) throws IOException {
+        if (!Files.getFileStore(temp).supportsFileAttributeView(PosixFileAttributeView.class)) {
+            return;
+        }
+        Set<PosixFilePermission> permissions =
+                Files.exists(target)
+                        ? Files.getPosixFilePermissions(target)
+                        : PosixFilePermissions.fromString("rw-r--r--");
+        Files.setPosixFilePermissions(temp, permissions);
     }
 
     /** Makes the rename durable where the platform allows opening a folder (Linux, macOS). */

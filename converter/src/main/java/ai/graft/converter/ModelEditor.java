@@ -370,6 +370,11 @@ public final class ModelEditor {
             throw new IllegalArgumentException(
                     "Output '" + from + "' is also an input; not renamed");
         }
+        return model.toBuilder().setGraph(renameTensor(g, from, to)).build();
+    }
+
+    /** Renames a tensor that a node produces wherever it appears: node inputs, outputs, infos. */
+    private static GraphProto renameTensor(GraphProto g, String from, String to) {
         GraphProto.Builder b = g.toBuilder();
         Map<String, String> rename = Map.of(from, to);
         for (int i = 0; i < b.getNodeCount(); i++) {
@@ -391,7 +396,7 @@ public final class ModelEditor {
                 b.setValueInfo(i, b.getValueInfo(i).toBuilder().setName(to));
             }
         }
-        return model.toBuilder().setGraph(b).build();
+        return b.build();
     }
 
     // ---------------------------------------------------------------- cut
@@ -438,10 +443,23 @@ public final class ModelEditor {
         }
         Set<String> used = Graphs.names(g);
         if (used.contains(outputName)) {
-            throw new IllegalArgumentException(
-                    "The graph already has a tensor named '"
-                            + outputName
-                            + "'; choose another output name");
+            // A model cut and given a head before (a trained Graft model) already has a tensor of
+            // that name; it is renamed so that the new output can take the name.
+            boolean produced =
+                    g.getNodeList().stream().anyMatch(n -> n.getOutputList().contains(outputName));
+            if (!produced) {
+                throw new IllegalArgumentException(
+                        "The graph already has an input or initializer named '"
+                                + outputName
+                                + "'; choose another output name");
+            }
+            String renamed = Graphs.unique(used, outputName + "_in");
+            g = renameTensor(g, outputName, renamed);
+            model = model.toBuilder().setGraph(g).build();
+            if (tensor.equals(outputName)) {
+                tensor = renamed;
+            }
+            used = Graphs.names(g);
         }
         ShapeInference.Result r = ShapeInference.infer(model, 1);
         long[] shape = r.shapes().get(tensor);

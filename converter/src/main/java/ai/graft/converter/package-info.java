@@ -2,8 +2,10 @@
  * The ONNX toolkit in pure Java: read and write models ({@link ai.graft.converter.OnnxModels}),
  * inspect them ({@link ai.graft.converter.ModelInspector}), edit their graphs ({@link
  * ai.graft.converter.ModelEditor}: float16 to float32, dynamic batch, cut at the feature node,
- * append a head, fold batch normalization, write the model card) and check the numerical parity of
- * two models with ONNX Runtime ({@link ai.graft.converter.ParityChecker}).
+ * append a head, fold batch normalization, write the model card), convert between opsets of the
+ * default ONNX domain ({@link ai.graft.converter.OpsetConverter}, whose table is also the set of
+ * operators Graft supports) and check the numerical parity of two models with ONNX Runtime ({@link
+ * ai.graft.converter.ParityChecker}).
  *
  * <p>Models are the protobuf classes generated from ONNX's own schema, in {@code
  * ai.graft.converter.onnx.proto.OnnxProto}. Every edit returns a new {@code ModelProto}; none

@@ -109,6 +109,16 @@ class ModelEditorTest {
     }
 
     @Test
+    void cutAtFeatures_cutsAModelThatWasCutAndGivenAHeadBefore() throws Exception {
+        ModelProto cut = ModelEditor.cutAtFeatures(TinyModels.classifier(2), null);
+        ModelProto trained = ModelEditor.appendHead(cut, HeadOptions.builder(3).seed(1).build());
+        ModelProto again = ModelEditor.cutAtFeatures(trained, null);
+        assertEquals("features", again.getGraph().getOutput(0).getName());
+        ParityReport r = ParityChecker.compare(cut, "a", again, "b", ParityOptions.defaults());
+        assertEquals(0.0, r.output("features").maxAbsDiff(), 1e-7, r.toJson());
+    }
+
+    @Test
     void cutAtFeatures_rejectsUnknownNodeNamingIt() {
         IllegalArgumentException e =
                 assertThrows(

@@ -16,8 +16,10 @@ import ai.graft.sdk.ModelException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -228,6 +230,19 @@ class OnnxModelsTest {
         OnnxModels.write(TinyModels.classifier(2), f);
         assertEquals(TinyModels.classifier(2), OnnxModels.read(f));
         assertOnlyFile(f);
+    }
+
+    @Test
+    void write_givesANewFileUsualPermissionsAndKeepsThoseOfTheFileItReplaces() throws Exception {
+        Assumptions.assumeTrue(
+                Files.getFileStore(dir).supportsFileAttributeView("posix"),
+                "needs POSIX permissions");
+        Path f = dir.resolve("model.onnx");
+        OnnxModels.write(TinyModels.classifier(1), f);
+        assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(f)));
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-rw----"));
+        OnnxModels.write(TinyModels.classifier(2), f);
+        assertEquals("rw-rw----", PosixFilePermissions.toString(Files.getPosixFilePermissions(f)));
     }
 
     private void assertOnlyFile(Path f) throws IOException {

@@ -59,13 +59,18 @@ public final class BackboneZoo {
         BUILDERS.put("alexnet", Architectures::alexnet);
         BUILDERS.put("googlenet", Architectures::googlenet);
         BUILDERS.put("squeezenet1_1", Architectures::squeezenet11);
+        BUILDERS.put("smallcnn", Architectures::smallCnn);
     }
+
+    /** Architectures that take inputs smaller than {@link #MIN_INPUT_SIZE}, with their minimum. */
+    private static final Map<String, Integer> SMALL_INPUTS = Map.of("smallcnn", 8);
 
     /**
      * The architectures this zoo builds, named as torchvision's model functions.
      *
      * @return the names: resnet18, resnet50, mobilenet_v2, efficientnet_b0, vgg16, alexnet,
-     *     googlenet, squeezenet1_1
+     *     googlenet, squeezenet1_1 (torchvision's layouts), and smallcnn (four convolution blocks,
+     *     for small images such as 28 x 28)
      */
     public static List<String> names() {
         return List.copyOf(BUILDERS.keySet());
@@ -77,7 +82,8 @@ public final class BackboneZoo {
      * @param name a name of {@link #names()}
      * @param classes the number of output classes, at least 1
      * @param inputSize the side S of the square input {@code [N,3,S,S]}, from {@value
-     *     #MIN_INPUT_SIZE} to {@value #MAX_INPUT_SIZE} (AlexNet needs at least 63)
+     *     #MIN_INPUT_SIZE} to {@value #MAX_INPUT_SIZE} (AlexNet needs at least 63; smallcnn takes 8
+     *     and more)
      * @param seed the seed of the weights' random generator
      * @return the model
      * @throws IllegalArgumentException for an unknown name, a class count below 1 or an input size
@@ -93,14 +99,15 @@ public final class BackboneZoo {
             throw new IllegalArgumentException(
                     "Class count " + classes + " for " + name + " must be at least 1");
         }
-        if (inputSize < MIN_INPUT_SIZE || inputSize > MAX_INPUT_SIZE) {
+        int min = SMALL_INPUTS.getOrDefault(name, MIN_INPUT_SIZE);
+        if (inputSize < min || inputSize > MAX_INPUT_SIZE) {
             throw new IllegalArgumentException(
                     "Input size "
                             + inputSize
                             + " for "
                             + name
                             + " must be from "
-                            + MIN_INPUT_SIZE
+                            + min
                             + " to "
                             + MAX_INPUT_SIZE);
         }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.graft.converter.ModelInspector;
+import ai.graft.converter.ModelSummary;
 import ai.graft.converter.OnnxModels;
 import ai.graft.converter.OnnxTensors;
 import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
@@ -29,7 +30,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 class BackboneZooTest {
 
     @Test
-    void names_listsEightArchitectures() {
+    void names_listsTheArchitectures() {
         assertEquals(
                 List.of(
                         "resnet18",
@@ -39,8 +40,21 @@ class BackboneZooTest {
                         "vgg16",
                         "alexnet",
                         "googlenet",
-                        "squeezenet1_1"),
+                        "squeezenet1_1",
+                        "smallcnn"),
                 BackboneZoo.names());
+    }
+
+    @Test
+    void smallCnn_isSmallAndTakesSmallInputs() {
+        ModelSummary s = ModelInspector.inspect(BackboneZoo.build("smallcnn", 10, 48, 3));
+        // convolutions 9 * (3*16 + 16*32 + 32*64 + 64*128) = 97,200; BatchNorm 4 * 240 = 960
+        // (scale, bias, running mean and variance); fc 128 * 10 + 10 = 1,290
+        assertEquals(99_450, s.parameterCount(), s.toString());
+        assertEquals(9.0e6, s.multiplyAdds(), 0.5e6);
+        assertThrows(IllegalArgumentException.class, () -> BackboneZoo.build("smallcnn", 10, 7, 3));
+        assertThrows(
+                IllegalArgumentException.class, () -> BackboneZoo.build("resnet18", 10, 28, 3));
     }
 
     @Test
@@ -186,7 +200,9 @@ class BackboneZooTest {
         "alexnet, 4, 224",
         "alexnet, 4, 64",
         "resnet50, 10, 64",
-        "vgg16, 2, 64"
+        "vgg16, 2, 64",
+        "smallcnn, 10, 28",
+        "smallcnn, 5, 48"
     })
     void build_runsInOnnxRuntime(String name, int classes, int size) throws Exception {
         byte[] bytes = OnnxModels.toBytes(BackboneZoo.build(name, classes, size, 7));
