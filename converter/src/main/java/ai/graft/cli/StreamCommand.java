@@ -4,6 +4,7 @@ import ai.graft.sdk.Category;
 import ai.graft.sdk.FrameClassification;
 import ai.graft.sdk.FrameSource;
 import ai.graft.sdk.ImageClassifier;
+import ai.graft.sdk.ImageClassifierOptions;
 import ai.graft.sdk.ImageException;
 import ai.graft.sdk.ModelException;
 import ai.graft.sdk.RunningMode;
@@ -12,13 +13,26 @@ import ai.graft.sdk.StreamSummary;
 import ai.graft.sdk.VideoClassifier;
 import ai.graft.sdk.VideoClassifierOptions;
 import ai.graft.sdk.internal.Json;
+import java.awt.GraphicsEnvironment;
+import java.awt.event.WindowAdapter;
+import java.awt.event.WindowEvent;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import javax.swing.WindowConstants;
+import org.bytedeco.javacv.CanvasFrame;
+import org.bytedeco.javacv.OpenCVFrameConverter;
+import org.bytedeco.opencv.global.opencv_imgproc;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.Point;
+import org.bytedeco.opencv.opencv_core.Rect;
+import org.bytedeco.opencv.opencv_core.Scalar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -40,8 +54,9 @@ import picocli.CommandLine.Spec;
         exitCodeList = {
             "0:the source ended or --max-frames was reached",
             "1:failure",
-            "2:invalid usage, or the source cannot be opened or was lost",
-            "3:unusable model"
+            "2:invalid usage, or the source cannot be opened, was lost or is truncated",
+            "3:unusable model",
+            "130:Ctrl-C (SIGINT) ended the run (after printing the summary)"
         })
 public final class StreamCommand implements Subcommand {
     @Spec CommandSpec spec;
@@ -119,6 +134,25 @@ public final class StreamCommand implements Subcommand {
                             + " back-off (default: ${DEFAULT-VALUE}).")
     int reconnects;
 
+    @Option(
+            names = "--concurrency",
+            paramLabel = "N",
+            description =
+                    "Video mode: classify N frames at once on worker threads, results still in"
+                            + " order (default: one per CPU core, each inference on one ONNX"
+                            + " Runtime thread unless --threads says otherwise). Live mode"
+                            + " classifies one frame at a time, with one ONNX Runtime thread per"
+                            + " core but one (left to the reader) unless --threads says"
+                            + " otherwise.")
+    Integer concurrency;
+
+    @Option(
+            names = "--display",
+            description =
+                    "Show the frames in a window with the top labels, scores, frames/s and"
+                            + " latency drawn on them; closing the window ends the run.")
+    boolean display;
+
     @Option(names = "--json", description = "One JSON object per classified frame, then a summary.")
     boolean json;
 
@@ -126,6 +160,9 @@ public final class StreamCommand implements Subcommand {
     public Integer call() throws ModelException, SourceException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (display) {
+            Display.requireScreen();
+        }
         if (!(timeoutSeconds > 0)) {
             throw new IllegalArgumentException("--timeout must be positive, got " + timeoutSeconds);
         }
@@ -140,6 +177,32 @@ public final class StreamCommand implements Subcommand {
         if (roi != null) {
             builder.regionOfInterest(VideoClassifierOptions.Region.parse(roi));
         }
+        ImageClassifierOptions classifierOptions = classifier.toOptions();
+        if (live && classifier.threads == 0) {
+            // Live mode decodes on a reader thread while the model runs: leave it a core. ONNX
+            // Runtime's threads spin while they wait, so one more thread than there are free
+            // cores stalls every inference (measured: 4x the drops at 2x the latency on 2 cores).
+            int cores = Runtime.getRuntime().availableProcessors();
+            classifierOptions =
+                    classifierOptions.toBuilder().intraOpThreads(Math.max(1, cores - 1)).build();
+        }
+        if (!live) {
+            // Video mode is about throughput: several frames at once, each on few threads,
+            // beats one frame on all cores for the small models that run on edge devices.
+            int cores = Runtime.getRuntime().availableProcessors();
+            int threads = classifier.threads;
+            int frames =
+                    concurrency != null
+                            ? concurrency
+                            : threads > 0 ? Math.max(1, cores / threads) : cores;
+            if (threads == 0 && frames > 1) {
+                classifierOptions =
+                        classifierOptions.toBuilder()
+                                .intraOpThreads(Math.max(1, cores / frames))
+                                .build();
+            }
+            builder.concurrency(frames);
+        }
         VideoClassifierOptions options;
         try {
             options = builder.build();
@@ -149,9 +212,11 @@ public final class StreamCommand implements Subcommand {
         }
         Duration timeout = Duration.ofMillis(Math.max(1, Math.round(timeoutSeconds * 1000)));
 
-        try (ImageClassifier model = classifier.open();
+        try (ImageClassifier model = ImageClassifier.create(classifier.model, classifierOptions);
                 FrameSource frames = FrameSource.open(source, timeout);
-                VideoClassifier video = VideoClassifier.create(model, options)) {
+                VideoClassifier video = VideoClassifier.create(model, options);
+                Display window =
+                        display ? new Display("graft stream " + source, video::stop) : null) {
             CountDownLatch finished = new CountDownLatch(1);
             // Ctrl-C: end the run; the summary is printed below before the JVM exits.
             Thread hook =
@@ -159,7 +224,7 @@ public final class StreamCommand implements Subcommand {
                             () -> {
                                 video.stop();
                                 try {
-                                    finished.await(5, TimeUnit.SECONDS);
+                                    finished.await(10, TimeUnit.SECONDS);
                                 } catch (InterruptedException e) {
                                     Thread.currentThread().interrupt();
                                 }
@@ -167,7 +232,7 @@ public final class StreamCommand implements Subcommand {
                             "graft-stream-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
             try {
-                video.run(frames, new Printer(out, err));
+                video.run(frames, new Printer(out, err, window));
             } finally {
                 // Also when the source is lost or Ctrl-C stopped the run: report what was done.
                 try {
@@ -227,10 +292,10 @@ public final class StreamCommand implements Subcommand {
 
     static String frameJson(FrameClassification r) {
         Map<String, Object> object = new LinkedHashMap<>();
-        object.put("frame", r.frameIndex());
         object.put("timestampMs", r.timestampMs());
         object.put("top", PredictCommand.categories(r.classification().top()));
         object.put("latencyMs", PredictCommand.round(r.latencyMs(), 3));
+        object.put("frame", r.frameIndex());
         return Json.write(object);
     }
 
@@ -253,20 +318,30 @@ public final class StreamCommand implements Subcommand {
         return line.append(String.format(Locale.ROOT, "  [%.1f ms]", r.latencyMs())).toString();
     }
 
-    /** Prints each result as it comes, and reconnections on stderr. */
+    /** Prints each result as it comes, and reconnections on stderr; shows frames if asked. */
     private final class Printer implements VideoClassifier.Listener {
         private final PrintWriter out;
         private final PrintWriter err;
+        private final Display window;
 
-        Printer(PrintWriter out, PrintWriter err) {
+        Printer(PrintWriter out, PrintWriter err, Display window) {
             this.out = out;
             this.err = err;
+            this.window = window;
         }
 
         @Override
         public void onResult(FrameClassification result) {
             out.println(json ? frameJson(result) : frameText(result));
             out.flush();
+        }
+
+        @Override
+        public void onResult(FrameClassification result, Mat frame) {
+            onResult(result);
+            if (window != null) {
+                window.show(result, frame);
+            }
         }
 
         @Override
@@ -286,6 +361,117 @@ public final class StreamCommand implements Subcommand {
         public void onFrameError(long frameIndex, ImageException error) {
             err.println("graft stream: frame " + frameIndex + " skipped: " + error.getMessage());
             err.flush();
+        }
+    }
+
+    /**
+     * The {@code --display} window: each classified frame with its top labels and scores (with
+     * bars), frames/s and latency drawn on it. Closing the window stops the run.
+     */
+    static final class Display implements AutoCloseable {
+        private static final Scalar PANEL = new Scalar(32, 32, 32, 0);
+        private static final Scalar TEXT = new Scalar(255, 255, 255, 0);
+        private static final Scalar BEST = new Scalar(80, 220, 80, 0);
+        private static final Scalar BAR = new Scalar(200, 140, 40, 0);
+
+        private final CanvasFrame canvas;
+        private final OpenCVFrameConverter.ToMat converter = new OpenCVFrameConverter.ToMat();
+        private final ArrayDeque<Long> recent = new ArrayDeque<>();
+        private volatile boolean open = true;
+
+        /** Fails, saying what to do, where no window can be opened. */
+        static void requireScreen() {
+            if (GraphicsEnvironment.isHeadless()) {
+                throw new IllegalArgumentException(
+                        "--display needs a graphical display and this process has none (DISPLAY"
+                                + " is not set, or java.awt.headless=true); run without --display,"
+                                + " or under X11 or Xvfb");
+            }
+        }
+
+        Display(String title, Runnable onClose) {
+            requireScreen();
+            canvas = new CanvasFrame(title, 1.0);
+            canvas.setDefaultCloseOperation(WindowConstants.DISPOSE_ON_CLOSE);
+            canvas.addWindowListener(
+                    new WindowAdapter() {
+                        @Override
+                        public void windowClosing(WindowEvent e) {
+                            open = false;
+                            onClose.run();
+                        }
+                    });
+        }
+
+        /** Draws the result on the (borrowed) frame and shows it. */
+        void show(FrameClassification result, Mat frame) {
+            if (!open) {
+                return;
+            }
+            long now = System.nanoTime();
+            recent.addLast(now);
+            while (recent.size() > 2 && now - recent.peekFirst() > 2_000_000_000L) {
+                recent.removeFirst();
+            }
+            double fps =
+                    recent.size() < 2
+                            ? 0
+                            : (recent.size() - 1) / ((now - recent.peekFirst()) / 1e9);
+            draw(frame, result.classification().top(), fps, result.latencyMs());
+            canvas.showImage(converter.convert(frame));
+        }
+
+        static void draw(Mat frame, List<Category> top, double fps, double latencyMs) {
+            double scale = Math.max(0.4, Math.min(1.0, frame.cols() / 900.0));
+            int lineHeight = (int) Math.round(30 * scale);
+            int pad = (int) Math.round(8 * scale);
+            int width = Math.min(frame.cols(), (int) Math.round(430 * scale));
+            int lines = top.size() + 1;
+            int height = Math.min(frame.rows(), lines * lineHeight + 2 * pad);
+            try (Rect box = new Rect(0, 0, width, height)) {
+                opencv_imgproc.rectangle(frame, box, PANEL, opencv_imgproc.FILLED, 8, 0);
+            }
+            int y = pad;
+            for (int i = 0; i < top.size(); i++) {
+                Category c = top.get(i);
+                int barWidth = Math.max(1, (int) Math.round((width - 2 * pad) * c.score()));
+                try (Rect bar =
+                        new Rect(
+                                pad,
+                                y + lineHeight - pad + (int) Math.round(5 * scale),
+                                barWidth,
+                                3)) {
+                    opencv_imgproc.rectangle(frame, bar, BAR, opencv_imgproc.FILLED, 8, 0);
+                }
+                String text = String.format(Locale.ROOT, "%.2f  %s", c.score(), c.label());
+                put(frame, text, pad, y + lineHeight - pad, scale, i == 0 ? BEST : TEXT);
+                y += lineHeight;
+            }
+            String stats =
+                    String.format(Locale.ROOT, "%.1f frames/s   latency %.1f ms", fps, latencyMs);
+            put(frame, stats, pad, y + lineHeight - pad, scale, TEXT);
+        }
+
+        private static void put(Mat frame, String text, int x, int y, double scale, Scalar color) {
+            try (Point at = new Point(x, y)) {
+                opencv_imgproc.putText(
+                        frame,
+                        text,
+                        at,
+                        opencv_imgproc.FONT_HERSHEY_SIMPLEX,
+                        0.7 * scale,
+                        color,
+                        Math.max(1, (int) Math.round(1.5 * scale)),
+                        opencv_imgproc.LINE_AA,
+                        false);
+            }
+        }
+
+        @Override
+        public void close() {
+            open = false;
+            canvas.dispose();
+            converter.close();
         }
     }
 }

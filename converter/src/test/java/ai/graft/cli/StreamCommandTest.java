@@ -5,21 +5,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.graft.sdk.TestData;
 import ai.graft.sdk.internal.Json;
+import ai.graft.sdk.testing.ColourVideo;
+import ai.graft.sdk.testing.MjpegServer;
 import ai.graft.sdk.testing.TinyOnnx;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.bytedeco.ffmpeg.global.avcodec;
-import org.bytedeco.ffmpeg.global.avutil;
-import org.bytedeco.javacv.FFmpegFrameRecorder;
-import org.bytedeco.javacv.OpenCVFrameConverter;
-import org.bytedeco.opencv.global.opencv_core;
-import org.bytedeco.opencv.opencv_core.Mat;
-import org.bytedeco.opencv.opencv_core.Scalar;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,26 +53,7 @@ class StreamCommandTest {
         model = TinyOnnx.rgbClassifier().write(dir.resolve("colours.onnx"));
         Files.writeString(dir.resolve("labels.txt"), "red\ngreen\nblue\n");
         video = dir.resolve("colours.avi");
-        try (FFmpegFrameRecorder recorder = new FFmpegFrameRecorder(video.toFile(), 64, 48);
-                OpenCVFrameConverter.ToMat converter = new OpenCVFrameConverter.ToMat()) {
-            recorder.setFormat("avi");
-            recorder.setVideoCodec(avcodec.AV_CODEC_ID_MJPEG);
-            recorder.setPixelFormat(avutil.AV_PIX_FMT_YUVJ420P);
-            recorder.setFrameRate(10);
-            recorder.setVideoQuality(2);
-            recorder.start();
-            Scalar[] colours = {
-                new Scalar(0, 0, 255, 0), new Scalar(0, 255, 0, 0), new Scalar(255, 0, 0, 0)
-            };
-            for (Scalar colour : colours) {
-                try (Mat mat = new Mat(48, 64, opencv_core.CV_8UC3, colour)) {
-                    for (int i = 0; i < 10; i++) {
-                        recorder.record(converter.convert(mat));
-                    }
-                }
-            }
-            recorder.stop();
-        }
+        ColourVideo.writeAvi(video, ColourVideo.COLOURS, 10, 64, 48, 10);
     }
 
     @SuppressWarnings("unchecked")
@@ -103,17 +85,37 @@ class StreamCommandTest {
         String[] expected = {"red", "red", "green", "green", "blue", "blue"};
         for (int i = 0; i < 6; i++) {
             Map<String, Object> frame = (Map<String, Object>) Json.parse(lines.get(i));
+            assertEquals(
+                    List.of("timestampMs", "top", "latencyMs", "frame"),
+                    List.copyOf(frame.keySet()),
+                    lines.get(i));
+            assertEquals(i * 5.0, frame.get("frame"));
             assertEquals(i * 500.0, (Double) frame.get("timestampMs"), 1.0);
             List<Object> top = (List<Object>) frame.get("top");
             assertEquals(expected[i], ((Map<String, Object>) top.get(0)).get("label"));
             assertTrue(frame.containsKey("latencyMs"));
         }
+        assertTrue(lines.get(6).startsWith("{\"summary\":{\"framesRead\":30,"), lines.get(6));
         Map<String, Object> summary = summaryOf(run);
+        assertEquals(
+                List.of(
+                        "framesRead",
+                        "framesClassified",
+                        "framesDropped",
+                        "framesPerSecond",
+                        "latencyMs",
+                        "reconnects",
+                        "seconds"),
+                List.copyOf(summary.keySet()));
         assertEquals(30.0, summary.get("framesRead"));
         assertEquals(6.0, summary.get("framesClassified"));
         assertEquals(0.0, summary.get("framesDropped"));
         Map<String, Object> latency = (Map<String, Object>) summary.get("latencyMs");
-        assertTrue((Double) latency.get("p99") >= (Double) latency.get("p50"));
+        assertEquals(List.of("p50", "p95", "p99"), List.copyOf(latency.keySet()));
+        assertTrue((Double) latency.get("p50") > 0);
+        assertTrue((Double) latency.get("p95") >= (Double) latency.get("p50"));
+        assertTrue((Double) latency.get("p99") >= (Double) latency.get("p95"));
+        assertTrue((Double) summary.get("framesPerSecond") > 0);
     }
 
     @Test
@@ -201,6 +203,213 @@ class StreamCommandTest {
 
         assertEquals(ExitCodes.USAGE, run.exitCode());
         assertTrue(run.err().contains("everyNFrames must be >= 1"), run.err());
+    }
+
+    @Test
+    void stream_concurrencyGivesTheSameLinesInOrder() {
+        Run run =
+                graft(
+                        "stream",
+                        "--model",
+                        model.toString(),
+                        "--preprocess",
+                        "imagenet",
+                        "--source",
+                        video.toString(),
+                        "--concurrency",
+                        "3",
+                        "--threads",
+                        "1",
+                        "-k",
+                        "1",
+                        "--json");
+
+        assertEquals(0, run.exitCode(), run.err());
+        List<String> lines = run.lines();
+        assertEquals(31, lines.size(), run.out());
+        for (int i = 0; i < 30; i++) {
+            String colour = ColourVideo.COLOURS.get(i / 10);
+            assertTrue(
+                    lines.get(i).startsWith("{\"timestampMs\":" + i * 100 + ",\"top\":[{"),
+                    lines.get(i));
+            assertTrue(lines.get(i).contains("\"label\":\"" + colour + "\""), lines.get(i));
+            assertTrue(lines.get(i).endsWith(",\"frame\":" + i + "}"), lines.get(i));
+        }
+    }
+
+    @Test
+    void stream_truncatedVideoGivesItsFramesThenExitsWithTheReason() throws Exception {
+        Path cut = dir.resolve("cut.avi");
+        byte[] bytes = Files.readAllBytes(video);
+        Files.write(cut, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+        Run run =
+                graft(
+                        "stream",
+                        "--model",
+                        model.toString(),
+                        "--preprocess",
+                        "imagenet",
+                        "--source",
+                        cut.toString(),
+                        "--json");
+
+        assertEquals(ExitCodes.USAGE, run.exitCode());
+        assertTrue(run.err().contains("graft: Video file " + cut + " ended after "), run.err());
+        assertTrue(run.err().contains("of the 30 frames its header declares"), run.err());
+        double read = (Double) summaryOf(run).get("framesRead");
+        assertTrue(read > 0 && read < 30, run.out());
+        assertEquals((int) read + 1, run.lines().size(), "one line per frame read, then summary");
+    }
+
+    @Test
+    void stream_cameraThatStopsSendingIsReopenedAndMaxFramesEndsTheRun() throws Exception {
+        try (MjpegServer camera =
+                MjpegServer.start(ColourVideo.jpegs(List.of("red", "green", "blue"), 64, 48), 25)) {
+            camera.stallAfter(12, 1500);
+            Run run =
+                    graft(
+                            "stream",
+                            "--model",
+                            model.toString(),
+                            "--preprocess",
+                            "imagenet",
+                            "--source",
+                            camera.url(),
+                            "--live",
+                            "--timeout",
+                            "0.7",
+                            "--max-frames",
+                            "30",
+                            "--json");
+
+            assertEquals(0, run.exitCode(), run.err());
+            assertTrue(
+                    run.err()
+                            .contains(
+                                    "graft stream: reopening "
+                                            + camera.url()
+                                            + " in 500 ms (attempt 1 of 5): No frame from network"
+                                            + " stream "
+                                            + camera.url()),
+                    run.err());
+            Map<String, Object> summary = summaryOf(run);
+            assertEquals(30.0, summary.get("framesRead"), run.out());
+            assertTrue((Double) summary.get("reconnects") >= 1, run.out());
+            assertTrue(camera.connections() >= 2);
+        }
+    }
+
+    @Test
+    void stream_cameraThatGoesAwayPrintsTheSummaryThenExitsWithTheReason() throws Exception {
+        try (MjpegServer camera =
+                MjpegServer.start(ColourVideo.jpegs(List.of("red", "blue"), 64, 48), 50)) {
+            camera.stopAfter(10);
+            long start = System.nanoTime();
+            Run run =
+                    graft(
+                            "stream",
+                            "--model",
+                            model.toString(),
+                            "--preprocess",
+                            "imagenet",
+                            "--source",
+                            camera.url(),
+                            "--reconnects",
+                            "2",
+                            "--json");
+            double seconds = (System.nanoTime() - start) / 1e9;
+
+            assertEquals(ExitCodes.USAGE, run.exitCode(), run.err());
+            assertTrue(
+                    run.err()
+                            .contains(
+                                    "graft: Lost network stream "
+                                            + camera.url()
+                                            + " after 2 reconnect attempts: Cannot open network"
+                                            + " stream "
+                                            + camera.url()
+                                            + ": connection refused"),
+                    run.err());
+            assertTrue(run.err().contains("in 500 ms (attempt 1 of 2)"), run.err());
+            assertTrue(run.err().contains("in 1000 ms (attempt 2 of 2)"), run.err());
+            double classified = (Double) summaryOf(run).get("framesClassified");
+            assertEquals((int) classified + 1, run.lines().size(), run.out());
+            assertTrue(classified > 0 && classified <= 10, run.out());
+            assertTrue(seconds < 6, "took " + seconds + " s");
+        }
+    }
+
+    @Test
+    void stream_displayWithoutAScreenIsAUsageError() {
+        Run run =
+                graft(
+                        "stream",
+                        "--model",
+                        model.toString(),
+                        "--source",
+                        video.toString(),
+                        "--display");
+
+        Assumptions.assumeTrue(
+                java.awt.GraphicsEnvironment.isHeadless(), "a display is available here");
+        assertEquals(ExitCodes.USAGE, run.exitCode());
+        assertTrue(run.err().contains("--display needs a graphical display"), run.err());
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void stream_interruptEndsTheRunWithTheSummary() throws Exception {
+        // A real process, as Ctrl-C reaches it: SIGINT runs the shutdown hooks.
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        ProcessBuilder pb =
+                new ProcessBuilder(
+                        java.toString(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        "ai.graft.cli.Graft",
+                        "stream",
+                        "--model",
+                        model.toString(),
+                        "--preprocess",
+                        "imagenet",
+                        "--source",
+                        video.toString(),
+                        "--realtime",
+                        "1",
+                        "--json");
+        pb.redirectError(dir.resolve("sigint.err").toFile());
+        Process process = pb.start();
+        try {
+            BufferedReader out =
+                    new BufferedReader(
+                            new InputStreamReader(
+                                    process.getInputStream(), StandardCharsets.UTF_8));
+            List<String> lines = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                String line = out.readLine();
+                assertTrue(line != null, "three results before the interrupt: " + lines);
+                lines.add(line);
+            }
+            Process kill =
+                    new ProcessBuilder("kill", "-INT", Long.toString(process.pid()))
+                            .inheritIO()
+                            .start();
+            assertEquals(0, kill.waitFor());
+            String line;
+            while ((line = out.readLine()) != null) {
+                lines.add(line);
+            }
+            assertTrue(process.waitFor(20, TimeUnit.SECONDS), "ended after SIGINT");
+            assertEquals(130, process.exitValue(), "128 + SIGINT");
+            Map<String, Object> last =
+                    (Map<String, Object>) Json.parse(lines.get(lines.size() - 1));
+            Map<String, Object> summary = (Map<String, Object>) last.get("summary");
+            double read = (Double) summary.get("framesRead");
+            assertTrue(read >= 3 && read < 30, "stopped early: " + lines);
+            assertEquals(summary.get("framesClassified"), (double) lines.size() - 1);
+        } finally {
+            process.destroyForcibly();
+        }
     }
 
     @Test

@@ -7,11 +7,12 @@ import java.util.Objects;
  *
  * @param frameIndex the frame's position in the source, from 0 (frames skipped by {@code
  *     everyNFrames} or dropped in live mode count too)
- * @param timestampMs the frame's presentation time in milliseconds: from the video's time base for
- *     files, from the stream for network sources, since opening for cameras and folders
+ * @param timestampMs the frame's time in milliseconds: its presentation time for video files, frame
+ *     index over the frame rate for folders, time since opening for cameras and network streams (as
+ *     {@link FrameSource#timestampMs()})
  * @param classification the (possibly smoothed) categories of this frame
- * @param latencyMs milliseconds from the frame's capture (the return of {@code grab()}) to the
- *     result, including any time it waited for the model in live mode
+ * @param latencyMs milliseconds from the frame's capture (the return of {@code grab()}, after any
+ *     real-time pacing) to the result, including any time it waited for the model
  */
 public record FrameClassification(
         long frameIndex, long timestampMs, Classification classification, double latencyMs) {

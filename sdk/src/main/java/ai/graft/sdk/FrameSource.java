@@ -12,6 +12,8 @@ import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.bytedeco.ffmpeg.avformat.AVFormatContext;
+import org.bytedeco.ffmpeg.avformat.AVStream;
 import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.Frame;
@@ -59,10 +61,16 @@ public final class FrameSource implements AutoCloseable {
             List.of(".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff");
 
     static {
-        // FFmpeg's own console output (stream dumps, pixel-format notes) drowns results on a
-        // terminal; errors still reach our exceptions. -Dgraft.ffmpeg.log=true keeps it.
+        // FFmpeg's own console output (stream dumps, decoder complaints, each failed connection)
+        // drowns results on a terminal and repeats what our exceptions say. Load FFmpeg first so
+        // that its initialisation cannot reset the level. -Dgraft.ffmpeg.log=true keeps it.
+        try {
+            FFmpegFrameGrabber.tryLoad();
+        } catch (FrameGrabber.Exception e) {
+            LOG.debug("FFmpeg did not load: {}", e.toString());
+        }
         if (!Boolean.getBoolean("graft.ffmpeg.log")) {
-            avutil.av_log_set_level(avutil.AV_LOG_ERROR);
+            avutil.av_log_set_level(avutil.AV_LOG_FATAL);
         }
     }
 
@@ -88,6 +96,8 @@ public final class FrameSource implements AutoCloseable {
     private OpenCVFrameConverter.ToMat imageConverter;
     private ImageDecoder decoder;
     private double frameRate;
+    private long declaredFrames;
+    private boolean ended;
     private long frameIndex = -1;
     private long timestampMs = -1;
     private long openedNanos;
@@ -213,6 +223,33 @@ public final class FrameSource implements AutoCloseable {
                 "check that it is a complete video FFmpeg can decode (try `ffprobe "
                         + spec
                         + "`); a truncated or damaged file fails here");
+        AVStream stream = videoStream(g);
+        if (stream == null) {
+            releaseNative();
+            throw new SourceException(
+                    "Video file "
+                            + spec
+                            + " has no video stream (format "
+                            + g.getFormat()
+                            + "); expected a video, not audio only");
+        }
+        // What the container's header promises (0 when it does not say): an early end is then a
+        // truncated or damaged file rather than the end of the video.
+        declaredFrames = Math.max(0, stream.nb_frames());
+    }
+
+    private static AVStream videoStream(FFmpegFrameGrabber g) {
+        AVFormatContext context = g.getFormatContext();
+        if (context == null) {
+            return null;
+        }
+        for (int i = 0; i < context.nb_streams(); i++) {
+            AVStream s = context.streams(i);
+            if (s.codecpar() != null && s.codecpar().codec_type() == avutil.AVMEDIA_TYPE_VIDEO) {
+                return s;
+            }
+        }
+        return null;
     }
 
     private void startNetwork() throws SourceException {
@@ -285,7 +322,15 @@ public final class FrameSource implements AutoCloseable {
 
     /** A readable reason for an FFmpeg or OpenCV failure, decoding FFmpeg's error numbers. */
     static String reason(Throwable e) {
-        String message = String.valueOf(e.getMessage()).strip();
+        // JavaCV's hints about its own API say nothing to someone who gave a file or URL.
+        String message =
+                String.valueOf(e.getMessage())
+                        .replace(" (Has setFormat() been called?)", "")
+                        .replace(
+                                " (For more details, make sure FFmpegLogCallback.set() has been"
+                                        + " called.)",
+                                "")
+                        .strip();
         Matcher m = FFMPEG_ERROR.matcher(message);
         if (m.find()) {
             String known = ffmpegError(Long.parseLong(m.group(1)));
@@ -322,16 +367,21 @@ public final class FrameSource implements AutoCloseable {
      * {@code grab()} or {@link #close()}.
      *
      * @return the frame, or null at the end of a file or folder (or when a stream ends)
-     * @throws SourceException when reading fails (a damaged file, a camera unplugged, a stream
-     *     timing out); the message names the source
+     * @throws SourceException when reading fails: a damaged file, a file that ends before the frame
+     *     count its header declares (truncated), a camera unplugged, a stream that sends nothing
+     *     for the timeout; the message names the source
      * @throws IllegalStateException after {@link #close()}
      */
     public Frame grab() throws SourceException {
         checkOpen();
+        if (ended) {
+            return null;
+        }
         if (kind == Kind.FOLDER) {
             return grabImageFile();
         }
         Frame frame;
+        long start = System.nanoTime();
         try {
             frame =
                     grabber instanceof FFmpegFrameGrabber ffmpeg
@@ -351,7 +401,7 @@ public final class FrameSource implements AutoCloseable {
                     e);
         }
         if (frame == null || frame.image == null) {
-            return null;
+            return endOfFrames(System.nanoTime() - start);
         }
         frameIndex++;
         if (kind == Kind.FILE && frame.timestamp >= 0) {
@@ -360,6 +410,38 @@ public final class FrameSource implements AutoCloseable {
             timestampMs = (System.nanoTime() - openedNanos) / 1_000_000;
         }
         return frame;
+    }
+
+    /** The grabber found no more frames: the end, or a failure that looks like one. */
+    private Frame endOfFrames(long waitedNanos) throws SourceException {
+        long read = frameIndex + 1;
+        if (kind == Kind.FILE) {
+            ended = true;
+            // Decoders may hold back a frame or two at the end; more missing is a cut file.
+            if (declaredFrames > 0 && read < declaredFrames - Math.max(2, declaredFrames / 100)) {
+                throw new SourceException(
+                        "Video file "
+                                + spec
+                                + " ended after "
+                                + read
+                                + " of the "
+                                + declaredFrames
+                                + " frames its header declares: the file is truncated or damaged"
+                                + " (the frames before the damage were read)");
+            }
+            return null;
+        }
+        if (kind == Kind.NETWORK && waitedNanos >= timeout.toNanos() * 9 / 10) {
+            throw new SourceException(
+                    "No frame from "
+                            + describe()
+                            + " for "
+                            + waitedNanos / 1_000_000
+                            + " ms (timeout "
+                            + timeout.toMillis()
+                            + " ms): it stopped sending or the connection hangs");
+        }
+        return null;
     }
 
     private Frame grabImageFile() {
@@ -394,6 +476,7 @@ public final class FrameSource implements AutoCloseable {
         releaseNative();
         long index = frameIndex;
         long opened = openedNanos;
+        ended = false;
         start();
         frameIndex = index;
         if (kind == Kind.CAMERA || kind == Kind.NETWORK) {
@@ -436,6 +519,16 @@ public final class FrameSource implements AutoCloseable {
      */
     public double frameRate() {
         return frameRate;
+    }
+
+    /**
+     * The number of frames the source says it holds: the count in a video file's header, the number
+     * of images in a folder.
+     *
+     * @return the count, or 0 when unknown (cameras, streams, files whose header does not say)
+     */
+    public long frameCount() {
+        return kind == Kind.FOLDER ? images.size() : declaredFrames;
     }
 
     /**

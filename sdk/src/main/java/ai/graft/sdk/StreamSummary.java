@@ -5,8 +5,9 @@ package ai.graft.sdk;
  *
  * @param framesRead frames grabbed from the source
  * @param framesClassified frames classified and reported to the listener
- * @param framesDropped frames not classified because the model was busy (live mode only; frames
- *     skipped by {@code everyNFrames} are not counted here)
+ * @param framesDropped frames read but not classified, in live mode only: replaced by a newer frame
+ *     while the model was busy, or still waiting when the run stopped (frames skipped by {@code
+ *     everyNFrames} are not counted here)
  * @param reconnects how many times a camera or network stream was reopened
  * @param seconds wall-clock seconds from the start of the run to its end
  * @param framesPerSecond frames classified per wall-clock second

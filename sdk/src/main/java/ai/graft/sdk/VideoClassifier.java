@@ -10,6 +10,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -33,12 +37,15 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p><b>Threads.</b> In {@link RunningMode#VIDEO} {@link #run} grabs and classifies on the calling
- * thread and calls the listener there, in frame order. In {@link RunningMode#LIVE} a reader thread
- * grabs frames and copies the newest into a one-frame slot; the calling thread classifies whatever
- * is in the slot and calls the listener, and a frame replaced before it was taken is dropped and
- * counted. Either way {@link #run} returns when the source ends, {@code maxFrames} is reached, or
- * {@link #stop()} is called from another thread. One run at a time per video classifier.
+ * <p><b>Threads.</b> The listener is always called on the thread that called {@link #run}. In
+ * {@link RunningMode#VIDEO} that thread grabs and classifies each frame, in order, using the
+ * grabber's frame without a copy; with {@link VideoClassifierOptions#concurrency()} above 1 it
+ * grabs and copies frames while worker threads classify them, and still reports in frame order. In
+ * {@link RunningMode#LIVE} a reader thread grabs frames and copies the newest into a one-frame
+ * slot; the calling thread classifies whatever is in the slot, and a frame replaced before it was
+ * taken is dropped and counted. Either way {@link #run} returns when the source ends, {@code
+ * maxFrames} is reached, or {@link #stop()} is called from another thread. One run at a time per
+ * video classifier.
  *
  * <p>A camera or stream that fails or ends is reopened with a doubling back-off, reported to {@link
  * Listener#onReconnect}; a file that ends stops the run. Close the video classifier to release the
@@ -58,6 +65,19 @@ public final class VideoClassifier implements AutoCloseable {
          * @param result the frame's classification, index, time and latency
          */
         void onResult(FrameClassification result);
+
+        /**
+         * A frame was classified, with its pixels, for drawing or display. The frame is the whole
+         * frame (not the region of interest) as the source delivers it (8-bit BGR from video files,
+         * streams and folders); it is borrowed for this call only and may be drawn on. The default
+         * calls {@link #onResult(FrameClassification)}.
+         *
+         * @param result the frame's classification, index, time and latency
+         * @param frame the frame's pixels, valid until this method returns
+         */
+        default void onResult(FrameClassification result, Mat frame) {
+            onResult(result);
+        }
 
         /**
          * A camera or stream failed or ended and is about to be reopened after {@code delayMs}.
@@ -93,6 +113,8 @@ public final class VideoClassifier implements AutoCloseable {
     private final Latencies latencies = new Latencies();
     private volatile long startNanos;
     private volatile long endNanos;
+    // Frame copies for other threads, reused: a live run needs at most three at a time.
+    private final CopyPool copies = new CopyPool();
 
     private VideoClassifier(
             ImageClassifier classifier, boolean owns, VideoClassifierOptions options) {
@@ -165,6 +187,7 @@ public final class VideoClassifier implements AutoCloseable {
             }
         } finally {
             endNanos = System.nanoTime();
+            copies.clear();
             running.set(false);
         }
         return summary();
@@ -202,6 +225,10 @@ public final class VideoClassifier implements AutoCloseable {
     // VIDEO: grab and classify on this thread
 
     private void runVideo(FrameSource source, Listener listener) throws SourceException {
+        if (options.concurrency() > 1) {
+            runVideoConcurrently(source, listener);
+            return;
+        }
         Smoother smoother = new Smoother(options.smoothingWindow(), classifier.options().topK());
         Pacer pacer = new Pacer(source);
         try (OpenCVFrameConverter.ToMat converter = new OpenCVFrameConverter.ToMat()) {
@@ -210,16 +237,141 @@ public final class VideoClassifier implements AutoCloseable {
                 if (frame == null) {
                     break;
                 }
-                long captured = System.nanoTime();
                 long read = framesRead.incrementAndGet() - 1;
                 long index = source.frameIndex();
                 long timestampMs = source.timestampMs();
                 pacer.pace(timestampMs);
+                // Capture is when the frame is available to us, after any pacing.
+                long captured = System.nanoTime();
                 if (read % options.everyNFrames() != 0) {
                     continue;
                 }
+                // The grabber's own frame, borrowed: no copy on this thread.
                 Mat mat = converter.convert(frame);
-                classifyAndReport(mat, index, timestampMs, captured, smoother, listener);
+                report(classify(mat, index), mat, index, timestampMs, captured, smoother, listener);
+            }
+        }
+    }
+
+    /** A frame being classified on a worker thread, in frame order. */
+    private record InFlight(
+            Mat copy, long index, long timestampMs, long capturedNanos, Future<Outcome> outcome) {}
+
+    /**
+     * VIDEO with several frames in flight: this thread grabs and copies frames, workers classify
+     * them, and results are reported here in frame order.
+     */
+    private void runVideoConcurrently(FrameSource source, Listener listener)
+            throws SourceException {
+        int n = options.concurrency();
+        AtomicInteger threadNumber = new AtomicInteger();
+        ExecutorService workers =
+                Executors.newFixedThreadPool(
+                        n,
+                        r -> {
+                            Thread t =
+                                    new Thread(
+                                            r, "graft-classify-" + threadNumber.incrementAndGet());
+                            t.setDaemon(true);
+                            return t;
+                        });
+        Smoother smoother = new Smoother(options.smoothingWindow(), classifier.options().topK());
+        Pacer pacer = new Pacer(source);
+        Deque<InFlight> inFlight = new ArrayDeque<>();
+        try (OpenCVFrameConverter.ToMat converter = new OpenCVFrameConverter.ToMat()) {
+            while (!stopRequested && underLimit()) {
+                Frame frame;
+                try {
+                    frame = grabNext(source, listener);
+                } catch (SourceException e) {
+                    // The frames read before the failure are still reported, as one at a time.
+                    while (!inFlight.isEmpty()) {
+                        deliver(inFlight.removeFirst(), smoother, listener);
+                    }
+                    throw e;
+                }
+                if (frame == null) {
+                    break;
+                }
+                long read = framesRead.incrementAndGet() - 1;
+                long index = source.frameIndex();
+                long timestampMs = source.timestampMs();
+                pacer.pace(timestampMs);
+                long captured = System.nanoTime();
+                if (read % options.everyNFrames() != 0) {
+                    continue;
+                }
+                // The frame crosses to a worker thread: it gets its own copy.
+                Mat copy = copies.copyOf(converter.convert(frame));
+                Future<Outcome> outcome;
+                try {
+                    outcome = workers.submit(() -> classify(copy, index));
+                } catch (RuntimeException e) {
+                    copy.close();
+                    throw e;
+                }
+                inFlight.addLast(new InFlight(copy, index, timestampMs, captured, outcome));
+                while (inFlight.size() >= n) {
+                    deliver(inFlight.removeFirst(), smoother, listener);
+                }
+            }
+            // Also after stop(): in VIDEO mode every selected frame read is reported.
+            while (!inFlight.isEmpty()) {
+                deliver(inFlight.removeFirst(), smoother, listener);
+            }
+        } finally {
+            // A worker may still read a copy: wait for it before releasing the copy.
+            for (InFlight f : inFlight) {
+                try {
+                    await(f.outcome());
+                } catch (RuntimeException | Error e) {
+                    LOG.debug(
+                            "Classification of frame {} failed after the run ended", f.index(), e);
+                }
+                copies.give(f.copy());
+            }
+            workers.shutdown();
+        }
+    }
+
+    private void deliver(InFlight f, Smoother smoother, Listener listener) {
+        try {
+            report(
+                    await(f.outcome()),
+                    f.copy(),
+                    f.index(),
+                    f.timestampMs(),
+                    f.capturedNanos(),
+                    smoother,
+                    listener);
+        } finally {
+            copies.give(f.copy());
+        }
+    }
+
+    /** Waits for a worker, uninterruptibly (it holds a frame copy that must not be freed early). */
+    private Outcome await(Future<Outcome> future) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return future.get();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof RuntimeException re) {
+                        throw re;
+                    }
+                    if (e.getCause() instanceof Error err) {
+                        throw err;
+                    }
+                    throw new IllegalStateException(e.getCause());
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+                stopRequested = true;
             }
         }
     }
@@ -228,26 +380,37 @@ public final class VideoClassifier implements AutoCloseable {
         return options.maxFrames() == 0 || framesRead.get() < options.maxFrames();
     }
 
-    private void classifyAndReport(
-            Mat mat,
+    /** A frame's classification, or why it could not be classified. */
+    private record Outcome(Classification classification, ImageException error) {}
+
+    /** Classifies a frame's region of interest; safe on any thread (the listener is not called). */
+    private Outcome classify(Mat mat, long index) {
+        try (Mat roi = region(mat)) {
+            return new Outcome(classifier.classify(ImageInput.of(roi == null ? mat : roi)), null);
+        } catch (ImageException e) {
+            LOG.warn("Frame {} could not be classified: {}", index, e.getMessage());
+            return new Outcome(null, e);
+        }
+    }
+
+    /** Smooths, measures and reports one outcome; on the thread that called {@link #run}. */
+    private void report(
+            Outcome outcome,
+            Mat frame,
             long index,
             long timestampMs,
             long capturedNanos,
             Smoother smoother,
             Listener listener) {
-        Classification c;
-        try (Mat roi = region(mat)) {
-            c = classifier.classify(ImageInput.of(roi == null ? mat : roi));
-        } catch (ImageException e) {
-            LOG.warn("Frame {} could not be classified: {}", index, e.getMessage());
-            listener.onFrameError(index, e);
+        if (outcome.error() != null) {
+            listener.onFrameError(index, outcome.error());
             return;
         }
-        c = smoother.add(c);
+        Classification c = smoother.add(outcome.classification());
         double latencyMs = (System.nanoTime() - capturedNanos) / 1e6;
         latencies.add(latencyMs);
         framesClassified.incrementAndGet();
-        listener.onResult(new FrameClassification(index, timestampMs, c, latencyMs));
+        listener.onResult(new FrameClassification(index, timestampMs, c, latencyMs), frame);
     }
 
     /** A view of the region of interest, clipped to the frame; null for the whole frame. */
@@ -297,6 +460,8 @@ public final class VideoClassifier implements AutoCloseable {
     private boolean readerDone;
     private SourceException readerError;
     private RuntimeException readerBug;
+    // What the reader has to tell the listener, delivered on the run's thread.
+    private final List<Runnable> events = new ArrayList<>();
 
     private void runLive(FrameSource source, Listener listener) throws SourceException {
         synchronized (slotLock) {
@@ -304,31 +469,41 @@ public final class VideoClassifier implements AutoCloseable {
             readerDone = false;
             readerError = null;
             readerBug = null;
+            events.clear();
         }
-        Thread reader =
-                new Thread(() -> readLive(source, listener), "graft-reader-" + source.spec());
+        Listener relay = new ReaderRelay(listener);
+        Thread reader = new Thread(() -> readLive(source, relay), "graft-reader-" + source.spec());
         reader.setDaemon(true);
         reader.start();
         Smoother smoother = new Smoother(options.smoothingWindow(), classifier.options().topK());
         try {
             while (true) {
                 Pending next;
+                List<Runnable> due;
+                boolean done;
                 synchronized (slotLock) {
-                    while (slot == null && !readerDone && !stopRequested) {
+                    while (slot == null && events.isEmpty() && !readerDone && !stopRequested) {
                         slotLock.wait(100);
                     }
+                    due = takeEvents();
                     next = slot;
                     slot = null;
-                    if (next == null && (readerDone || stopRequested)) {
+                    // Read with the slot: once done, the reader adds nothing more.
+                    done = readerDone;
+                }
+                due.forEach(Runnable::run);
+                if (next == null) {
+                    if (done || stopRequested) {
                         break;
                     }
-                }
-                if (next == null) {
                     continue;
                 }
                 try {
-                    if (!stopRequested) {
-                        classifyAndReport(
+                    if (stopRequested) {
+                        framesDropped.incrementAndGet(); // read, but the run ended first
+                    } else {
+                        report(
+                                classify(next.mat, next.index),
                                 next.mat,
                                 next.index,
                                 next.timestampMs,
@@ -337,7 +512,7 @@ public final class VideoClassifier implements AutoCloseable {
                                 listener);
                     }
                 } finally {
-                    next.mat.close();
+                    copies.give(next.mat);
                 }
             }
         } catch (InterruptedException e) {
@@ -348,17 +523,55 @@ public final class VideoClassifier implements AutoCloseable {
             joinQuietly(reader);
             synchronized (slotLock) {
                 if (slot != null) {
-                    slot.mat.close();
+                    copies.give(slot.mat);
                     slot = null;
+                    framesDropped.incrementAndGet(); // read, but the run ended first
                 }
             }
         }
+        List<Runnable> due;
+        synchronized (slotLock) {
+            due = takeEvents();
+        }
+        due.forEach(Runnable::run);
         synchronized (slotLock) {
             if (readerBug != null) {
                 throw readerBug;
             }
             if (readerError != null) {
                 throw readerError;
+            }
+        }
+    }
+
+    /** Hands the reader's events to the run's thread; the caller holds {@code slotLock}. */
+    private List<Runnable> takeEvents() {
+        if (events.isEmpty()) {
+            return List.of();
+        }
+        List<Runnable> due = new ArrayList<>(events);
+        events.clear();
+        return due;
+    }
+
+    /** The listener as the reader thread sees it: its calls are queued for the run's thread. */
+    private final class ReaderRelay implements Listener {
+        private final Listener target;
+
+        ReaderRelay(Listener target) {
+            this.target = target;
+        }
+
+        @Override
+        public void onResult(FrameClassification result) {
+            throw new IllegalStateException("the reader thread does not classify");
+        }
+
+        @Override
+        public void onReconnect(String source, int attempt, long delayMs, String reason) {
+            synchronized (slotLock) {
+                events.add(() -> target.onReconnect(source, attempt, delayMs, reason));
+                slotLock.notifyAll();
             }
         }
     }
@@ -391,16 +604,16 @@ public final class VideoClassifier implements AutoCloseable {
                 if (frame == null) {
                     break;
                 }
-                long captured = System.nanoTime();
                 long read = framesRead.incrementAndGet() - 1;
                 long index = source.frameIndex();
                 long timestampMs = source.timestampMs();
                 pacer.pace(timestampMs);
+                long captured = System.nanoTime();
                 if (read % options.everyNFrames() != 0) {
                     continue;
                 }
                 // The grabber reuses its frame: the classifying thread gets its own copy.
-                Mat copy = converter.convert(frame).clone();
+                Mat copy = copies.copyOf(converter.convert(frame));
                 Pending old;
                 synchronized (slotLock) {
                     old = slot;
@@ -408,7 +621,7 @@ public final class VideoClassifier implements AutoCloseable {
                     slotLock.notifyAll();
                 }
                 if (old != null) {
-                    old.mat.close();
+                    copies.give(old.mat);
                     framesDropped.incrementAndGet();
                 }
             }
@@ -528,6 +741,51 @@ public final class VideoClassifier implements AutoCloseable {
             if (waitMs > 0) {
                 sleepUnlessStopped(waitMs);
             }
+        }
+    }
+
+    /**
+     * Reusable frame copies for frames that cross threads: at a camera's rate, allocating a fresh
+     * full-size copy per frame churns native memory for nothing. Thread-safe.
+     */
+    static final class CopyPool {
+        private static final int MAX_SPARE = 8;
+        private final ArrayDeque<Mat> spare = new ArrayDeque<>();
+
+        /** A copy of the frame in a spare Mat (or a new one); hand it back with {@link #give}. */
+        Mat copyOf(Mat frame) {
+            Mat target;
+            synchronized (this) {
+                target = spare.pollFirst();
+            }
+            if (target == null) {
+                target = new Mat();
+            }
+            frame.copyTo(target); // reallocates only when the size or type changed
+            return target;
+        }
+
+        /** Takes a copy back for reuse (or frees it when enough are spare). */
+        void give(Mat copy) {
+            synchronized (this) {
+                if (spare.size() < MAX_SPARE) {
+                    spare.addFirst(copy);
+                    return;
+                }
+            }
+            copy.close();
+        }
+
+        synchronized int spares() {
+            return spare.size();
+        }
+
+        /** Frees the spare copies (at the end of a run: nothing native stays between runs). */
+        synchronized void clear() {
+            for (Mat m : spare) {
+                m.close();
+            }
+            spare.clear();
         }
     }
 

@@ -82,6 +82,7 @@ public final class VideoClassifierOptions {
     private final long maxFrames;
     private final int maxReconnects;
     private final long reconnectDelayMs;
+    private final int concurrency;
     private final ImageClassifierOptions classifierOptions;
 
     private VideoClassifierOptions(Builder b) {
@@ -93,13 +94,14 @@ public final class VideoClassifierOptions {
         this.maxFrames = b.maxFrames;
         this.maxReconnects = b.maxReconnects;
         this.reconnectDelayMs = b.reconnectDelayMs;
+        this.concurrency = b.concurrency;
         this.classifierOptions = b.classifierOptions;
     }
 
     /**
      * A builder with the defaults: {@link RunningMode#VIDEO}, every frame, no smoothing, the whole
-     * frame, no pacing, no frame limit, 5 reconnects starting at 500 ms, default classifier
-     * options.
+     * frame, no pacing, no frame limit, 5 reconnects starting at 500 ms, one frame at a time,
+     * default classifier options.
      *
      * @return a new builder
      */
@@ -131,6 +133,7 @@ public final class VideoClassifierOptions {
         b.maxFrames = maxFrames;
         b.maxReconnects = maxReconnects;
         b.reconnectDelayMs = reconnectDelayMs;
+        b.concurrency = concurrency;
         b.classifierOptions = classifierOptions;
         return b;
     }
@@ -212,6 +215,22 @@ public final class VideoClassifierOptions {
     }
 
     /**
+     * In {@link RunningMode#VIDEO}: how many frames are classified at the same time. With 1 the
+     * calling thread grabs and classifies each frame itself, and the grabber's frame is never
+     * copied. With more, the calling thread grabs and copies frames while worker threads classify
+     * them (decoding overlaps inference, and several inferences run at once); results still reach
+     * the listener in frame order on the calling thread. Several at once pay on several cores when
+     * each inference uses few ONNX Runtime threads ({@link
+     * ImageClassifierOptions#intraOpThreads()}). Ignored in {@link RunningMode#LIVE}, where one
+     * frame is classified at a time by design.
+     *
+     * @return frames in flight, at least 1
+     */
+    public int concurrency() {
+        return concurrency;
+    }
+
+    /**
      * The options of the image classifier that {@link VideoClassifier#create(java.nio.file.Path,
      * VideoClassifierOptions)} makes.
      *
@@ -237,6 +256,8 @@ public final class VideoClassifierOptions {
                 + maxFrames
                 + ", maxReconnects="
                 + maxReconnects
+                + ", concurrency="
+                + concurrency
                 + "]";
     }
 
@@ -250,6 +271,7 @@ public final class VideoClassifierOptions {
         private long maxFrames;
         private int maxReconnects = 5;
         private long reconnectDelayMs = 500;
+        private int concurrency = 1;
         private ImageClassifierOptions classifierOptions = ImageClassifierOptions.defaults();
 
         private Builder() {}
@@ -343,6 +365,18 @@ public final class VideoClassifierOptions {
         }
 
         /**
+         * Sets how many frames VIDEO mode classifies at the same time (see {@link
+         * VideoClassifierOptions#concurrency()}).
+         *
+         * @param frames at least 1
+         * @return this builder
+         */
+        public Builder concurrency(int frames) {
+            this.concurrency = frames;
+            return this;
+        }
+
+        /**
          * Sets the image classifier's options (used when the video classifier loads the model).
          *
          * @param options the options
@@ -380,6 +414,9 @@ public final class VideoClassifierOptions {
             if (maxReconnects < 0) {
                 throw new IllegalArgumentException(
                         "maxReconnects must be >= 0, got " + maxReconnects);
+            }
+            if (concurrency < 1) {
+                throw new IllegalArgumentException("concurrency must be >= 1, got " + concurrency);
             }
             if (reconnectDelayMs < 0) {
                 throw new IllegalArgumentException(

@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.graft.sdk.testing.ColourVideo;
+import ai.graft.sdk.testing.MjpegServer;
 import ai.graft.sdk.testing.TinyOnnx;
 import com.sun.net.httpserver.HttpServer;
 import java.io.OutputStream;
-import java.io.RandomAccessFile;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,10 +18,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.bytedeco.ffmpeg.global.avcodec;
-import org.bytedeco.ffmpeg.global.avutil;
-import org.bytedeco.javacv.FFmpegFrameRecorder;
-import org.bytedeco.javacv.OpenCVFrameConverter;
 import org.bytedeco.opencv.global.opencv_imgcodecs;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Rect;
@@ -50,46 +46,12 @@ class VideoClassifierTest {
                 ImageClassifier.create(
                         model, ImageClassifierOptions.builder().preprocessing("imagenet").build());
         video = dir.resolve("colours.avi");
-        writeVideo(video, 64, 48, 10);
+        ColourVideo.writeAvi(video, List.of(SCHEDULE), FRAMES_PER_COLOUR, 64, 48, 10);
     }
 
     @AfterAll
     static void tearDown() {
         classifier.close();
-    }
-
-    static Scalar bgr(String colour) {
-        return switch (colour) {
-            case "red" -> new Scalar(0, 0, 255, 0);
-            case "green" -> new Scalar(0, 255, 0, 0);
-            default -> new Scalar(255, 0, 0, 0);
-        };
-    }
-
-    /** An MJPEG .avi of {@link #SCHEDULE}, {@link #FRAMES_PER_COLOUR} frames per colour. */
-    static void writeVideo(Path file, int width, int height, double fps) throws Exception {
-        try (FFmpegFrameRecorder recorder = new FFmpegFrameRecorder(file.toFile(), width, height);
-                OpenCVFrameConverter.ToMat converter = new OpenCVFrameConverter.ToMat()) {
-            recorder.setFormat("avi");
-            recorder.setVideoCodec(avcodec.AV_CODEC_ID_MJPEG);
-            recorder.setPixelFormat(avutil.AV_PIX_FMT_YUVJ420P);
-            recorder.setFrameRate(fps);
-            recorder.setVideoQuality(2);
-            recorder.start();
-            for (String colour : SCHEDULE) {
-                try (Mat mat =
-                        new Mat(
-                                height,
-                                width,
-                                org.bytedeco.opencv.global.opencv_core.CV_8UC3,
-                                bgr(colour))) {
-                    for (int i = 0; i < FRAMES_PER_COLOUR; i++) {
-                        recorder.record(converter.convert(mat));
-                    }
-                }
-            }
-            recorder.stop();
-        }
     }
 
     static String expectedLabel(long frameIndex) {
@@ -246,10 +208,11 @@ class VideoClassifierTest {
     @Test
     void regionOfInterest_classifiesOnlyThatPart() throws Exception {
         Path folder = Files.createDirectories(dir.resolve("split"));
-        try (Mat mat = new Mat(48, 64, org.bytedeco.opencv.global.opencv_core.CV_8UC3, bgr("red"));
+        try (Scalar red = ColourVideo.bgr("red");
+                Mat mat = new Mat(48, 64, org.bytedeco.opencv.global.opencv_core.CV_8UC3, red);
                 Rect right = new Rect(32, 0, 32, 48);
                 Mat half = new Mat(mat, right);
-                Scalar blue = bgr("blue")) {
+                Scalar blue = ColourVideo.bgr("blue")) {
             half.put(blue);
             opencv_imgcodecs.imwrite(folder.resolve("frame_000.png").toString(), mat);
             opencv_imgcodecs.imwrite(folder.resolve("frame_001.png").toString(), mat);
@@ -276,60 +239,6 @@ class VideoClassifierTest {
         assertEquals("blue", right.get(0).classification().best().label());
         // A folder is a sequence at 30 fps.
         assertEquals(33, right.get(1).timestampMs());
-    }
-
-    @Test
-    void open_missingFileSaysNotFound() {
-        Path missing = dir.resolve("nope.mp4");
-        SourceException e =
-                assertThrows(SourceException.class, () -> FrameSource.open(missing.toString()));
-        assertTrue(e.getMessage().contains("Video file not found: " + missing), e.getMessage());
-    }
-
-    @Test
-    void open_truncatedVideoFailsClearly() throws Exception {
-        Path truncated = dir.resolve("truncated.avi");
-        Files.copy(video, truncated);
-        try (RandomAccessFile f = new RandomAccessFile(truncated.toFile(), "rw")) {
-            f.setLength(200);
-        }
-        SourceException e =
-                assertThrows(
-                        SourceException.class,
-                        () -> {
-                            try (FrameSource src = FrameSource.open(truncated.toString())) {
-                                while (src.grab() != null) {
-                                    // read to the end
-                                }
-                            }
-                        });
-        assertTrue(e.getMessage().contains(truncated.toString()), e.getMessage());
-        assertTrue(e.getMessage().contains("truncated"), e.getMessage());
-    }
-
-    @Test
-    void open_refusedConnectionFailsFastNamingTheUrl() throws Exception {
-        int port;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
-        String url = "http://127.0.0.1:" + port + "/live.mjpeg";
-        long start = System.nanoTime();
-        SourceException e =
-                assertThrows(
-                        SourceException.class,
-                        () -> FrameSource.open(url, Duration.ofSeconds(3)).close());
-        double seconds = (System.nanoTime() - start) / 1e9;
-
-        assertTrue(seconds < 3, "fails fast, took " + seconds + " s");
-        assertTrue(e.getMessage().contains("Cannot open network stream " + url), e.getMessage());
-        assertTrue(e.getMessage().contains("connection refused"), e.getMessage());
-    }
-
-    @Test
-    void open_absentCameraSaysWhatToTry() {
-        SourceException e = assertThrows(SourceException.class, () -> FrameSource.open("97"));
-        assertTrue(e.getMessage().contains("camera 97"), e.getMessage());
     }
 
     @Test
@@ -426,6 +335,284 @@ class VideoClassifierTest {
             assertEquals(3, r.classification().top().size());
             float best = r.classification().best().score();
             assertTrue(best > 0 && best <= 1);
+        }
+    }
+
+    @Test
+    void video_concurrencyKeepsFrameOrderAndLabels() throws Exception {
+        StreamSummary[] summary = new StreamSummary[1];
+        List<FrameClassification> results =
+                run(
+                        VideoClassifierOptions.builder().concurrency(3).build(),
+                        video.toString(),
+                        summary);
+
+        assertEquals(FRAMES, results.size());
+        for (int i = 0; i < FRAMES; i++) {
+            assertEquals(i, results.get(i).frameIndex(), "in frame order");
+            assertEquals(expectedLabel(i), results.get(i).classification().best().label());
+            assertEquals(i * 100L, results.get(i).timestampMs(), 1);
+        }
+        assertEquals(FRAMES, summary[0].framesClassified());
+        assertEquals(0, summary[0].framesDropped());
+    }
+
+    /** Checks each result's frame is the whole frame of that result's colour. */
+    private static final class FrameChecker implements VideoClassifier.Listener {
+        final List<String> problems = Collections.synchronizedList(new ArrayList<>());
+        final AtomicInteger frames = new AtomicInteger();
+        final Thread expectedThread = Thread.currentThread();
+
+        @Override
+        public void onResult(FrameClassification result) {
+            problems.add("onResult(result) called without the frame");
+        }
+
+        @Override
+        public void onResult(FrameClassification result, Mat frame) {
+            frames.incrementAndGet();
+            if (Thread.currentThread() != expectedThread) {
+                problems.add("called on " + Thread.currentThread().getName());
+            }
+            if (frame.cols() != 64 || frame.rows() != 48 || frame.channels() != 3) {
+                problems.add("frame " + result.frameIndex() + " is " + frame);
+                return;
+            }
+            // The centre pixel's strongest channel names the colour (BGR order).
+            byte[] bgr = new byte[3];
+            frame.ptr(24, 32).get(bgr);
+            int b = bgr[0] & 0xff;
+            int g = bgr[1] & 0xff;
+            int r = bgr[2] & 0xff;
+            String seen = r > g && r > b ? "red" : g > b ? "green" : "blue";
+            if (!seen.equals(expectedLabel(result.frameIndex()))) {
+                problems.add("frame " + result.frameIndex() + " shows " + seen);
+            }
+            // Drawing on it is allowed.
+            frame.ptr(0, 0).put(new byte[] {1, 2, 3});
+        }
+    }
+
+    @Test
+    void listener_getsEachResultsWholeFrameOnTheRunThreadInEveryMode() throws Exception {
+        VideoClassifierOptions.Region left = new VideoClassifierOptions.Region(0, 0, 16, 16);
+        for (VideoClassifierOptions options :
+                List.of(
+                        VideoClassifierOptions.builder().regionOfInterest(left).build(),
+                        VideoClassifierOptions.builder()
+                                .regionOfInterest(left)
+                                .concurrency(2)
+                                .build(),
+                        VideoClassifierOptions.builder()
+                                .runningMode(RunningMode.LIVE)
+                                .realtimeFactor(4)
+                                .build())) {
+            FrameChecker checker = new FrameChecker();
+            try (VideoClassifier vc = VideoClassifier.create(classifier, options);
+                    FrameSource src = FrameSource.open(video.toString())) {
+                StreamSummary summary = vc.run(src, checker);
+                assertEquals(summary.framesClassified(), checker.frames.get(), options.toString());
+            }
+            assertTrue(checker.frames.get() > 0, options.toString());
+            assertEquals(List.of(), checker.problems, options.toString());
+        }
+    }
+
+    @Test
+    void copyPool_reusesCopiesAndFreesThemOnClear() {
+        VideoClassifier.CopyPool pool = new VideoClassifier.CopyPool();
+        try (Scalar red = ColourVideo.bgr("red");
+                Scalar blue = ColourVideo.bgr("blue");
+                Mat a = new Mat(48, 64, org.bytedeco.opencv.global.opencv_core.CV_8UC3, red);
+                Mat b = new Mat(48, 64, org.bytedeco.opencv.global.opencv_core.CV_8UC3, blue)) {
+            Mat first = pool.copyOf(a);
+            long address = first.data().address();
+            assertTrue(address != a.data().address(), "a copy, not a view");
+            pool.give(first);
+            assertEquals(1, pool.spares());
+            Mat second = pool.copyOf(b);
+            assertTrue(second == first, "the spare is reused");
+            assertEquals(address, second.data().address(), "same size: no reallocation");
+            assertEquals((byte) 255, second.ptr(10, 10).get(0), "holds the new frame (blue)");
+            pool.give(second);
+            pool.clear();
+            assertEquals(0, pool.spares());
+            assertTrue(second.isNull(), "freed");
+        }
+    }
+
+    @Test
+    void file_truncatedMidwayGivesItsFramesThenFailsNamingIt() throws Exception {
+        Path cut = dir.resolve("cut.avi");
+        byte[] bytes = Files.readAllBytes(video);
+        // The header (with its frame count) survives, the second half of the frames do not.
+        Files.write(cut, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+        for (int concurrency : new int[] {1, 3}) {
+            List<FrameClassification> results = new ArrayList<>();
+            VideoClassifierOptions options =
+                    VideoClassifierOptions.builder().concurrency(concurrency).build();
+            try (VideoClassifier vc = VideoClassifier.create(classifier, options);
+                    FrameSource src = FrameSource.open(cut.toString())) {
+                assertEquals(FRAMES, src.frameCount());
+                SourceException e =
+                        assertThrows(SourceException.class, () -> vc.run(src, results::add));
+
+                long read = vc.summary().framesRead();
+                assertTrue(read > 0 && read < FRAMES, "read " + read);
+                assertEquals(read, results.size(), "every frame read is reported");
+                for (int i = 0; i < results.size(); i++) {
+                    assertEquals(i, results.get(i).frameIndex());
+                    assertEquals(expectedLabel(i), results.get(i).classification().best().label());
+                }
+                assertEquals(
+                        "Video file "
+                                + cut
+                                + " ended after "
+                                + read
+                                + " of the 30 frames its header declares: the file is truncated"
+                                + " or damaged (the frames before the damage were read)",
+                        e.getMessage());
+                assertEquals(null, src.grab(), "a source that ended stays ended");
+            }
+        }
+    }
+
+    /** Colour frames for a test camera: 5 red, 5 green, 5 blue, over and over. */
+    private static List<byte[]> cameraFrames() {
+        List<String> frames = new ArrayList<>();
+        for (String colour : SCHEDULE) {
+            frames.addAll(Collections.nCopies(5, colour));
+        }
+        return ColourVideo.jpegs(frames, 64, 48);
+    }
+
+    /** Records what the listener hears. */
+    private static final class Recorder implements VideoClassifier.Listener {
+        final List<FrameClassification> results = Collections.synchronizedList(new ArrayList<>());
+        final List<String> reconnects = Collections.synchronizedList(new ArrayList<>());
+        final List<Long> delays = Collections.synchronizedList(new ArrayList<>());
+        final List<String> threads = Collections.synchronizedList(new ArrayList<>());
+        final Runnable afterResult;
+
+        Recorder(Runnable afterResult) {
+            this.afterResult = afterResult;
+        }
+
+        @Override
+        public void onResult(FrameClassification r) {
+            results.add(r);
+            threads.add(Thread.currentThread().getName());
+            afterResult.run();
+        }
+
+        @Override
+        public void onReconnect(String source, int attempt, long delayMs, String reason) {
+            reconnects.add(attempt + ": " + reason);
+            delays.add(delayMs);
+            threads.add(Thread.currentThread().getName());
+        }
+    }
+
+    @Test
+    void network_cameraThatStopsSendingIsReportedReopenedAndTheRunGoesOn() throws Exception {
+        try (MjpegServer camera = MjpegServer.start(cameraFrames(), 25)) {
+            AtomicInteger seen = new AtomicInteger();
+            Recorder recorder =
+                    new Recorder(
+                            () -> {
+                                if (seen.incrementAndGet() == 10) {
+                                    camera.stall();
+                                    // The camera comes back 1.5 s later.
+                                    Thread t =
+                                            new Thread(
+                                                    () -> {
+                                                        sleep(1500);
+                                                        camera.resume();
+                                                    });
+                                    t.setDaemon(true);
+                                    t.start();
+                                }
+                            });
+            VideoClassifierOptions options =
+                    VideoClassifierOptions.builder()
+                            .runningMode(RunningMode.LIVE)
+                            .maxFrames(40)
+                            .maxReconnects(10)
+                            .reconnectDelayMs(100)
+                            .build();
+            StreamSummary summary;
+            long start = System.nanoTime();
+            try (VideoClassifier vc = VideoClassifier.create(classifier, options);
+                    FrameSource src = FrameSource.open(camera.url(), Duration.ofMillis(700))) {
+                summary = vc.run(src, recorder);
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+
+            assertEquals(40, summary.framesRead(), summary.toString());
+            assertTrue(summary.reconnects() >= 1, summary.toString());
+            assertFalse(recorder.reconnects.isEmpty());
+            assertTrue(
+                    recorder.reconnects
+                            .get(0)
+                            .startsWith("1: No frame from network stream " + camera.url() + " for"),
+                    recorder.reconnects.toString());
+            assertEquals(100L, recorder.delays.get(0));
+            for (int i = 1; i < recorder.delays.size(); i++) {
+                assertEquals(recorder.delays.get(i - 1) * 2, recorder.delays.get(i), "back-off");
+            }
+            assertTrue(camera.connections() >= 2, "reconnected");
+            assertTrue(recorder.results.size() > 10, "frames after the stall were classified");
+            long last = -1;
+            for (FrameClassification r : recorder.results) {
+                assertTrue(r.frameIndex() > last, "indices go on across the reconnect");
+                last = r.frameIndex();
+                assertTrue(r.classification().best().score() > 0.9, r.toString());
+            }
+            Thread runThread = Thread.currentThread();
+            assertTrue(
+                    recorder.threads.stream().allMatch(runThread.getName()::equals),
+                    "listener called on the run's thread only: " + recorder.threads);
+            assertTrue(seconds < 15, "took " + seconds + " s");
+        }
+    }
+
+    @Test
+    void network_cameraThatGoesAwayIsRetriedWithBackOffThenGivenUp() throws Exception {
+        try (MjpegServer camera = MjpegServer.start(cameraFrames(), 50)) {
+            AtomicInteger seen = new AtomicInteger();
+            Recorder recorder =
+                    new Recorder(
+                            () -> {
+                                if (seen.incrementAndGet() == 5) {
+                                    camera.stop();
+                                }
+                            });
+            VideoClassifierOptions options =
+                    VideoClassifierOptions.builder().maxReconnects(3).reconnectDelayMs(50).build();
+            long start = System.nanoTime();
+            try (VideoClassifier vc = VideoClassifier.create(classifier, options);
+                    FrameSource src = FrameSource.open(camera.url(), Duration.ofSeconds(2))) {
+                SourceException e =
+                        assertThrows(SourceException.class, () -> vc.run(src, recorder));
+                double seconds = (System.nanoTime() - start) / 1e9;
+
+                assertTrue(
+                        e.getMessage()
+                                .startsWith(
+                                        "Lost network stream "
+                                                + camera.url()
+                                                + " after 3 reconnect attempts: Cannot open"
+                                                + " network stream "
+                                                + camera.url()
+                                                + ": connection refused"),
+                        e.getMessage());
+                assertEquals(List.of(50L, 100L, 200L), recorder.delays);
+                assertTrue(recorder.reconnects.get(2).contains("connection refused"));
+                assertEquals(0, vc.summary().reconnects());
+                assertEquals(recorder.results.size(), vc.summary().framesClassified());
+                assertTrue(recorder.results.size() >= 5);
+                assertTrue(seconds < 5, "took " + seconds + " s");
+            }
         }
     }
 
