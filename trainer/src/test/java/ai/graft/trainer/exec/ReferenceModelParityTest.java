@@ -12,7 +12,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
-import ai.graft.trainer.TestData;
+import ai.graft.sdk.TestData;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -1,0 +1,158 @@
+package ai.graft.trainer;
+
+import ai.graft.converter.ModelEditor;
+import ai.graft.converter.ModelInspector;
+import ai.graft.converter.OnnxModels;
+import ai.graft.converter.TensorInfo;
+import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
+import ai.graft.converter.zoo.BackboneZoo;
+import ai.graft.sdk.ModelCard;
+import ai.graft.sdk.ModelException;
+import ai.graft.sdk.OutputKind;
+import ai.graft.sdk.Preprocessing;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A backbone resolved from a file or a zoo name, cut at its feature node into a feature extractor
+ * with one output {@value ModelEditor#FEATURES} {@code [N, C]} and an embedding model card.
+ *
+ * @param name the file name, or the zoo architecture's name
+ * @param sha256 SHA-256 of the file (of the built model's bytes for a zoo name)
+ * @param preprocessing the backbone's preprocessing: the override, else its model card
+ * @param featureModel the feature extractor (float32, dynamic batch)
+ */
+public record Backbone(
+        String name, String sha256, Preprocessing preprocessing, ModelProto featureModel) {
+
+    /** Input side of zoo architectures when the preprocessing gives none. */
+    static final int ZOO_INPUT_SIZE = 224;
+
+    /** Seed of a zoo architecture's fresh weights (fixed: the cache key is the model's hash). */
+    static final long ZOO_SEED = 0;
+
+    /**
+     * Opens a backbone and cuts it at its features.
+     *
+     * @param backbone an ONNX classifier file, or a zoo architecture name (fresh weights, seed 0,
+     *     224 x 224 unless the preprocessing gives a size)
+     * @param preprocess a preprocessing preset name or JSON, or null to use the file's model card
+     * @param featureNode the feature tensor or node, or null to find the final classifier's input
+     * @return the backbone
+     * @throws ModelException when the file cannot be read or cut at its features
+     * @throws IllegalArgumentException when the backbone is neither a file nor a zoo name, or the
+     *     preprocessing is missing or invalid
+     */
+    public static Backbone open(String backbone, String preprocess, String featureNode)
+            throws ModelException {
+        Path file = Path.of(backbone);
+        ModelProto model;
+        String name;
+        byte[] bytes;
+        Preprocessing pre;
+        if (Files.isRegularFile(file)) {
+            name = file.getFileName().toString();
+            try {
+                bytes = Files.readAllBytes(file);
+            } catch (IOException e) {
+                throw new ModelException("Cannot read backbone " + file + ": " + e.getMessage(), e);
+            }
+            model = OnnxModels.parse(bytes, file.toString());
+            pre = preprocessing(model, file.toString(), preprocess);
+        } else if (BackboneZoo.names().contains(backbone)) {
+            name = backbone;
+            pre =
+                    preprocess == null
+                            ? Preprocessing.imagenet(ZOO_INPUT_SIZE, ZOO_INPUT_SIZE)
+                            : Preprocessing.parse(preprocess, ZOO_INPUT_SIZE, ZOO_INPUT_SIZE);
+            if (pre.width() != pre.height()) {
+                throw new IllegalArgumentException(
+                        "Zoo backbones take square inputs; the preprocessing asks for "
+                                + pre.width()
+                                + "x"
+                                + pre.height());
+            }
+            model = BackboneZoo.build(backbone, 1000, pre.width(), ZOO_SEED);
+            bytes = OnnxModels.toBytes(model);
+        } else {
+            throw new IllegalArgumentException(
+                    "Backbone '"
+                            + backbone
+                            + "' is neither an ONNX file nor a zoo architecture; expected a .onnx"
+                            + " file or one of "
+                            + BackboneZoo.names());
+        }
+        ModelProto features;
+        try {
+            model = ModelEditor.float16ToFloat32(model);
+            model = ModelEditor.dynamicBatch(model);
+            features = ModelEditor.cutAtFeatures(model, featureNode);
+        } catch (IllegalArgumentException e) {
+            throw new ModelException(
+                    "Cannot cut backbone " + backbone + " at its features: " + e.getMessage(), e);
+        }
+        Map<String, String> extra = new LinkedHashMap<>();
+        extra.put(ModelCard.KEY_EMBEDDING_OUTPUT, ModelEditor.FEATURES);
+        extra.put("graft.backbone", name);
+        ModelCard card =
+                new ModelCard(
+                        ModelCard.VERSION,
+                        null,
+                        pre,
+                        OutputKind.EMBEDDING,
+                        ModelEditor.FEATURES,
+                        extra);
+        features = ModelEditor.withCard(features, card);
+        return new Backbone(name, sha256(bytes), pre, features);
+    }
+
+    /** The backbone's preprocessing: the override, else its card; never a guess. */
+    private static Preprocessing preprocessing(ModelProto model, String file, String preprocess)
+            throws ModelException {
+        int[] size = inputSize(model);
+        if (preprocess != null) {
+            try {
+                return Preprocessing.parse(preprocess, size[0], size[1]);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(
+                        "Invalid --preprocess '" + preprocess + "': " + e.getMessage(), e);
+            }
+        }
+        ModelCard card = ModelCard.fromMetadata(ModelEditor.metadata(model), size[0], size[1]);
+        if (card.preprocessing() == null) {
+            throw new IllegalArgumentException(
+                    "Backbone "
+                            + file
+                            + " has no preprocessing in its model card; pass --preprocess"
+                            + " imagenet|caffe|raw|unit or a preprocessing JSON");
+        }
+        return card.preprocessing();
+    }
+
+    /** Width and height of a fixed [N, C, H, W] input, else 224 x 224. */
+    private static int[] inputSize(ModelProto model) {
+        List<TensorInfo> inputs = ModelInspector.inspect(model).inputs();
+        if (!inputs.isEmpty()) {
+            long[] shape = inputs.get(0).shape();
+            if (shape.length == 4 && shape[2] > 0 && shape[3] > 0) {
+                return new int[] {(int) shape[3], (int) shape[2]};
+            }
+        }
+        return new int[] {ZOO_INPUT_SIZE, ZOO_INPUT_SIZE};
+    }
+
+    static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+}

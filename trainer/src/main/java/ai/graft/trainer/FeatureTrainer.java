@@ -1,0 +1,399 @@
+package ai.graft.trainer;
+
+import ai.djl.engine.Engine;
+import ai.graft.converter.OnnxModels;
+import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
+import ai.graft.sdk.GraftException;
+import ai.graft.sdk.ImageClassifier;
+import ai.graft.sdk.ImageClassifierOptions;
+import ai.graft.sdk.ImageException;
+import ai.graft.sdk.ModelCard;
+import ai.graft.sdk.ModelException;
+import ai.graft.sdk.OutputKind;
+import ai.graft.sdk.internal.Json;
+import ai.graft.sdk.internal.OrtEnvironments;
+import ai.graft.trainer.data.DatasetException;
+import ai.graft.trainer.data.Datasets;
+import ai.graft.trainer.data.ImageDataset;
+import ai.graft.trainer.data.Sample;
+import ai.graft.trainer.data.Skipped;
+import ai.graft.trainer.data.Splits;
+import ai.graft.trainer.eval.EvaluationResult;
+import ai.graft.trainer.eval.Evaluator;
+import ai.graft.trainer.eval.Reports;
+import ai.graft.trainer.eval.TrainingSummary;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * The {@code features} transfer-learning strategy: the backbone is cut at its feature node, each
+ * image's embedding is computed once with the SDK (and cached under {@code OUT/cache}), a linear
+ * softmax head is trained on the embeddings with DJL on PyTorch, and the head is grown onto the
+ * backbone as one ONNX file, {@code OUT/model.onnx}, whose model card carries the labels, the
+ * preprocessing and the training provenance. Before the file is written its logits are checked
+ * against the trainer's head; then it is evaluated on the validation set through the SDK and the
+ * reports are written to {@code OUT}.
+ *
+ * <pre>{@code
+ * TrainingOptions options =
+ *         TrainingOptions.builder(Path.of("hymenoptera"), "squeezenet1.1.onnx", Path.of("out"))
+ *                 .preprocess("caffe")
+ *                 .build();
+ * TrainingResult result = FeatureTrainer.train(options, System.err::println);
+ * try (ImageClassifier model = ImageClassifier.createFromFile(result.model())) {
+ *     System.out.println(model.classify(Path.of("bee.jpg")).top().get(0).label());
+ * }
+ * }</pre>
+ *
+ * <p>Not thread-safe for one output folder: two runs must not share {@code OUT}.
+ */
+public final class FeatureTrainer {
+    /** The exported model's file name in the output folder. */
+    public static final String MODEL_FILE = "model.onnx";
+
+    /** The cache folder's name in the output folder. */
+    public static final String CACHE_DIR = "cache";
+
+    /** The largest accepted difference between exported and trainer logits. */
+    public static final double PARITY_TOLERANCE = 1e-4;
+
+    private static final int PARITY_IMAGES = 8;
+
+    private FeatureTrainer() {}
+
+    /**
+     * Trains, exports, checks and evaluates.
+     *
+     * @param options what to train
+     * @param progress receives one line per step and per epoch
+     * @return the result
+     * @throws DatasetException when the data cannot be read or has no validation images
+     * @throws ModelException when the backbone cannot be used
+     * @throws GraftException when the exported model fails its parity check or a file cannot be
+     *     written
+     */
+    public static TrainingResult train(TrainingOptions options, Consumer<String> progress)
+            throws GraftException {
+        Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(progress, "progress");
+        if (options.strategy() != Strategy.FEATURES) {
+            throw new IllegalArgumentException("Unsupported strategy " + options.strategy());
+        }
+        long start = System.nanoTime();
+        Splits splits =
+                Datasets.open(
+                        options.data(),
+                        options.valFraction(),
+                        options.seed(),
+                        options.minPerClass());
+        if (options.perClass() > 0) {
+            splits =
+                    splits.limitPerClass(options.perClass(), options.valFraction(), options.seed());
+        }
+        ImageDataset train = splits.train();
+        ImageDataset val = splits.val();
+        if (val == null || val.size() == 0) {
+            throw new DatasetException(
+                    "Dataset "
+                            + options.data()
+                            + " has no validation images; add a val/ folder or raise"
+                            + " --val-fraction");
+        }
+        List<String> classes = train.classes();
+        progress.accept(
+                String.format(
+                        Locale.ROOT,
+                        "data: %d classes, %d training and %d validation images",
+                        classes.size(),
+                        train.size(),
+                        val.size()));
+
+        Backbone backbone =
+                Backbone.open(options.backbone(), options.preprocess(), options.featureNode());
+        Path out = options.outDir();
+        Path cacheDir = out.resolve(CACHE_DIR);
+        String modelKey =
+                backbone.sha256()
+                        + "\n"
+                        + options.featureNode()
+                        + "\n"
+                        + backbone.preprocessing().toJson();
+        String modelHash =
+                Backbone.sha256(modelKey.getBytes(StandardCharsets.UTF_8)).substring(0, 16);
+        Path featureFile = cacheDir.resolve("features-" + modelHash + ".onnx");
+        try {
+            Files.createDirectories(cacheDir);
+        } catch (IOException e) {
+            throw new GraftException("Cannot create " + cacheDir + ": " + e.getMessage(), e);
+        }
+        if (!Files.isRegularFile(featureFile)) {
+            OnnxModels.write(backbone.featureModel(), featureFile);
+        }
+        progress.accept(
+                "backbone: "
+                        + backbone.name()
+                        + " cut at its features ("
+                        + featureFile
+                        + "), preprocessing "
+                        + backbone.preprocessing().toJson());
+
+        EmbeddingCache cache = new EmbeddingCache(cacheDir, modelKey);
+        EmbeddingCache.Embeddings trainEmb;
+        EmbeddingCache.Embeddings valEmb;
+        int threads =
+                options.threads() > 0
+                        ? options.threads()
+                        : Runtime.getRuntime().availableProcessors();
+        ImageClassifier extractor = null;
+        try {
+            if (!Files.isRegularFile(cache.file(train)) || !Files.isRegularFile(cache.file(val))) {
+                extractor =
+                        ImageClassifier.create(
+                                featureFile,
+                                ImageClassifierOptions.builder()
+                                        .device(options.device())
+                                        .intraOpThreads(threads > 1 ? 1 : 0)
+                                        .build());
+            }
+            trainEmb = cache.get(train, "train", extractor, threads, progress);
+            valEmb = cache.get(val, "val", extractor, threads, progress);
+        } catch (IOException e) {
+            throw new GraftException("Cannot compute or cache embeddings: " + e.getMessage(), e);
+        } finally {
+            if (extractor != null) {
+                extractor.close();
+            }
+        }
+        List<Skipped> skipped = new ArrayList<>(trainEmb.skipped());
+        skipped.addAll(valEmb.skipped());
+        for (Skipped s : skipped) {
+            progress.accept("skipped " + s.id() + ": " + s.reason());
+        }
+        if (trainEmb.size() == 0 || valEmb.size() == 0) {
+            throw new DatasetException(
+                    "No readable "
+                            + (trainEmb.size() == 0 ? "training" : "validation")
+                            + " images in "
+                            + options.data());
+        }
+
+        LinearHead.Result head =
+                LinearHead.train(
+                        trainEmb.vectors(),
+                        trainEmb.labels(),
+                        valEmb.vectors(),
+                        valEmb.labels(),
+                        classes.size(),
+                        options,
+                        progress);
+        progress.accept(
+                String.format(
+                        Locale.ROOT,
+                        "head: best epoch %d of %d, validation accuracy %.4f",
+                        head.bestEpoch(),
+                        head.epochs().size(),
+                        head.bestValAccuracy()));
+
+        String fingerprint =
+                Backbone.sha256(
+                        (train.fingerprint() + "\n" + val.fingerprint())
+                                .getBytes(StandardCharsets.UTF_8));
+        Map<String, Object> hyper = hyperparameters(options, backbone);
+        Map<String, String> versions = versions();
+        Map<String, Object> training = new LinkedHashMap<>();
+        training.put("strategy", options.strategy().cliName());
+        training.put("dataFingerprint", fingerprint);
+        training.put("backboneSha256", backbone.sha256());
+        training.put("trainSamples", trainEmb.size());
+        training.put("valSamples", valEmb.size());
+        training.put("epochs", head.epochs().size());
+        training.put("bestEpoch", head.bestEpoch());
+        training.put("headValAccuracy", head.bestValAccuracy());
+        training.put("hyperparameters", hyper);
+        training.put("versions", versions);
+        Map<String, String> extra = new LinkedHashMap<>();
+        extra.put(ModelCard.KEY_EMBEDDING_OUTPUT, ai.graft.converter.ModelEditor.FEATURES);
+        extra.put("graft.backbone", backbone.name());
+        extra.put("graft.strategy", options.strategy().cliName());
+        extra.put("graft.training", Json.write(training));
+        extra.put("graft.created", Instant.now().toString());
+        ModelCard card =
+                new ModelCard(
+                        ModelCard.VERSION,
+                        classes,
+                        backbone.preprocessing(),
+                        OutputKind.LOGITS,
+                        HeadExport.LOGITS,
+                        extra);
+        ModelProto classifier = HeadExport.classifier(backbone.featureModel(), head, card);
+        Path modelFile = out.resolve(MODEL_FILE);
+        double parity = exportChecked(classifier, modelFile, head, valEmb, val);
+        progress.accept(
+                String.format(
+                        Locale.ROOT,
+                        "exported %s (parity: max |logit difference| %.2e)",
+                        modelFile,
+                        parity));
+
+        EvaluationResult evaluation;
+        try (ImageClassifier model = ImageClassifier.createFromFile(modelFile)) {
+            evaluation = Evaluator.evaluate(model, val, progress);
+        }
+        TrainingSummary summary =
+                new TrainingSummary(
+                        backbone.name(),
+                        options.strategy().cliName(),
+                        fingerprint,
+                        trainEmb.size(),
+                        valEmb.size(),
+                        head.epochs().size(),
+                        head.bestEpoch(),
+                        options.seed(),
+                        hyper,
+                        versions,
+                        skipped,
+                        "Frozen backbone; a linear softmax head trained on cached embeddings"
+                                + " (standardised, folded into the exported Gemm).");
+        Reports.write(out, summary, evaluation, head.epochs());
+        double seconds = (System.nanoTime() - start) / 1e9;
+        progress.accept(
+                String.format(
+                        Locale.ROOT,
+                        "validation accuracy %.4f (%d images), reports in %s, %.1f s",
+                        evaluation.accuracy(),
+                        evaluation.samples(),
+                        out,
+                        seconds));
+        return new TrainingResult(
+                modelFile,
+                out,
+                classes,
+                trainEmb.size(),
+                valEmb.size(),
+                evaluation.accuracy(),
+                head.bestEpoch(),
+                head.epochs().size(),
+                head.epochs(),
+                evaluation,
+                skipped,
+                cache.computed(),
+                cache.reused(),
+                parity,
+                seconds);
+    }
+
+    /**
+     * Writes the classifier next to its final place, compares its logits in ONNX Runtime (through
+     * the SDK, with no overrides) with the trainer's head on the cached embeddings of a few
+     * validation images, and moves it into place only when they agree.
+     */
+    private static double exportChecked(
+            ModelProto classifier,
+            Path modelFile,
+            LinearHead.Result head,
+            EmbeddingCache.Embeddings valEmb,
+            ImageDataset val)
+            throws GraftException {
+        Path candidate = modelFile.resolveSibling("." + MODEL_FILE + ".candidate");
+        OnnxModels.write(classifier, candidate);
+        boolean keep = false;
+        try {
+            Map<String, Sample> byId = new HashMap<>();
+            for (Sample s : val.samples()) {
+                byId.put(s.id(), s);
+            }
+            int n = Math.min(PARITY_IMAGES, valEmb.size());
+            float[][] cached = new float[n][];
+            for (int i = 0; i < n; i++) {
+                cached[i] = valEmb.vectors()[i];
+            }
+            float[][] expected = head.logits(cached);
+            double max = 0;
+            try (ImageClassifier model = ImageClassifier.createFromFile(candidate)) {
+                for (int i = 0; i < n; i++) {
+                    Sample s = byId.get(valEmb.ids().get(i));
+                    float[] got = model.embed(s.input(), HeadExport.LOGITS);
+                    for (int k = 0; k < got.length; k++) {
+                        max = Math.max(max, Math.abs(got[k] - expected[i][k]));
+                    }
+                }
+            } catch (ImageException e) {
+                throw new GraftException(
+                        "Parity check could not read a validation image: " + e.getMessage(), e);
+            }
+            if (!(max < PARITY_TOLERANCE)) {
+                throw new GraftException(
+                        String.format(
+                                Locale.ROOT,
+                                "The exported model's logits differ from the trainer's by up to"
+                                        + " %.3g (tolerance %.0e); no %s was written. This is a"
+                                        + " bug: please report it with the backbone.",
+                                max,
+                                PARITY_TOLERANCE,
+                                modelFile));
+            }
+            try {
+                Files.move(
+                        candidate,
+                        modelFile,
+                        StandardCopyOption.ATOMIC_MOVE,
+                        StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException e) {
+                throw new GraftException(
+                        "Cannot move " + candidate + " to " + modelFile + ": " + e.getMessage(), e);
+            }
+            keep = true;
+            return max;
+        } finally {
+            if (!keep) {
+                try {
+                    Files.deleteIfExists(candidate);
+                } catch (IOException e) {
+                    // best effort: the candidate has a hidden name and is replaced next run
+                }
+            }
+        }
+    }
+
+    private static Map<String, Object> hyperparameters(TrainingOptions o, Backbone backbone) {
+        Map<String, Object> h = new LinkedHashMap<>();
+        h.put("epochs", o.epochs());
+        h.put("learningRate", o.learningRate());
+        h.put("weightDecay", o.weightDecay());
+        h.put("labelSmoothing", o.labelSmoothing());
+        h.put("classWeights", o.classWeights());
+        h.put("batchSize", o.batchSize());
+        h.put("warmupEpochs", o.warmupEpochs());
+        h.put("patience", o.patience());
+        h.put("optimizer", "adamw");
+        h.put("schedule", "warmup-cosine");
+        h.put("valFraction", o.valFraction());
+        h.put("perClass", o.perClass());
+        h.put("featureNode", o.featureNode());
+        h.put("preprocessing", Json.parse(backbone.preprocessing().toJson()));
+        return h;
+    }
+
+    private static Map<String, String> versions() {
+        Map<String, String> v = new LinkedHashMap<>();
+        String graft = FeatureTrainer.class.getPackage().getImplementationVersion();
+        v.put("graft", graft == null ? "dev" : graft);
+        v.put("djl", Engine.getDjlVersion());
+        v.put("pytorch", Engine.getEngine("PyTorch").getVersion());
+        v.put("onnxruntime", OrtEnvironments.get().getVersion());
+        v.put("java", System.getProperty("java.version"));
+        return v;
+    }
+}

@@ -1,0 +1,787 @@
+package ai.graft.trainer;
+
+import ai.graft.sdk.Device;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * What a training run trains, from what, and how. Immutable; build with {@link #builder(Path,
+ * String, Path)}, whose {@link Builder#build()} validates and fills in the defaults of the chosen
+ * {@link Strategy}.
+ *
+ * <pre>{@code
+ * TrainingOptions options =
+ *         TrainingOptions.builder(Path.of("photos"), "squeezenet1.1.onnx", Path.of("out"))
+ *                 .strategy(Strategy.FINETUNE)
+ *                 .preprocess("caffe")
+ *                 .build();
+ * }</pre>
+ *
+ * <p>The defaults reach a good model without tuning:
+ *
+ * <ul>
+ *   <li>{@code features}: 150 epochs of AdamW (learning rate 0.01, weight decay 0.05, mini-batches
+ *       of 64), 5 warm-up epochs then a cosine schedule, early stopping after 40 epochs without a
+ *       better validation accuracy.
+ *   <li>{@code finetune}: the last 3 stages and the head, 10 epochs of SGD with momentum 0.9
+ *       (learning rate 0.01 for the head, 0.1 times that for the backbone, weight decay 1e-4),
+ *       mini-batches of 32, 1 warm-up epoch then cosine, early stopping after 4 epochs.
+ *   <li>{@code full}: as finetune with every stage training, 15 epochs, early stopping after 5.
+ *   <li>{@code scratch}: 30 epochs of SGD (learning rate 0.01 for every layer, weight decay 5e-4),
+ *       2 warm-up epochs, early stopping after 10 epochs.
+ * </ul>
+ *
+ * <p>All strategies use label smoothing 0.1, keep the best epoch, and split off a seeded 20 %
+ * validation set when the data has none. AdamW's defaults, when chosen, are learning rate 0.001 and
+ * weight decay 0.05. The graph strategies augment training images ({@code Augmentation.standard()})
+ * and write a checkpoint each epoch.
+ */
+public final class TrainingOptions {
+    /** The optimizer of the graph strategies ({@code features} always uses AdamW). */
+    public enum Optimizer {
+        /** Stochastic gradient descent with (heavy-ball) momentum and L2 weight decay. */
+        SGD,
+        /** Adam with decoupled weight decay. */
+        ADAMW;
+
+        /**
+         * Parses a command-line name.
+         *
+         * @param name {@code sgd} or {@code adamw}
+         * @return the optimizer
+         * @throws IllegalArgumentException naming the accepted values
+         */
+        public static Optimizer fromName(String name) {
+            return parse(values(), name, "optimizer");
+        }
+
+        /**
+         * @return the lower-case name
+         */
+        public String cliName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** How the learning rate changes after the linear warm-up. */
+    public enum Schedule {
+        /** A half cosine from the peak down to 1 % of it at the last step. */
+        COSINE,
+        /** The peak, multiplied by {@link #stepGamma()} every {@link #stepEpochs()} epochs. */
+        STEP;
+
+        /**
+         * Parses a command-line name.
+         *
+         * @param name {@code cosine} or {@code step}
+         * @return the schedule
+         * @throws IllegalArgumentException naming the accepted values
+         */
+        public static Schedule fromName(String name) {
+            return parse(values(), name, "schedule");
+        }
+
+        /**
+         * @return the lower-case name
+         */
+        public String cliName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** The checkpoint folder's name in the output folder, unless another is given. */
+    public static final String CHECKPOINT_DIR = "checkpoints";
+
+    private final Path data;
+    private final String backbone;
+    private final Path outDir;
+    private final Strategy strategy;
+    private final String preprocess;
+    private final String featureNode;
+    private final int epochs;
+    private final double learningRate;
+    private final double weightDecay;
+    private final double labelSmoothing;
+    private final boolean classWeights;
+    private final long seed;
+    private final double valFraction;
+    private final int minPerClass;
+    private final int perClass;
+    private final Device device;
+    private final int batchSize;
+    private final int warmupEpochs;
+    private final int patience;
+    private final int threads;
+    private final int unfreeze;
+    private final Optimizer optimizer;
+    private final Schedule schedule;
+    private final double momentum;
+    private final double backboneLrFactor;
+    private final int stepEpochs;
+    private final double stepGamma;
+    private final boolean augment;
+    private final Path checkpointDir;
+    private final Path resume;
+
+    private TrainingOptions(Builder b) {
+        data = b.data;
+        backbone = b.backbone;
+        outDir = b.outDir;
+        strategy = b.strategy;
+        preprocess = b.preprocess;
+        featureNode = b.featureNode;
+        labelSmoothing = b.labelSmoothing;
+        classWeights = b.classWeights;
+        seed = b.seed;
+        valFraction = b.valFraction;
+        minPerClass = b.minPerClass;
+        perClass = b.perClass;
+        device = b.device;
+        threads = b.threads;
+        augment = b.augment;
+        resume = b.resume;
+        momentum = b.momentum;
+        stepGamma = b.stepGamma;
+        boolean graph = strategy.trainsGraph();
+        optimizer = or(b.optimizer, graph ? Optimizer.SGD : Optimizer.ADAMW);
+        schedule = or(b.schedule, Schedule.COSINE);
+        boolean sgd = optimizer == Optimizer.SGD;
+        epochs =
+                or(
+                        b.epochs,
+                        switch (strategy) {
+                            case FEATURES -> 150;
+                            case FINETUNE -> 10;
+                            case FULL -> 15;
+                            case SCRATCH -> 30;
+                        });
+        learningRate = or(b.learningRate, graph && !sgd ? 0.001 : 0.01);
+        weightDecay = or(b.weightDecay, !sgd ? 0.05 : strategy == Strategy.SCRATCH ? 5e-4 : 1e-4);
+        batchSize = or(b.batchSize, graph ? 32 : 64);
+        warmupEpochs =
+                or(
+                        b.warmupEpochs,
+                        switch (strategy) {
+                            case FEATURES -> 5;
+                            case FINETUNE, FULL -> 1;
+                            case SCRATCH -> 2;
+                        });
+        patience =
+                or(
+                        b.patience,
+                        switch (strategy) {
+                            case FEATURES -> 40;
+                            case FINETUNE -> 4;
+                            case FULL -> 5;
+                            case SCRATCH -> 10;
+                        });
+        unfreeze = or(b.unfreeze, 3);
+        backboneLrFactor = or(b.backboneLrFactor, strategy == Strategy.SCRATCH ? 1.0 : 0.1);
+        stepEpochs = or(b.stepEpochs, Math.max(1, (epochs + 2) / 3));
+        checkpointDir = b.checkpointDir != null ? b.checkpointDir : outDir.resolve(CHECKPOINT_DIR);
+    }
+
+    private static <T> T or(T value, T fallback) {
+        return value != null ? value : fallback;
+    }
+
+    /**
+     * Starts options with the defaults.
+     *
+     * @param data a folder of class folders (or train/val/test), a CSV manifest or an IDX folder
+     * @param backbone an ONNX classifier file, or an architecture name of {@code
+     *     ai.graft.converter.zoo.BackboneZoo.names()} (fresh weights)
+     * @param outDir where model.onnx, the reports, the embedding cache and the checkpoints go
+     * @return the builder
+     */
+    public static Builder builder(Path data, String backbone, Path outDir) {
+        return new Builder(data, backbone, outDir);
+    }
+
+    /**
+     * @return the dataset path
+     */
+    public Path data() {
+        return data;
+    }
+
+    /**
+     * @return the backbone file or zoo name
+     */
+    public String backbone() {
+        return backbone;
+    }
+
+    /**
+     * @return the output folder
+     */
+    public Path outDir() {
+        return outDir;
+    }
+
+    /**
+     * @return the strategy
+     */
+    public Strategy strategy() {
+        return strategy;
+    }
+
+    /**
+     * @return a preprocessing preset name or JSON, or null to use the backbone's model card
+     */
+    public String preprocess() {
+        return preprocess;
+    }
+
+    /**
+     * @return the feature tensor or node, or null to find the input of the final classifier
+     */
+    public String featureNode() {
+        return featureNode;
+    }
+
+    /**
+     * @return the most epochs
+     */
+    public int epochs() {
+        return epochs;
+    }
+
+    /**
+     * @return the peak learning rate (of the head, for the graph strategies)
+     */
+    public double learningRate() {
+        return learningRate;
+    }
+
+    /**
+     * @return the weight decay: decoupled for AdamW, an L2 term for SGD
+     */
+    public double weightDecay() {
+        return weightDecay;
+    }
+
+    /**
+     * @return the label smoothing in [0, 1)
+     */
+    public double labelSmoothing() {
+        return labelSmoothing;
+    }
+
+    /**
+     * @return whether the loss weighs classes by inverse frequency
+     */
+    public boolean classWeights() {
+        return classWeights;
+    }
+
+    /**
+     * @return the seed of the split, the sampling, the initialisation and the shuffling
+     */
+    public long seed() {
+        return seed;
+    }
+
+    /**
+     * @return the validation fraction when the data has no val split
+     */
+    public double valFraction() {
+        return valFraction;
+    }
+
+    /**
+     * @return the fewest images a class may have
+     */
+    public int minPerClass() {
+        return minPerClass;
+    }
+
+    /**
+     * @return the most training images per class, 0 for all
+     */
+    public int perClass() {
+        return perClass;
+    }
+
+    /**
+     * @return where the backbone runs: embeddings for {@code features}, training otherwise
+     */
+    public Device device() {
+        return device;
+    }
+
+    /**
+     * @return the mini-batch size
+     */
+    public int batchSize() {
+        return batchSize;
+    }
+
+    /**
+     * @return the epochs of linear learning-rate warm-up
+     */
+    public int warmupEpochs() {
+        return warmupEpochs;
+    }
+
+    /**
+     * @return epochs without a better validation accuracy before stopping, 0 to never stop
+     */
+    public int patience() {
+        return patience;
+    }
+
+    /**
+     * @return threads reading images (embeddings or batches), 0 for one per core
+     */
+    public int threads() {
+        return threads;
+    }
+
+    /**
+     * @return for {@code finetune}: how many stages, counted back from the features, train with the
+     *     head
+     */
+    public int unfreeze() {
+        return unfreeze;
+    }
+
+    /**
+     * @return the optimizer
+     */
+    public Optimizer optimizer() {
+        return optimizer;
+    }
+
+    /**
+     * @return the learning-rate schedule after warm-up
+     */
+    public Schedule schedule() {
+        return schedule;
+    }
+
+    /**
+     * @return SGD's momentum in [0, 1)
+     */
+    public double momentum() {
+        return momentum;
+    }
+
+    /**
+     * @return the backbone's learning rate as a fraction of the head's, in (0, 1]
+     */
+    public double backboneLrFactor() {
+        return backboneLrFactor;
+    }
+
+    /**
+     * @return epochs between the step schedule's decays
+     */
+    public int stepEpochs() {
+        return stepEpochs;
+    }
+
+    /**
+     * @return the step schedule's factor per decay, in (0, 1]
+     */
+    public double stepGamma() {
+        return stepGamma;
+    }
+
+    /**
+     * @return whether training images are augmented (graph strategies)
+     */
+    public boolean augment() {
+        return augment;
+    }
+
+    /**
+     * @return where the graph strategies write their checkpoint each epoch
+     */
+    public Path checkpointDir() {
+        return checkpointDir;
+    }
+
+    /**
+     * @return the checkpoint to continue from, or null to start afresh
+     */
+    public Path resume() {
+        return resume;
+    }
+
+    /** Builds {@link TrainingOptions}; {@link #build()} validates. */
+    public static final class Builder {
+        private final Path data;
+        private final String backbone;
+        private final Path outDir;
+        private Strategy strategy = Strategy.FEATURES;
+        private String preprocess;
+        private String featureNode;
+        private Integer epochs;
+        private Double learningRate;
+        private Double weightDecay;
+        private double labelSmoothing = 0.1;
+        private boolean classWeights;
+        private long seed = 42;
+        private double valFraction = 0.2;
+        private int minPerClass = 2;
+        private int perClass;
+        private Device device = Device.CPU;
+        private Integer batchSize;
+        private Integer warmupEpochs;
+        private Integer patience;
+        private int threads;
+        private Integer unfreeze;
+        private Optimizer optimizer;
+        private Schedule schedule;
+        private double momentum = 0.9;
+        private Double backboneLrFactor;
+        private Integer stepEpochs;
+        private double stepGamma = 0.1;
+        private boolean augment = true;
+        private Path checkpointDir;
+        private Path resume;
+
+        private Builder(Path data, String backbone, Path outDir) {
+            this.data = data;
+            this.backbone = backbone;
+            this.outDir = outDir;
+        }
+
+        /**
+         * @param strategy the strategy
+         * @return this builder
+         */
+        public Builder strategy(Strategy strategy) {
+            this.strategy = strategy;
+            return this;
+        }
+
+        /**
+         * @param preprocess a preset name (imagenet, caffe, raw, unit) or preprocessing JSON; null
+         *     to use the backbone's card
+         * @return this builder
+         */
+        public Builder preprocess(String preprocess) {
+            this.preprocess = preprocess;
+            return this;
+        }
+
+        /**
+         * @param featureNode the feature tensor or node; null to find it
+         * @return this builder
+         */
+        public Builder featureNode(String featureNode) {
+            this.featureNode = featureNode;
+            return this;
+        }
+
+        /**
+         * @param epochs the most epochs, at least 1
+         * @return this builder
+         */
+        public Builder epochs(int epochs) {
+            this.epochs = epochs;
+            return this;
+        }
+
+        /**
+         * @param learningRate the peak learning rate, above 0
+         * @return this builder
+         */
+        public Builder learningRate(double learningRate) {
+            this.learningRate = learningRate;
+            return this;
+        }
+
+        /**
+         * @param weightDecay the weight decay, at least 0
+         * @return this builder
+         */
+        public Builder weightDecay(double weightDecay) {
+            this.weightDecay = weightDecay;
+            return this;
+        }
+
+        /**
+         * @param labelSmoothing in [0, 1)
+         * @return this builder
+         */
+        public Builder labelSmoothing(double labelSmoothing) {
+            this.labelSmoothing = labelSmoothing;
+            return this;
+        }
+
+        /**
+         * @param classWeights whether the loss weighs classes by inverse frequency
+         * @return this builder
+         */
+        public Builder classWeights(boolean classWeights) {
+            this.classWeights = classWeights;
+            return this;
+        }
+
+        /**
+         * @param seed the seed
+         * @return this builder
+         */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /**
+         * @param valFraction in (0, 1): the validation share when the data has no val split
+         * @return this builder
+         */
+        public Builder valFraction(double valFraction) {
+            this.valFraction = valFraction;
+            return this;
+        }
+
+        /**
+         * @param minPerClass the fewest images a class may have, at least 1
+         * @return this builder
+         */
+        public Builder minPerClass(int minPerClass) {
+            this.minPerClass = minPerClass;
+            return this;
+        }
+
+        /**
+         * @param perClass the most training images per class (seeded, stratified), 0 for all
+         * @return this builder
+         */
+        public Builder perClass(int perClass) {
+            this.perClass = perClass;
+            return this;
+        }
+
+        /**
+         * @param device where the backbone runs
+         * @return this builder
+         */
+        public Builder device(Device device) {
+            this.device = device;
+            return this;
+        }
+
+        /**
+         * @param batchSize the mini-batch size, at least 1
+         * @return this builder
+         */
+        public Builder batchSize(int batchSize) {
+            this.batchSize = batchSize;
+            return this;
+        }
+
+        /**
+         * @param warmupEpochs epochs of linear warm-up, at least 0
+         * @return this builder
+         */
+        public Builder warmupEpochs(int warmupEpochs) {
+            this.warmupEpochs = warmupEpochs;
+            return this;
+        }
+
+        /**
+         * @param patience epochs without a better validation accuracy before stopping; 0 never
+         * @return this builder
+         */
+        public Builder patience(int patience) {
+            this.patience = patience;
+            return this;
+        }
+
+        /**
+         * @param threads threads reading images, 0 for one per core
+         * @return this builder
+         */
+        public Builder threads(int threads) {
+            this.threads = threads;
+            return this;
+        }
+
+        /**
+         * @param unfreeze for {@code finetune}: the stages that train with the head, at least 0 (0:
+         *     the head alone, on augmented images)
+         * @return this builder
+         */
+        public Builder unfreeze(int unfreeze) {
+            this.unfreeze = unfreeze;
+            return this;
+        }
+
+        /**
+         * @param optimizer the graph strategies' optimizer
+         * @return this builder
+         */
+        public Builder optimizer(Optimizer optimizer) {
+            this.optimizer = optimizer;
+            return this;
+        }
+
+        /**
+         * @param schedule the learning-rate schedule after warm-up
+         * @return this builder
+         */
+        public Builder schedule(Schedule schedule) {
+            this.schedule = schedule;
+            return this;
+        }
+
+        /**
+         * @param momentum SGD's momentum in [0, 1)
+         * @return this builder
+         */
+        public Builder momentum(double momentum) {
+            this.momentum = momentum;
+            return this;
+        }
+
+        /**
+         * @param backboneLrFactor the backbone's learning rate as a fraction of the head's, in (0,
+         *     1]
+         * @return this builder
+         */
+        public Builder backboneLrFactor(double backboneLrFactor) {
+            this.backboneLrFactor = backboneLrFactor;
+            return this;
+        }
+
+        /**
+         * @param stepEpochs epochs between the step schedule's decays, at least 1
+         * @return this builder
+         */
+        public Builder stepEpochs(int stepEpochs) {
+            this.stepEpochs = stepEpochs;
+            return this;
+        }
+
+        /**
+         * @param stepGamma the step schedule's factor per decay, in (0, 1]
+         * @return this builder
+         */
+        public Builder stepGamma(double stepGamma) {
+            this.stepGamma = stepGamma;
+            return this;
+        }
+
+        /**
+         * @param augment whether training images are augmented (graph strategies)
+         * @return this builder
+         */
+        public Builder augment(boolean augment) {
+            this.augment = augment;
+            return this;
+        }
+
+        /**
+         * @param checkpointDir where checkpoints go; null for {@code OUT/checkpoints}
+         * @return this builder
+         */
+        public Builder checkpointDir(Path checkpointDir) {
+            this.checkpointDir = checkpointDir;
+            return this;
+        }
+
+        /**
+         * @param resume a checkpoint to continue from (written by an earlier run with the same
+         *     settings), or null to start afresh
+         * @return this builder
+         */
+        public Builder resume(Path resume) {
+            this.resume = resume;
+            return this;
+        }
+
+        /**
+         * Validates and builds.
+         *
+         * @return the options
+         * @throws IllegalArgumentException naming the bad value
+         */
+        public TrainingOptions build() {
+            Objects.requireNonNull(data, "data");
+            Objects.requireNonNull(outDir, "outDir");
+            Objects.requireNonNull(strategy, "strategy");
+            Objects.requireNonNull(device, "device");
+            if (backbone == null || backbone.isBlank()) {
+                throw new IllegalArgumentException(
+                        "A backbone is needed: an ONNX file or a zoo architecture name");
+            }
+            String s = strategy.cliName();
+            if (!strategy.trainsGraph()) {
+                check(
+                        optimizer == null || optimizer == Optimizer.ADAMW,
+                        "strategy features trains its head with adamw, not " + name(optimizer));
+                check(
+                        schedule == null || schedule == Schedule.COSINE,
+                        "strategy features uses the cosine schedule, not " + name(schedule));
+                check(resume == null, "strategy features has no checkpoints to resume from");
+            }
+            check(
+                    unfreeze == null || strategy == Strategy.FINETUNE,
+                    "unfreeze applies to strategy finetune, not " + s);
+            TrainingOptions o = new TrainingOptions(this);
+            check(o.epochs >= 1, "epochs must be at least 1, got " + o.epochs);
+            check(
+                    o.learningRate > 0 && Double.isFinite(o.learningRate),
+                    "learning rate must be above 0, got " + o.learningRate);
+            check(
+                    o.weightDecay >= 0 && Double.isFinite(o.weightDecay),
+                    "weight decay must be at least 0, got " + o.weightDecay);
+            check(
+                    labelSmoothing >= 0 && labelSmoothing < 1,
+                    "label smoothing must be in [0, 1), got " + labelSmoothing);
+            check(
+                    valFraction > 0 && valFraction < 1,
+                    "validation fraction must be in (0, 1), got " + valFraction);
+            check(minPerClass >= 1, "min per class must be at least 1, got " + minPerClass);
+            check(perClass >= 0, "per class must be at least 0 (0 = all), got " + perClass);
+            check(o.batchSize >= 1, "batch size must be at least 1, got " + o.batchSize);
+            check(o.warmupEpochs >= 0, "warm-up epochs must be at least 0, got " + o.warmupEpochs);
+            check(o.patience >= 0, "patience must be at least 0, got " + o.patience);
+            check(threads >= 0, "threads must be at least 0, got " + threads);
+            check(o.unfreeze >= 0, "unfreeze must be at least 0, got " + o.unfreeze);
+            check(momentum >= 0 && momentum < 1, "momentum must be in [0, 1), got " + momentum);
+            check(
+                    o.backboneLrFactor > 0 && o.backboneLrFactor <= 1,
+                    "backbone learning-rate factor must be in (0, 1], got " + o.backboneLrFactor);
+            check(o.stepEpochs >= 1, "step epochs must be at least 1, got " + o.stepEpochs);
+            check(
+                    stepGamma > 0 && stepGamma <= 1,
+                    "step gamma must be in (0, 1], got " + stepGamma);
+            return o;
+        }
+
+        private static String name(Enum<?> e) {
+            return e == null ? "null" : e.name().toLowerCase(Locale.ROOT);
+        }
+
+        private static void check(boolean ok, String message) {
+            if (!ok) {
+                throw new IllegalArgumentException("Invalid training option: " + message);
+            }
+        }
+    }
+
+    private static <E extends Enum<E>> E parse(E[] values, String name, String what) {
+        for (E e : values) {
+            if (e.name().equalsIgnoreCase(name == null ? "" : name.trim())) {
+                return e;
+            }
+        }
+        throw new IllegalArgumentException(
+                "Unknown "
+                        + what
+                        + " '"
+                        + name
+                        + "', expected one of "
+                        + Arrays.stream(values)
+                                .map(v -> v.name().toLowerCase(Locale.ROOT))
+                                .toList());
+    }
+}

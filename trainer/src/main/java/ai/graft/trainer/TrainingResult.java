@@ -1,0 +1,51 @@
+package ai.graft.trainer;
+
+import ai.graft.trainer.data.Skipped;
+import ai.graft.trainer.eval.EpochMetrics;
+import ai.graft.trainer.eval.EvaluationResult;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * What {@link FeatureTrainer#train} produced.
+ *
+ * @param model the exported classifier ({@code model.onnx} in the output folder)
+ * @param outDir the output folder, holding the reports
+ * @param classes the class names, index = class index
+ * @param trainSamples training images embedded
+ * @param valSamples validation images embedded
+ * @param valAccuracy accuracy of the exported model on the validation set, through the SDK
+ * @param bestEpoch the epoch whose head was kept (1-based)
+ * @param epochs the epochs trained (fewer than asked when stopped early)
+ * @param history per-epoch metrics of the head
+ * @param evaluation the exported model's evaluation on the validation set
+ * @param skipped images that could not be read, with the reason
+ * @param embeddingsComputed embeddings computed with the backbone in this run
+ * @param embeddingsReused embeddings read from the cache
+ * @param parityMaxAbsDiff largest difference between the exported model's logits in ONNX Runtime
+ *     and the trainer's head on the cached embeddings
+ * @param seconds wall time of the whole run
+ */
+public record TrainingResult(
+        Path model,
+        Path outDir,
+        List<String> classes,
+        int trainSamples,
+        int valSamples,
+        double valAccuracy,
+        int bestEpoch,
+        int epochs,
+        List<EpochMetrics> history,
+        EvaluationResult evaluation,
+        List<Skipped> skipped,
+        int embeddingsComputed,
+        int embeddingsReused,
+        double parityMaxAbsDiff,
+        double seconds) {
+    /** Copies the lists into unmodifiable ones. */
+    public TrainingResult {
+        classes = List.copyOf(classes);
+        history = List.copyOf(history);
+        skipped = List.copyOf(skipped);
+    }
+}

@@ -1,0 +1,283 @@
+package ai.graft.trainer.cli;
+
+import ai.graft.cli.ClassifierOptions;
+import ai.graft.cli.ExitCodes;
+import ai.graft.cli.Subcommand;
+import ai.graft.sdk.GraftException;
+import ai.graft.sdk.ImageClassifier;
+import ai.graft.sdk.internal.Json;
+import ai.graft.trainer.data.DatasetException;
+import ai.graft.trainer.data.Datasets;
+import ai.graft.trainer.data.ImageDataset;
+import ai.graft.trainer.data.Skipped;
+import ai.graft.trainer.data.Splits;
+import ai.graft.trainer.eval.ClassMetrics;
+import ai.graft.trainer.eval.EvaluationResult;
+import ai.graft.trainer.eval.Evaluator;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code graft evaluate}: measure a classifier on a folder of labelled images, through the SDK. */
+@Command(
+        name = "evaluate",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Measure an ONNX classifier on labelled images: accuracy, top-5 accuracy (5 or more"
+                    + " classes), per-class precision, recall and F1, and the confusion matrix.",
+            "DIR holds one sub-folder per class, named as the model's labels (as in training);"
+                    + " model labels without a folder are fine. Images run through the SDK, so"
+                    + " what is measured is what ships. Files that do not decode are skipped and"
+                    + " listed on stderr; they never stop the run."
+        },
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:evaluated (skipped files, if any, listed on stderr)",
+            "1:evaluation failed",
+            "2:invalid usage or data (for example a class folder the model has no label for)",
+            "3:unusable model"
+        })
+public final class EvaluateCommand implements Subcommand {
+    /** Widest confusion matrix printed as text; larger ones are in the --json output. */
+    static final int TEXT_MATRIX_LIMIT = 20;
+
+    @Spec CommandSpec spec;
+
+    @Mixin ClassifierOptions classifier;
+
+    @Option(
+            names = "--data",
+            required = true,
+            paramLabel = "DIR",
+            description =
+                    "Folder with one sub-folder of images per class; or a dataset with a test"
+                            + " split (a test/ folder, an IDX folder's t10k files, a CSV with a"
+                            + " split column), whose test set is measured.")
+    Path data;
+
+    @Option(
+            names = "--json",
+            description =
+                    "Print the result as one JSON object on the last line of standard output.")
+    boolean json;
+
+    @Override
+    public Integer call() throws GraftException {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        ImageDataset dataset;
+        try {
+            dataset = evaluationSet(data);
+        } catch (DatasetException e) {
+            // Bad data is bad input to this command: exit code 2, like a missing image.
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        // Top-5 accuracy needs the five best categories whatever --top-k says.
+        OptionSpec topK = spec.findOption("--top-k");
+        if (topK.<Integer>getValue() < 5) {
+            topK.setValue(5);
+        }
+        EvaluationResult result;
+        String device;
+        try (ImageClassifier model = classifier.open();
+                StatusLine status = new StatusLine(err)) {
+            device = model.device().name();
+            try {
+                result = Evaluator.evaluate(model, dataset, status::show);
+            } catch (DatasetException e) {
+                throw new IllegalArgumentException(e.getMessage() + " (--data " + data + ")", e);
+            }
+        }
+        for (Skipped s : result.skipped()) {
+            err.println("skipped " + s.id() + ": " + s.reason());
+        }
+        err.flush();
+        if (json) {
+            out.println(toJson(result, data, dataset.classes().size()));
+        } else {
+            out.print(toText(result, data, dataset.classes().size(), device));
+        }
+        out.flush();
+        return ExitCodes.OK;
+    }
+
+    static String toJson(EvaluationResult r, Path data, int dataClasses) {
+        // The result's own object, with the data's path and class count first; spliced as text
+        // so that its integers stay integers.
+        String result = r.toJson();
+        return "{\"data\":"
+                + Json.quote(data.toString())
+                + ",\"dataClasses\":"
+                + dataClasses
+                + (result.equals("{}") ? "}" : "," + result.substring(1));
+    }
+
+    /** The human-readable report: summary, per-class table and confusion matrix. */
+    static String toText(EvaluationResult r, Path data, int dataClasses, String device) {
+        StringBuilder sb = new StringBuilder();
+        long correct = Math.round(r.accuracy() * r.samples());
+        sb.append(
+                String.format(
+                        Locale.ROOT,
+                        "Evaluated %d images of %d classes in %s (%d skipped), %.1f images/s on"
+                                + " %s%n%n",
+                        r.samples(),
+                        dataClasses,
+                        data,
+                        r.skipped().size(),
+                        r.imagesPerSecond(),
+                        device));
+        sb.append(
+                String.format(
+                        Locale.ROOT,
+                        "Accuracy           %.4f  (%d of %d)%n",
+                        r.accuracy(),
+                        correct,
+                        r.samples()));
+        sb.append(
+                r.top5Accuracy() == null
+                        ? "Top-5 accuracy     -       (fewer than 5 classes)\n"
+                        : String.format(
+                                Locale.ROOT, "Top-5 accuracy     %.4f%n", r.top5Accuracy()));
+        sb.append(String.format(Locale.ROOT, "Balanced accuracy  %s%n", num(r.macroRecall())));
+        sb.append(String.format(Locale.ROOT, "Macro F1           %s%n%n", num(r.macroF1())));
+
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"class", "images", "precision", "recall", "F1"});
+        for (ClassMetrics c : r.perClass()) {
+            rows.add(
+                    new String[] {
+                        c.label(),
+                        Integer.toString(c.support()),
+                        num(c.precision()),
+                        num(c.recall()),
+                        num(c.f1())
+                    });
+        }
+        table(sb, rows);
+        sb.append('\n');
+
+        List<String> classes = r.classes();
+        int n = classes.size();
+        if (n > TEXT_MATRIX_LIMIT) {
+            sb.append("Confusion matrix: ")
+                    .append(n)
+                    .append(" classes, too wide to print; see --json (\"confusion\").\n");
+            return sb.toString();
+        }
+        sb.append("Confusion matrix (rows: true class, columns: predicted class)\n");
+        List<String[]> matrix = new ArrayList<>();
+        String[] header = new String[n + 1];
+        header[0] = "true \\ predicted";
+        for (int j = 0; j < n; j++) {
+            header[j + 1] = classes.get(j);
+        }
+        matrix.add(header);
+        int[][] m = r.confusion();
+        for (int i = 0; i < n; i++) {
+            String[] line = new String[n + 1];
+            line[0] = classes.get(i);
+            for (int j = 0; j < n; j++) {
+                line[j + 1] = Integer.toString(m[i][j]);
+            }
+            matrix.add(line);
+        }
+        table(sb, matrix);
+        return sb.toString();
+    }
+
+    /** Aligned columns: the first left-aligned, the others right-aligned. */
+    private static void table(StringBuilder sb, List<String[]> rows) {
+        int cols = rows.get(0).length;
+        int[] width = new int[cols];
+        for (String[] row : rows) {
+            for (int c = 0; c < cols; c++) {
+                width[c] = Math.max(width[c], row[c].length());
+            }
+        }
+        for (String[] row : rows) {
+            StringBuilder line = new StringBuilder();
+            for (int c = 0; c < cols; c++) {
+                if (c == 0) {
+                    line.append(row[c]).append(" ".repeat(width[c] - row[c].length()));
+                } else {
+                    line.append("  ").append(" ".repeat(width[c] - row[c].length())).append(row[c]);
+                }
+            }
+            sb.append(line.toString().stripTrailing()).append('\n');
+        }
+    }
+
+    private static String num(double v) {
+        return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.4f", v);
+    }
+
+    /** Progress on one redrawn line of a terminal; nothing in a pipe (scripts see only results). */
+    static final class StatusLine implements AutoCloseable {
+        private final PrintWriter err;
+        private final boolean enabled;
+        private long lastDrawNanos;
+        private int lastLength;
+
+        StatusLine(PrintWriter err) {
+            this.err = err;
+            this.enabled = System.console() != null && System.getenv("GRAFT_NO_PROGRESS") == null;
+        }
+
+        synchronized void show(String message) {
+            long now = System.nanoTime();
+            // At most ten redraws a second.
+            if (!enabled || now - lastDrawNanos < 100_000_000L) {
+                return;
+            }
+            lastDrawNanos = now;
+            String padded =
+                    message.length() < lastLength
+                            ? message + " ".repeat(lastLength - message.length())
+                            : message;
+            lastLength = message.length();
+            err.print("\r" + padded);
+            err.flush();
+        }
+
+        @Override
+        public synchronized void close() {
+            if (enabled && lastLength > 0) {
+                err.print("\r" + " ".repeat(lastLength) + "\r");
+                err.flush();
+            }
+        }
+    }
+
+    /**
+     * What to measure on: a folder of class folders as it is; a dataset with a test split (a {@code
+     * test/} folder, the {@code t10k} files of an IDX folder, CSV rows marked {@code test}) its
+     * test set; else all of a CSV manifest or IDX pair.
+     */
+    static ImageDataset evaluationSet(Path data) throws DatasetException {
+        if (Files.isDirectory(data) && !Files.isDirectory(data.resolve("test")) && !hasIdx(data)) {
+            return Datasets.classFolders(data);
+        }
+        Splits splits = Datasets.open(data, 0, 0, 0);
+        return splits.test() != null ? splits.test() : splits.train();
+    }
+
+    private static boolean hasIdx(Path dir) {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.anyMatch(f -> f.getFileName().toString().contains("-idx3-ubyte"));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,11 @@
+/**
+ * Evaluation and reports: how good a classifier is, measured through the SDK so that what is
+ * measured is what ships.
+ *
+ * <p>{@link ai.graft.trainer.eval.Evaluator} classifies a labelled image set with an {@link
+ * ai.graft.sdk.ImageClassifier} and returns an {@link ai.graft.trainer.eval.EvaluationResult}
+ * (accuracy, top-5 accuracy, per-class precision, recall and F1, confusion matrix); {@link
+ * ai.graft.trainer.eval.Metrics} is its arithmetic. {@link ai.graft.trainer.eval.Reports} writes a
+ * training run's report files and {@link ai.graft.trainer.eval.Plots} its PNG plots.
+ */
+package ai.graft.trainer.eval;

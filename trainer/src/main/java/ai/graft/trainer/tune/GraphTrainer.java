@@ -1,0 +1,1069 @@
+package ai.graft.trainer.tune;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.Trainer;
+import ai.graft.converter.HeadOptions;
+import ai.graft.converter.ModelEditor;
+import ai.graft.converter.OnnxModels;
+import ai.graft.converter.OnnxTensors;
+import ai.graft.converter.onnx.proto.OnnxProto.GraphProto;
+import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
+import ai.graft.converter.onnx.proto.OnnxProto.TensorProto;
+import ai.graft.sdk.GraftException;
+import ai.graft.sdk.ImageClassifier;
+import ai.graft.sdk.ModelException;
+import ai.graft.sdk.Preprocessing;
+import ai.graft.sdk.internal.Json;
+import ai.graft.sdk.internal.OrtEnvironments;
+import ai.graft.trainer.Backbone;
+import ai.graft.trainer.Strategy;
+import ai.graft.trainer.TrainingOptions;
+import ai.graft.trainer.TrainingResult;
+import ai.graft.trainer.data.Augmentation;
+import ai.graft.trainer.data.Batch;
+import ai.graft.trainer.data.BatchLoader;
+import ai.graft.trainer.data.DatasetException;
+import ai.graft.trainer.data.Datasets;
+import ai.graft.trainer.data.ImageDataset;
+import ai.graft.trainer.data.Skipped;
+import ai.graft.trainer.data.Splits;
+import ai.graft.trainer.eval.EpochMetrics;
+import ai.graft.trainer.eval.EvaluationResult;
+import ai.graft.trainer.eval.Evaluator;
+import ai.graft.trainer.eval.Reports;
+import ai.graft.trainer.eval.TrainingSummary;
+import ai.graft.trainer.exec.OnnxBlock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The graph strategies, {@code finetune}, {@code full} and {@code scratch}: the backbone is cut at
+ * its feature node, a new linear head for the dataset's classes is appended ({@link
+ * ModelEditor#appendHead}), and the whole graph trains as one DJL block ({@link OnnxBlock}) on the
+ * PyTorch engine, on augmented images, with the chosen parts frozen:
+ *
+ * <ul>
+ *   <li>{@code finetune}: the head and the last {@link TrainingOptions#unfreeze()} stages (see
+ *       {@code Stages}: for SqueezeNet a stage is a Fire module), the backbone at {@link
+ *       TrainingOptions#backboneLrFactor()} times the head's learning rate; earlier stages and
+ *       their batch-norm statistics stay frozen;
+ *   <li>{@code full}: every layer, from the pretrained weights;
+ *   <li>{@code scratch}: every layer of a zoo architecture with fresh weights.
+ * </ul>
+ *
+ * <p>The loop: SGD with momentum or AdamW, linear warm-up then a cosine or step schedule, label
+ * smoothing, optional class weights, validation after each epoch, early stopping on validation
+ * accuracy (the best epoch is kept), and a {@link Checkpoint} after each epoch ({@code
+ * OUT/checkpoints/last.ckpt}) from which {@link TrainingOptions#resume()} continues to the same
+ * result as an uninterrupted run: the data order and augmentation of an epoch and the engine's
+ * random generator (dropout) are seeded from the run's seed and the epoch number.
+ *
+ * <p>At the end the best epoch is exported ({@link ModelExport}: values written into the graph's
+ * initializers, batch norms folded, model card), checked against the trainer's own forward pass in
+ * inference mode on validation images, written atomically to {@code OUT/model.onnx}, evaluated on
+ * the validation set through the SDK, and reported ({@code report.md}, {@code report.json}, metrics
+ * CSV and JSON, plots).
+ *
+ * <pre>{@code
+ * TrainingOptions options =
+ *         TrainingOptions.builder(Path.of("hymenoptera"), "squeezenet1.1.onnx", Path.of("out"))
+ *                 .strategy(Strategy.FINETUNE)
+ *                 .preprocess("caffe")
+ *                 .build();
+ * TrainingResult result = GraphTrainer.train(options, TrainingMonitor.of(System.err::println));
+ * try (ImageClassifier model = ImageClassifier.createFromFile(result.model())) {
+ *     System.out.println(model.classify(Path.of("bee.jpg")).top().get(0).label());
+ * }
+ * }</pre>
+ *
+ * <p>Devices: {@code cpu}; {@code gpu} trains data-parallel on every GPU PyTorch sees (each batch
+ * split across them, gradients summed by DJL's parameter server); {@code auto} takes the GPUs when
+ * there are any. Not thread-safe for one output folder: two runs must not share {@code OUT}.
+ */
+public final class GraphTrainer {
+    /** The exported model's file name in the output folder. */
+    public static final String MODEL_FILE = "model.onnx";
+
+    private static final String ENGINE = "PyTorch";
+    private static final String HEAD_PREFIX = "head.";
+    private static final int PARITY_IMAGES = 16;
+
+    private GraphTrainer() {}
+
+    /**
+     * Exports a checkpoint's best epoch as a deployable ONNX file (what {@code graft export
+     * CHECKPOINT --out model.onnx} does); needs neither DJL nor PyTorch. See {@link
+     * ModelExport#export}.
+     *
+     * @param checkpoint a checkpoint written by a graph strategy
+     * @param out the {@code .onnx} file to write
+     * @return what was written
+     * @throws GraftException when the checkpoint cannot be read, the parity check fails or the file
+     *     cannot be written
+     */
+    public static ModelExport.Result export(Path checkpoint, Path out) throws GraftException {
+        return ModelExport.export(checkpoint, out);
+    }
+
+    /**
+     * Trains, checkpoints, exports, checks and evaluates.
+     *
+     * @param options what to train; the strategy must be finetune, full or scratch
+     * @param monitor receives log lines and the per-batch status
+     * @return the result
+     * @throws DatasetException when the data cannot be read or has no validation images
+     * @throws ModelException when the backbone or the checkpoint cannot be used
+     * @throws GraftException when the export fails its parity check or a file cannot be written
+     * @throws IllegalArgumentException when the options do not fit the strategy or the checkpoint
+     */
+    public static TrainingResult train(TrainingOptions options, TrainingMonitor monitor)
+            throws GraftException {
+        Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(monitor, "monitor");
+        if (!options.strategy().trainsGraph()) {
+            throw new IllegalArgumentException(
+                    "GraphTrainer trains finetune, full and scratch, not "
+                            + options.strategy().cliName());
+        }
+        return new Run(options, monitor).train();
+    }
+
+    /** One training run's state. */
+    private static final class Run {
+        private final TrainingOptions o;
+        private final TrainingMonitor monitor;
+        private final long start = System.nanoTime();
+
+        Run(TrainingOptions options, TrainingMonitor monitor) {
+            this.o = options;
+            this.monitor = monitor;
+        }
+
+        TrainingResult train() throws GraftException {
+            Splits splits = Datasets.open(o.data(), o.valFraction(), o.seed(), o.minPerClass());
+            if (o.perClass() > 0) {
+                splits = splits.limitPerClass(o.perClass(), o.valFraction(), o.seed());
+            }
+            ImageDataset train = splits.train();
+            ImageDataset val = splits.val();
+            if (val == null || val.size() == 0) {
+                throw new DatasetException(
+                        "Dataset "
+                                + o.data()
+                                + " has no validation images; add a val/ folder or raise"
+                                + " --val-fraction");
+            }
+            List<String> classes = train.classes();
+            monitor.log(
+                    String.format(
+                            Locale.ROOT,
+                            "data: %d classes, %d training and %d validation images",
+                            classes.size(),
+                            train.size(),
+                            val.size()));
+            String fingerprint =
+                    sha256(
+                            (train.fingerprint() + "\n" + val.fingerprint())
+                                    .getBytes(StandardCharsets.UTF_8));
+            Map<String, Object> hyper = hyperparameters(o);
+
+            Checkpoint resumed = null;
+            ModelProto graph;
+            String backboneName;
+            String backboneSha;
+            Preprocessing pre;
+            if (o.resume() != null) {
+                resumed = Checkpoint.read(o.resume());
+                checkResumable(resumed, classes, fingerprint, hyper);
+                graph = resumed.model();
+                backboneName = resumed.run().backbone();
+                backboneSha = resumed.run().backboneSha256();
+                pre = resumed.run().preprocessing();
+                monitor.log(
+                        "resuming from "
+                                + o.resume()
+                                + " after epoch "
+                                + resumed.state().epoch()
+                                + (resumed.state().finished() ? " (finished: exporting)" : ""));
+            } else {
+                Path existing = o.checkpointDir().resolve(Checkpoint.FILE_NAME);
+                if (Files.isRegularFile(existing)) {
+                    monitor.log(
+                            "note: starting afresh; "
+                                    + existing
+                                    + " from an earlier run will be replaced (--resume continues"
+                                    + " it instead)");
+                }
+                Backbone backbone = openBackbone();
+                backboneName = backbone.name();
+                backboneSha = backbone.sha256();
+                pre = backbone.preprocessing();
+                graph =
+                        ModelEditor.appendHead(
+                                backbone.featureModel(),
+                                HeadOptions.builder(classes.size())
+                                        .seed(o.seed())
+                                        .inputName(ModelEditor.FEATURES)
+                                        .outputName(ModelExport.LOGITS)
+                                        .parameterPrefix(HEAD_PREFIX)
+                                        .keepOutputs(true)
+                                        .build());
+                monitor.log(
+                        "backbone: "
+                                + backbone.name()
+                                + " cut at its features, new head for "
+                                + classes.size()
+                                + " classes, preprocessing "
+                                + pre.toJson());
+            }
+
+            OnnxBlock block = OnnxBlock.create(graph, List.of(ModelExport.LOGITS));
+            Set<String> head = headParameters(graph, block);
+            List<Stages.Stage> stages =
+                    Stages.of(
+                            graph.getGraph(),
+                            ModelEditor.FEATURES,
+                            n -> block.isTrainable(n) && !head.contains(n));
+            int trained =
+                    o.strategy() == Strategy.FINETUNE
+                            ? Math.min(o.unfreeze(), stages.size())
+                            : stages.size();
+            Set<String> frozen = new HashSet<>();
+            Set<String> frozenBatchNorms = new HashSet<>();
+            for (Stages.Stage s : stages.subList(0, stages.size() - trained)) {
+                frozen.addAll(s.parameters());
+                frozenBatchNorms.addAll(s.batchNorms());
+            }
+            block.freezeParameters(true, p -> frozen.contains(p.getName()));
+            block.freezeBatchNorm(true, frozenBatchNorms::contains);
+            logStages(stages, trained, graph, block, frozen);
+
+            List<String> stageNames = stages.stream().map(Stages.Stage::name).toList();
+            Checkpoint.Run run =
+                    new Checkpoint.Run(
+                            o.strategy().cliName(),
+                            backboneName,
+                            backboneSha,
+                            o.featureNode(),
+                            classes,
+                            pre,
+                            fingerprint,
+                            train.size(),
+                            val.size(),
+                            o.seed(),
+                            hyper,
+                            resumed != null ? resumed.run().versions() : versions(),
+                            stageNames,
+                            trained);
+
+            Device[] devices = devices(o.device());
+            Loop loop;
+            List<Skipped> skipped;
+            try (BatchLoader trainLoader =
+                            new BatchLoader(
+                                    train,
+                                    pre,
+                                    o.augment() ? Augmentation.standard() : Augmentation.none(),
+                                    o.batchSize(),
+                                    true,
+                                    o.seed(),
+                                    o.threads());
+                    BatchLoader valLoader =
+                            new BatchLoader(
+                                    val,
+                                    pre,
+                                    Augmentation.none(),
+                                    o.batchSize(),
+                                    false,
+                                    o.seed(),
+                                    o.threads())) {
+                loop = new Loop(o, monitor, graph, block, head, devices, run, resumed);
+                loop.run(trainLoader, valLoader, train.countsPerClass());
+                skipped = new ArrayList<>(trainLoader.skipped());
+                skipped.addAll(valLoader.skipped());
+                Checkpoint last = loop.last();
+                for (Skipped s : skipped) {
+                    monitor.log("skipped " + s.id() + ": " + s.reason());
+                }
+                return finish(last, valLoader, val, devices[0], skipped);
+            }
+        }
+
+        private Backbone openBackbone() throws ModelException {
+            boolean file = Files.isRegularFile(Path.of(o.backbone()));
+            if (o.strategy() == Strategy.SCRATCH && file) {
+                throw new IllegalArgumentException(
+                        "Strategy scratch trains a zoo architecture from fresh weights; '"
+                                + o.backbone()
+                                + "' is a file. Name an architecture of "
+                                + ai.graft.converter.zoo.BackboneZoo.names()
+                                + ", or use --strategy full to train every layer of the file");
+            }
+            Backbone b = Backbone.open(o.backbone(), o.preprocess(), o.featureNode());
+            if (!file && o.strategy() != Strategy.SCRATCH) {
+                monitor.log(
+                        "note: "
+                                + o.backbone()
+                                + " is a zoo architecture with fresh weights, so nothing"
+                                + " pretrained transfers; this is the scratch baseline");
+            }
+            return b;
+        }
+
+        /** Exports the best epoch, checks it, evaluates it and writes the reports. */
+        private TrainingResult finish(
+                Checkpoint c,
+                BatchLoader valLoader,
+                ImageDataset val,
+                Device device,
+                List<Skipped> skipped)
+                throws GraftException {
+            Path out = o.outDir();
+            Path modelFile = out.resolve(MODEL_FILE);
+            ModelProto exported = ModelExport.inferenceModel(c);
+            double[] parity = parity(c.best(), exported, valLoader, device);
+            ModelExport.checkParity(parity, modelFile);
+            ModelExport.write(exported, modelFile);
+            monitor.log(
+                    String.format(
+                            Locale.ROOT,
+                            "exported %s: best epoch %d (parity: max |logit difference| %.2e,"
+                                    + " largest logit %.3g)",
+                            modelFile,
+                            c.state().bestEpoch(),
+                            parity[0],
+                            parity[1]));
+            EvaluationResult evaluation;
+            try (ImageClassifier model = ImageClassifier.createFromFile(modelFile)) {
+                evaluation = Evaluator.evaluate(model, val, monitor::log);
+            }
+            Checkpoint.Run run = c.run();
+            Checkpoint.State state = c.state();
+            TrainingSummary summary =
+                    new TrainingSummary(
+                            run.backbone(),
+                            run.strategy(),
+                            run.dataFingerprint(),
+                            run.trainSamples(),
+                            run.valSamples(),
+                            state.epoch(),
+                            state.bestEpoch(),
+                            run.seed(),
+                            run.hyperparameters(),
+                            run.versions(),
+                            skipped,
+                            note(run));
+            Reports.write(out, summary, evaluation, state.history());
+            double seconds = (System.nanoTime() - start) / 1e9;
+            monitor.log(
+                    String.format(
+                            Locale.ROOT,
+                            "validation accuracy %.4f (%d images), reports in %s, %.1f s",
+                            evaluation.accuracy(),
+                            evaluation.samples(),
+                            out,
+                            seconds));
+            return new TrainingResult(
+                    modelFile,
+                    out,
+                    run.classes(),
+                    run.trainSamples(),
+                    run.valSamples(),
+                    evaluation.accuracy(),
+                    state.bestEpoch(),
+                    state.epoch(),
+                    state.history(),
+                    evaluation,
+                    skipped,
+                    0,
+                    0,
+                    parity[0],
+                    seconds);
+        }
+
+        /**
+         * The trainer's logits (a fresh block of the best values, in inference mode) against ONNX
+         * Runtime's on the exported file, on the first validation images.
+         */
+        private double[] parity(
+                ModelProto best, ModelProto exported, BatchLoader valLoader, Device device)
+                throws GraftException {
+            List<float[]> inputs = new ArrayList<>();
+            List<long[]> shapes = new ArrayList<>();
+            int images = 0;
+            Iterator<Batch> it = valLoader.epoch(0);
+            while (it.hasNext() && images < PARITY_IMAGES) {
+                Batch b = it.next();
+                inputs.add(b.data());
+                shapes.add(b.shape());
+                images += b.size();
+            }
+            OnnxBlock reference = OnnxBlock.create(best, List.of(ModelExport.LOGITS));
+            byte[] exportedBytes = OnnxModels.toBytes(exported);
+            double max = 0;
+            double scale = 0;
+            try (NDManager manager = NDManager.newBaseManager(device, ENGINE)) {
+                reference.initialize(manager, DataType.FLOAT32, new Shape(shapes.get(0)));
+                ParameterStore store = new ParameterStore(manager, false);
+                for (int k = 0; k < inputs.size(); k++) {
+                    float[] expected;
+                    try (NDManager sub = manager.newSubManager()) {
+                        NDArray x = sub.create(inputs.get(k), new Shape(shapes.get(k)));
+                        expected =
+                                reference
+                                        .forward(store, new NDList(x), false)
+                                        .head()
+                                        .toFloatArray();
+                    }
+                    float[] got =
+                            ModelExport.OrtLogits.run(exportedBytes, inputs.get(k), shapes.get(k));
+                    double[] d = ModelExport.compare(expected, got);
+                    max = Math.max(max, d[0]);
+                    scale = Math.max(scale, d[1]);
+                }
+            }
+            return new double[] {max, scale};
+        }
+
+        private void logStages(
+                List<Stages.Stage> stages,
+                int trained,
+                ModelProto graph,
+                OnnxBlock block,
+                Set<String> frozen) {
+            long total = 0;
+            long training = 0;
+            for (TensorProto t : graph.getGraph().getInitializerList()) {
+                if (block.isTrainable(t.getName())) {
+                    long n = OnnxTensors.elementCount(t);
+                    total += n;
+                    if (!frozen.contains(t.getName())) {
+                        training += n;
+                    }
+                }
+            }
+            List<String> names =
+                    stages.subList(stages.size() - trained, stages.size()).stream()
+                            .map(Stages.Stage::name)
+                            .toList();
+            String what =
+                    switch (o.strategy()) {
+                        case FINETUNE ->
+                                trained == 0
+                                        ? "the head alone"
+                                        : "the head and the last "
+                                                + trained
+                                                + " of "
+                                                + stages.size()
+                                                + " stages "
+                                                + names;
+                        case FULL -> "every layer (" + stages.size() + " stages) and the head";
+                        default -> "every layer of a fresh " + o.backbone();
+                    };
+            monitor.log(
+                    String.format(
+                            Locale.ROOT,
+                            "%s: training %s, %,d of %,d parameters; %s, learning rate %.3g"
+                                    + " (backbone x %.3g), %s schedule",
+                            o.strategy().cliName(),
+                            what,
+                            training,
+                            total,
+                            o.optimizer().cliName(),
+                            o.learningRate(),
+                            o.backboneLrFactor(),
+                            o.schedule().cliName()));
+        }
+
+        private void checkResumable(
+                Checkpoint c, List<String> classes, String fingerprint, Map<String, Object> hyper) {
+            Checkpoint.Run run = c.run();
+            List<String> problems = new ArrayList<>();
+            if (!run.strategy().equals(o.strategy().cliName())) {
+                problems.add("strategy " + run.strategy() + ", not " + o.strategy().cliName());
+            }
+            if (!run.classes().equals(classes)) {
+                problems.add("classes " + run.classes() + ", not " + classes);
+            }
+            if (!run.dataFingerprint().equals(fingerprint)) {
+                problems.add("other data (the data fingerprint differs)");
+            }
+            if (run.seed() != o.seed()) {
+                problems.add("seed " + run.seed() + ", not " + o.seed());
+            }
+            Object now = Json.parse(Json.write(hyper));
+            if (!now.equals(run.hyperparameters())) {
+                Map<String, Object> was = new TreeMap<>(run.hyperparameters());
+                @SuppressWarnings("unchecked")
+                Map<String, Object> is = new TreeMap<>((Map<String, Object>) now);
+                for (String k : is.keySet()) {
+                    if (!Objects.equals(was.get(k), is.get(k))) {
+                        problems.add(k + " " + was.get(k) + ", not " + is.get(k));
+                    }
+                }
+                for (String k : was.keySet()) {
+                    if (!is.containsKey(k)) {
+                        problems.add(k + " " + was.get(k) + ", not unset");
+                    }
+                }
+            }
+            if (!problems.isEmpty()) {
+                throw new IllegalArgumentException(
+                        "Cannot resume from "
+                                + o.resume()
+                                + ": it was trained with "
+                                + String.join("; ", problems)
+                                + ". Resume with the settings of the interrupted run, or start"
+                                + " afresh without --resume");
+            }
+        }
+    }
+
+    /** The epochs: training, validation, early stopping and checkpoints. */
+    private static final class Loop {
+        private final TrainingOptions o;
+        private final TrainingMonitor monitor;
+        private final ModelProto graph;
+        private final OnnxBlock block;
+        private final Set<String> head;
+        private final Device[] devices;
+        private final Checkpoint.Run run;
+        private final Checkpoint resumed;
+        private Checkpoint last;
+
+        Loop(
+                TrainingOptions o,
+                TrainingMonitor monitor,
+                ModelProto graph,
+                OnnxBlock block,
+                Set<String> head,
+                Device[] devices,
+                Checkpoint.Run run,
+                Checkpoint resumed) {
+            this.o = o;
+            this.monitor = monitor;
+            this.graph = graph;
+            this.block = block;
+            this.head = head;
+            this.devices = devices;
+            this.run = run;
+            this.resumed = resumed;
+        }
+
+        Checkpoint last() {
+            return last;
+        }
+
+        void run(BatchLoader trainLoader, BatchLoader valLoader, int[] counts)
+                throws GraftException {
+            if (resumed != null && resumed.state().finished()) {
+                last =
+                        new Checkpoint(
+                                run,
+                                resumed.state(),
+                                resumed.model(),
+                                resumed.best(),
+                                resumed.optimizerState());
+                return;
+            }
+            Engine engine = Engine.getEngine(ENGINE);
+            noGradients();
+            Map<String, float[][]> savedOptimizer =
+                    resumed == null ? Map.of() : resumed.optimizerState();
+            int epoch = resumed == null ? 0 : resumed.state().epoch();
+            long step = resumed == null ? 0 : resumed.state().step();
+            int bestEpoch = resumed == null ? 0 : resumed.state().bestEpoch();
+            double bestAcc = resumed == null ? -1 : resumed.state().bestValAccuracy();
+            double bestLoss =
+                    resumed == null ? Double.POSITIVE_INFINITY : resumed.state().bestValLoss();
+            int sinceBest = resumed == null ? 0 : resumed.state().sinceBest();
+            List<EpochMetrics> history =
+                    new ArrayList<>(resumed == null ? List.of() : resumed.state().history());
+            ModelProto best = resumed == null ? graph : resumed.best();
+
+            float[] classWeights = classWeights(counts, o.classWeights());
+            SmoothedCrossEntropy loss =
+                    new SmoothedCrossEntropy((float) o.labelSmoothing(), classWeights);
+            int stepsPerEpoch = trainLoader.batchesPerEpoch();
+            LearningRates rates = LearningRates.of(o, stepsPerEpoch);
+            try (Model model =
+                    Model.newInstance("graft-" + o.strategy().cliName(), devices[0], ENGINE)) {
+                model.setBlock(block);
+                GraphOptimizer optimizer = optimizer(model.getNDManager());
+                DefaultTrainingConfig config =
+                        new DefaultTrainingConfig(loss).optOptimizer(optimizer).optDevices(devices);
+                Preprocessing pre = run.preprocessing();
+                try (Trainer trainer = model.newTrainer(config)) {
+                    trainer.initialize(new Shape(ModelExport.inputShape(pre, 1)));
+                    if (!savedOptimizer.isEmpty()) {
+                        optimizer.restoreState(savedOptimizer, shapes());
+                    }
+                    while (epoch < o.epochs()) {
+                        epoch++;
+                        engine.setRandomSeed(epochSeed(o.seed(), epoch));
+                        long t0 = System.nanoTime();
+                        double[] tr =
+                                trainEpoch(
+                                        trainer,
+                                        optimizer,
+                                        loss,
+                                        rates,
+                                        trainLoader,
+                                        epoch,
+                                        step,
+                                        stepsPerEpoch);
+                        step = (long) tr[3];
+                        double trainSeconds = (System.nanoTime() - t0) / 1e9;
+                        double[] va = validate(trainer, valLoader);
+                        double seconds = (System.nanoTime() - t0) / 1e9;
+                        EpochMetrics m =
+                                new EpochMetrics(
+                                        epoch,
+                                        tr[0],
+                                        tr[1],
+                                        va[0],
+                                        va[1],
+                                        rates.at(Math.max(0, step - 1)),
+                                        tr[2] / Math.max(trainSeconds, 1e-9),
+                                        seconds);
+                        history.add(m);
+                        Map<String, float[]> values = block.parameterValues();
+                        ModelProto current = withValues(graph, values);
+                        boolean better = va[1] > bestAcc + 1e-12;
+                        if (better || (Math.abs(va[1] - bestAcc) <= 1e-12 && va[0] < bestLoss)) {
+                            sinceBest = better ? 0 : sinceBest + 1;
+                            bestAcc = va[1];
+                            bestLoss = va[0];
+                            bestEpoch = epoch;
+                            best = current;
+                        } else {
+                            sinceBest++;
+                        }
+                        boolean stop = o.patience() > 0 && sinceBest >= o.patience();
+                        boolean finished = stop || epoch >= o.epochs();
+                        Checkpoint.State state =
+                                new Checkpoint.State(
+                                        epoch, step, finished, bestEpoch, bestAcc, bestLoss,
+                                        sinceBest, history);
+                        last = new Checkpoint(run, state, current, best, optimizer.saveState());
+                        Path file = o.checkpointDir().resolve(Checkpoint.FILE_NAME);
+                        last.write(file);
+                        double eta = (o.epochs() - epoch) * mean(history, resumed);
+                        monitor.log(
+                                String.format(
+                                        Locale.ROOT,
+                                        "epoch %d/%d: loss %.4f, accuracy %.4f, val loss %.4f,"
+                                                + " val accuracy %.4f, lr %.2e, %.1f images/s,"
+                                                + " %.1f s%s",
+                                        epoch,
+                                        o.epochs(),
+                                        m.trainLoss(),
+                                        m.trainAccuracy(),
+                                        m.valLoss(),
+                                        m.valAccuracy(),
+                                        m.learningRate(),
+                                        m.imagesPerSecond(),
+                                        seconds,
+                                        finished ? "" : ", ETA " + clock(eta)));
+                        if (stop) {
+                            monitor.log(
+                                    String.format(
+                                            Locale.ROOT,
+                                            "early stop: no better validation accuracy for %d"
+                                                    + " epochs; keeping epoch %d",
+                                            o.patience(),
+                                            bestEpoch));
+                        }
+                        if (finished) {
+                            break;
+                        }
+                    }
+                }
+            }
+            if (last == null) {
+                // Resumed from a checkpoint whose epoch count already reached the asked epochs.
+                last =
+                        new Checkpoint(
+                                run,
+                                resumed.state(),
+                                resumed.model(),
+                                resumed.best(),
+                                resumed.optimizerState());
+            }
+        }
+
+        /**
+         * One pass over the training data.
+         *
+         * @return {mean loss, accuracy, images, step after the epoch}
+         */
+        private double[] trainEpoch(
+                Trainer trainer,
+                GraphOptimizer optimizer,
+                SmoothedCrossEntropy loss,
+                LearningRates rates,
+                BatchLoader loader,
+                int epoch,
+                long step,
+                int stepsPerEpoch) {
+            double lossSum = 0;
+            long correct = 0;
+            long seen = 0;
+            int batches = 0;
+            long t0 = System.nanoTime();
+            Iterator<Batch> it = loader.epoch(epoch - 1);
+            while (it.hasNext()) {
+                Batch b = it.next();
+                double rate = rates.at(step);
+                optimizer.setLearningRate(rate);
+                optimizer.setStep(step);
+                float totalWeight = loss.weightOf(b.labels());
+                try (NDManager sub = trainer.getManager().newSubManager()) {
+                    NDArray x = sub.create(b.data(), new Shape(b.shape()));
+                    NDArray y = sub.create(b.labels());
+                    List<NDArray[]> parts = split(x, y, sub);
+                    try (GradientCollector gc = trainer.newGradientCollector()) {
+                        for (NDArray[] part : parts) {
+                            NDArray logits = trainer.forward(new NDList(part[0])).head();
+                            NDArray l = loss.weightedSum(logits, part[1]).div(totalWeight);
+                            gc.backward(l);
+                            lossSum += l.getFloat() * b.size();
+                            correct += correct(logits, part[1]);
+                        }
+                    }
+                    trainer.step();
+                }
+                step++;
+                batches++;
+                seen += b.size();
+                double elapsed = (System.nanoTime() - t0) / 1e9;
+                double left = elapsed / batches * Math.max(0, stepsPerEpoch - batches);
+                monitor.status(
+                        String.format(
+                                Locale.ROOT,
+                                "epoch %d/%d %s %d/%d loss %.4f acc %.4f %.1f img/s ETA %s",
+                                epoch,
+                                o.epochs(),
+                                bar(batches, stepsPerEpoch),
+                                batches,
+                                stepsPerEpoch,
+                                lossSum / seen,
+                                (double) correct / seen,
+                                seen / Math.max(elapsed, 1e-9),
+                                clock(left)));
+            }
+            if (seen == 0) {
+                throw new IllegalStateException(
+                        "No training image of " + o.data() + " could be read in epoch " + epoch);
+            }
+            return new double[] {lossSum / seen, (double) correct / seen, seen, step};
+        }
+
+        /** Splits a batch across the devices (one part per device that gets rows). */
+        private List<NDArray[]> split(NDArray x, NDArray y, NDManager sub) {
+            List<NDArray[]> parts = new ArrayList<>();
+            long n = x.getShape().get(0);
+            if (devices.length == 1) {
+                parts.add(
+                        new NDArray[] {
+                            x.toDevice(devices[0], false), y.toDevice(devices[0], false)
+                        });
+                return parts;
+            }
+            long from = 0;
+            for (int d = 0; d < devices.length && from < n; d++) {
+                long to = from + (n - from + (devices.length - d) - 1) / (devices.length - d);
+                NDArray xp = x.get(from + ":" + to).toDevice(devices[d], false);
+                NDArray yp = y.get(from + ":" + to).toDevice(devices[d], false);
+                xp.attach(sub);
+                yp.attach(sub);
+                parts.add(new NDArray[] {xp, yp});
+                from = to;
+            }
+            return parts;
+        }
+
+        /**
+         * The validation set in inference mode on the first device: plain cross-entropy (no
+         * smoothing, no weights) and accuracy.
+         */
+        private double[] validate(Trainer trainer, BatchLoader loader) {
+            double lossSum = 0;
+            long correct = 0;
+            long seen = 0;
+            Iterator<Batch> it = loader.epoch(0);
+            while (it.hasNext()) {
+                Batch b = it.next();
+                try (NDManager sub = trainer.getManager().newSubManager()) {
+                    NDArray x = sub.create(b.data(), new Shape(b.shape()));
+                    NDArray y = sub.create(b.labels());
+                    NDArray logits = trainer.evaluate(new NDList(x)).head();
+                    NDArray logp = logits.logSoftmax(1);
+                    NDArray picked =
+                            logp.mul(
+                                            y.toType(DataType.INT64, false)
+                                                    .oneHot((int) logits.getShape().get(1))
+                                                    .toType(logp.getDataType(), false))
+                                    .sum();
+                    lossSum -= picked.getFloat();
+                    correct += correct(logits, y);
+                    seen += b.size();
+                }
+            }
+            if (seen == 0) {
+                throw new IllegalStateException(
+                        "No validation image of " + o.data() + " could be read");
+            }
+            return new double[] {lossSum / seen, (double) correct / seen};
+        }
+
+        private GraphOptimizer optimizer(NDManager stateManager) {
+            Map<String, String> names = new HashMap<>();
+            Map<String, Float> factors = new HashMap<>();
+            Set<String> decayed = new HashSet<>();
+            for (Parameter p : block.getParameters().values()) {
+                names.put(p.getId(), p.getName());
+                if (!head.contains(p.getName())) {
+                    factors.put(p.getId(), (float) o.backboneLrFactor());
+                }
+                // Weight decay on weights (matrices, kernels), not on biases and batch-norm affine
+                // parameters, as is usual.
+                if (p.getShape() != null && p.getShape().dimension() >= 2) {
+                    decayed.add(p.getId());
+                }
+            }
+            return new GraphOptimizer(
+                    o.optimizer(),
+                    (float) o.momentum(),
+                    (float) o.weightDecay(),
+                    names,
+                    factors,
+                    decayed,
+                    stateManager,
+                    devices[0]);
+        }
+
+        private Map<String, Shape> shapes() {
+            Map<String, Shape> out = new HashMap<>();
+            for (Parameter p : block.getParameters().values()) {
+                out.put(p.getName(), p.getArray().getShape());
+            }
+            return out;
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /** Outside a gradient collector, PyTorch must not record graphs (its mode is per thread). */
+    private static void noGradients() {
+        ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+    }
+
+    private static long correct(NDArray logits, NDArray labels) {
+        NDArray predicted = logits.argMax(1).toType(DataType.INT64, false);
+        NDArray truth = labels.toType(DataType.INT64, false).toDevice(predicted.getDevice(), false);
+        return predicted.eq(truth).toType(DataType.INT64, false).sum().getLong();
+    }
+
+    /** The graph with the given float32 values written into its initializers. */
+    static ModelProto withValues(ModelProto model, Map<String, float[]> values) {
+        GraphProto.Builder g = model.getGraph().toBuilder();
+        for (int i = 0; i < g.getInitializerCount(); i++) {
+            TensorProto t = g.getInitializer(i);
+            float[] v = values.get(t.getName());
+            // Backbones are float32 after opening (float16 is converted); other types stay as read.
+            if (v != null && t.getDataType() == TensorProto.DataType.FLOAT_VALUE) {
+                g.setInitializer(i, OnnxTensors.fromFloats(t.getName(), OnnxTensors.dims(t), v));
+            }
+        }
+        return model.toBuilder().setGraph(g).build();
+    }
+
+    /** The head's initializers: those of the graph that the feature extractor does not read. */
+    private static Set<String> headParameters(ModelProto graph, OnnxBlock block) {
+        Set<String> head = new HashSet<>();
+        GraphProto g = graph.getGraph();
+        // The head reads the features: its nodes come after the node producing them.
+        Set<String> downstream = new HashSet<>();
+        downstream.add(ModelEditor.FEATURES);
+        for (var n : g.getNodeList()) {
+            boolean after = n.getInputList().stream().anyMatch(downstream::contains);
+            if (after) {
+                downstream.addAll(n.getOutputList());
+                for (String in : n.getInputList()) {
+                    if (block.parameter(in) != null) {
+                        head.add(in);
+                    }
+                }
+            }
+        }
+        return head;
+    }
+
+    /** Inverse class frequency, {@code n / (K * count)}, or 1 for every class. */
+    static float[] classWeights(int[] counts, boolean weighted) {
+        float[] w = new float[counts.length];
+        long n = 0;
+        for (int c : counts) {
+            n += c;
+        }
+        for (int k = 0; k < counts.length; k++) {
+            w[k] = weighted && counts[k] > 0 ? (float) n / (counts.length * counts[k]) : 1f;
+        }
+        return w;
+    }
+
+    /** The engine's seed for an epoch: a mix of the run's seed and the epoch number. */
+    static int epochSeed(long seed, int epoch) {
+        long z = seed + 0x9E3779B97F4A7C15L * (epoch + 1);
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        z ^= z >>> 31;
+        return (int) (z & 0x7FFFFFFF);
+    }
+
+    private static Device[] devices(ai.graft.sdk.Device wanted) throws GraftException {
+        if (wanted == ai.graft.sdk.Device.CPU) {
+            // Not even asking for GPUs: the probe logs warnings on machines without CUDA.
+            return new Device[] {Device.cpu()};
+        }
+        Engine engine = Engine.getEngine(ENGINE);
+        int gpus = engine.getGpuCount();
+        switch (wanted) {
+            case CUDA:
+                if (gpus == 0) {
+                    throw new GraftException(
+                            "--device gpu: PyTorch sees no GPU (this install has PyTorch "
+                                    + engine.getVersion()
+                                    + " CPU natives; set PYTORCH_FLAVOR and"
+                                    + " PYTORCH_LIBRARY_PATH for CUDA ones), or use --device cpu");
+                }
+                return engine.getDevices(gpus);
+            default:
+                return gpus > 0 ? engine.getDevices(gpus) : new Device[] {Device.cpu()};
+        }
+    }
+
+    /** What shapes the training; a resumed run must have the same. */
+    static Map<String, Object> hyperparameters(TrainingOptions o) {
+        Map<String, Object> h = new LinkedHashMap<>();
+        h.put("epochs", o.epochs());
+        h.put("optimizer", o.optimizer().cliName());
+        h.put("learningRate", o.learningRate());
+        h.put("backboneLrFactor", o.backboneLrFactor());
+        if (o.optimizer() == TrainingOptions.Optimizer.SGD) {
+            h.put("momentum", o.momentum());
+        }
+        h.put("weightDecay", o.weightDecay());
+        h.put("schedule", o.schedule().cliName());
+        if (o.schedule() == TrainingOptions.Schedule.STEP) {
+            h.put("stepEpochs", o.stepEpochs());
+            h.put("stepGamma", o.stepGamma());
+        }
+        h.put("warmupEpochs", o.warmupEpochs());
+        h.put("labelSmoothing", o.labelSmoothing());
+        h.put("classWeights", o.classWeights());
+        h.put("batchSize", o.batchSize());
+        h.put("patience", o.patience());
+        if (o.strategy() == Strategy.FINETUNE) {
+            h.put("unfreeze", o.unfreeze());
+        }
+        h.put("augment", o.augment());
+        h.put("valFraction", o.valFraction());
+        h.put("perClass", o.perClass());
+        h.put("featureNode", o.featureNode());
+        h.put("preprocess", o.preprocess());
+        return h;
+    }
+
+    private static Map<String, String> versions() {
+        Map<String, String> v = new LinkedHashMap<>();
+        String graft = GraphTrainer.class.getPackage().getImplementationVersion();
+        v.put("graft", graft == null ? "dev" : graft);
+        v.put("djl", Engine.getDjlVersion());
+        v.put("pytorch", Engine.getEngine(ENGINE).getVersion());
+        v.put("onnxruntime", OrtEnvironments.get().getVersion());
+        v.put("java", System.getProperty("java.version"));
+        return v;
+    }
+
+    private static String note(Checkpoint.Run run) {
+        return switch (run.strategy()) {
+            case "finetune" ->
+                    String.format(
+                            Locale.ROOT,
+                            "Fine-tuned: a new linear head and the last %d of %d backbone stages trained"
+                                    + " on augmented images; earlier stages frozen.",
+                            run.trainedStages(),
+                            run.stages().size());
+            case "full" ->
+                    "Every layer trained from the pretrained weights, with a new linear" + " head.";
+            default ->
+                    "Trained from scratch: the architecture with fresh weights (the baseline"
+                            + " that transfer learning must beat).";
+        };
+    }
+
+    /** Mean seconds per epoch of this process (resumed epochs excluded, they ran elsewhere). */
+    private static double mean(List<EpochMetrics> history, Checkpoint resumed) {
+        int skip = resumed == null ? 0 : resumed.state().history().size();
+        double sum = 0;
+        int n = 0;
+        for (int i = skip; i < history.size(); i++) {
+            sum += history.get(i).seconds();
+            n++;
+        }
+        return n == 0 ? 0 : sum / n;
+    }
+
+    private static String bar(int done, int total) {
+        int width = 20;
+        int filled = total <= 0 ? width : (int) Math.min(width, (long) done * width / total);
+        return "[" + "#".repeat(filled) + ".".repeat(width - filled) + "]";
+    }
+
+    /** Seconds as {@code m:ss} or {@code h:mm:ss}. */
+    static String clock(double seconds) {
+        long s = Math.round(Math.max(0, seconds));
+        long h = s / 3600;
+        long m = (s % 3600) / 60;
+        long sec = s % 60;
+        return h > 0
+                ? String.format(Locale.ROOT, "%d:%02d:%02d", h, m, sec)
+                : String.format(Locale.ROOT, "%d:%02d", m, sec);
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+}

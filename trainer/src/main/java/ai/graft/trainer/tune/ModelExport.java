@@ -1,0 +1,259 @@
+package ai.graft.trainer.tune;
+
+import ai.graft.converter.AtomicFiles;
+import ai.graft.converter.ModelEditor;
+import ai.graft.converter.OnnxModels;
+import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
+import ai.graft.sdk.GraftException;
+import ai.graft.sdk.ModelCard;
+import ai.graft.sdk.ModelException;
+import ai.graft.sdk.OutputKind;
+import ai.graft.sdk.Preprocessing;
+import ai.graft.sdk.internal.Json;
+import ai.graft.sdk.internal.OrtEnvironments;
+import ai.graft.trainer.eval.EpochMetrics;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import java.io.IOException;
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Turns a graph strategy's best epoch into the deployable file: the trained values are already the
+ * training graph's initializers (see {@link Checkpoint}); batch norms are folded into their
+ * convolutions for inference, the model card is written (labels, preprocessing, backbone, strategy,
+ * training provenance), the result is checked against the unfolded graph in ONNX Runtime, and only
+ * then written, atomically.
+ *
+ * <p>Needs neither DJL nor PyTorch, so a deployment install can export a checkpoint:
+ *
+ * <pre>{@code
+ * ModelExport.Result r =
+ *         ModelExport.export(Path.of("out/checkpoints/last.ckpt"), Path.of("model.onnx"));
+ * System.out.println(r.parityMaxAbsDiff());
+ * }</pre>
+ */
+public final class ModelExport {
+    /** The name of the classifier's logits output. */
+    public static final String LOGITS = "logits";
+
+    /**
+     * The largest accepted difference between the exported model's logits and the trainer's, as a
+     * fraction of the largest logit (at least 1).
+     */
+    public static final double PARITY_TOLERANCE = 1e-3;
+
+    private static final int RANDOM_IMAGES = 4;
+
+    private ModelExport() {}
+
+    /**
+     * What an export wrote.
+     *
+     * @param model the written file
+     * @param bestEpoch the epoch whose values it holds
+     * @param bestValAccuracy that epoch's validation accuracy in the trainer
+     * @param parityMaxAbsDiff the largest logit difference found by the parity check
+     * @param logitScale the largest absolute logit of the reference in that check
+     */
+    public record Result(
+            Path model,
+            int bestEpoch,
+            double bestValAccuracy,
+            double parityMaxAbsDiff,
+            double logitScale) {}
+
+    /**
+     * Exports a checkpoint's best epoch. The parity check runs the unfolded training graph and the
+     * exported file in ONNX Runtime on a few seeded random images (random pixels, preprocessed as
+     * the card says).
+     *
+     * @param checkpoint a checkpoint written by {@code graft train}
+     * @param out the {@code .onnx} file to write
+     * @return what was written
+     * @throws ModelException when the checkpoint cannot be read or its graph cannot run
+     * @throws GraftException when the parity check fails (nothing is written) or the file cannot be
+     *     written
+     */
+    public static Result export(Path checkpoint, Path out) throws GraftException {
+        Checkpoint c = Checkpoint.read(checkpoint);
+        ModelProto exported = inferenceModel(c);
+        Preprocessing p = c.run().preprocessing();
+        long[] shape = inputShape(p, RANDOM_IMAGES);
+        float[] input = randomImages(p, RANDOM_IMAGES, c.run().seed());
+        float[] reference = OrtLogits.run(OnnxModels.toBytes(c.best()), input, shape);
+        float[] got = OrtLogits.run(OnnxModels.toBytes(exported), input, shape);
+        double[] parity = compare(reference, got);
+        checkParity(parity, out);
+        write(exported, out);
+        return new Result(
+                out, c.state().bestEpoch(), c.state().bestValAccuracy(), parity[0], parity[1]);
+    }
+
+    /**
+     * The deployable form of a checkpoint's best epoch: batch norms folded, card written.
+     *
+     * @param c the checkpoint
+     * @return the model
+     */
+    static ModelProto inferenceModel(Checkpoint c) {
+        ModelProto folded = ModelEditor.foldBatchNorm(c.best());
+        return ModelEditor.withCard(folded, card(c));
+    }
+
+    /** The model card of a checkpoint's best epoch. */
+    static ModelCard card(Checkpoint c) {
+        Checkpoint.Run run = c.run();
+        Checkpoint.State state = c.state();
+        Map<String, Object> training = new LinkedHashMap<>();
+        training.put("strategy", run.strategy());
+        training.put("dataFingerprint", run.dataFingerprint());
+        training.put("backboneSha256", run.backboneSha256());
+        training.put("trainSamples", run.trainSamples());
+        training.put("valSamples", run.valSamples());
+        training.put("epochs", state.epoch());
+        training.put("bestEpoch", state.bestEpoch());
+        training.put("seed", Long.toString(run.seed()));
+        EpochMetrics best =
+                state.history().stream()
+                        .filter(e -> e.epoch() == state.bestEpoch())
+                        .findFirst()
+                        .orElse(null);
+        Map<String, Object> metrics = new LinkedHashMap<>();
+        metrics.put("valAccuracy", state.bestValAccuracy());
+        metrics.put("valLoss", state.bestValLoss());
+        if (best != null) {
+            metrics.put("trainAccuracy", best.trainAccuracy());
+            metrics.put("trainLoss", best.trainLoss());
+        }
+        training.put("metrics", metrics);
+        Map<String, Object> stages = new LinkedHashMap<>();
+        stages.put("total", run.stages().size());
+        stages.put("trained", run.trainedStages());
+        stages.put(
+                "trainedNames",
+                run.stages()
+                        .subList(run.stages().size() - run.trainedStages(), run.stages().size()));
+        training.put("stages", stages);
+        training.put("hyperparameters", run.hyperparameters());
+        training.put("versions", run.versions());
+        Map<String, String> extra = new LinkedHashMap<>();
+        extra.put(ModelCard.KEY_EMBEDDING_OUTPUT, ModelEditor.FEATURES);
+        extra.put("graft.backbone", run.backbone());
+        extra.put("graft.strategy", run.strategy());
+        extra.put("graft.training", Json.write(training));
+        extra.put("graft.created", Instant.now().toString());
+        return new ModelCard(
+                ModelCard.VERSION,
+                run.classes(),
+                run.preprocessing(),
+                OutputKind.LOGITS,
+                LOGITS,
+                extra);
+    }
+
+    /**
+     * Compares reference logits with the exported model's.
+     *
+     * @return {max |a - b|, max |a|}
+     */
+    static double[] compare(float[] reference, float[] got) {
+        if (reference.length != got.length) {
+            throw new IllegalStateException(
+                    "Logit counts differ: " + reference.length + " and " + got.length);
+        }
+        double max = 0;
+        double scale = 0;
+        for (int i = 0; i < reference.length; i++) {
+            double d = Math.abs(reference[i] - got[i]);
+            // NaN must fail the check, so it counts as infinitely far.
+            max = Math.max(max, Double.isNaN(d) ? Double.POSITIVE_INFINITY : d);
+            scale = Math.max(scale, Math.abs(reference[i]));
+        }
+        return new double[] {max, scale};
+    }
+
+    /** Refuses an export whose logits differ by more than the tolerance of the logit scale. */
+    static void checkParity(double[] parity, Path target) throws GraftException {
+        double allowed = PARITY_TOLERANCE * Math.max(1, parity[1]);
+        if (!(parity[0] <= allowed)) {
+            throw new GraftException(
+                    String.format(
+                            Locale.ROOT,
+                            "The exported model's logits differ from the trainer's by up to %.3g"
+                                    + " (largest logit %.3g, tolerance %.3g); %s was not written."
+                                    + " This is a bug: please report it with the backbone.",
+                            parity[0],
+                            parity[1],
+                            allowed,
+                            target));
+        }
+    }
+
+    static void write(ModelProto model, Path target) throws GraftException {
+        try {
+            Path parent = target.toAbsolutePath().getParent();
+            if (parent != null) {
+                java.nio.file.Files.createDirectories(parent);
+            }
+            AtomicFiles.write(target, model::writeTo);
+        } catch (IOException e) {
+            throw new GraftException("Cannot write " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The input shape of {@code n} images. */
+    static long[] inputShape(Preprocessing p, int n) {
+        return p.layout() == Preprocessing.Layout.NHWC
+                ? new long[] {n, p.height(), p.width(), p.channels()}
+                : new long[] {n, p.channels(), p.height(), p.width()};
+    }
+
+    /** Seeded random pixels in [0, 255], normalised as the preprocessing says. */
+    static float[] randomImages(Preprocessing p, int n, long seed) {
+        int c = p.channels();
+        int plane = p.width() * p.height();
+        float[] out = new float[n * c * plane];
+        Random random = new Random(seed);
+        boolean nhwc = p.layout() == Preprocessing.Layout.NHWC;
+        for (int i = 0; i < out.length; i++) {
+            int channel = nhwc ? i % c : (i / plane) % c;
+            float pixel = random.nextInt(256);
+            out[i] = (pixel * p.scale() - p.mean()[channel]) / p.std()[channel];
+        }
+        return out;
+    }
+
+    /** Runs a model's {@value #LOGITS} output in ONNX Runtime. */
+    static final class OrtLogits {
+        private OrtLogits() {}
+
+        static float[] run(byte[] model, float[] input, long[] shape) throws ModelException {
+            OrtEnvironment env = OrtEnvironments.get();
+            try (OrtSession.SessionOptions so = new OrtSession.SessionOptions();
+                    OrtSession session = env.createSession(model, so)) {
+                String inputName = session.getInputNames().iterator().next();
+                try (OnnxTensor tensor =
+                                OnnxTensor.createTensor(env, FloatBuffer.wrap(input), shape);
+                        OrtSession.Result result =
+                                session.run(Map.of(inputName, tensor), java.util.Set.of(LOGITS))) {
+                    OnnxTensor out = (OnnxTensor) result.get(LOGITS).orElseThrow();
+                    FloatBuffer fb = out.getFloatBuffer();
+                    float[] values = new float[fb.remaining()];
+                    fb.get(values);
+                    return values;
+                }
+            } catch (OrtException e) {
+                throw new ModelException(
+                        "ONNX Runtime cannot run the exported model: " + e.getMessage(), e);
+            }
+        }
+    }
+}

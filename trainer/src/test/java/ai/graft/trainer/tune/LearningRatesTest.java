@@ -1,0 +1,57 @@
+package ai.graft.trainer.tune;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import ai.graft.trainer.Strategy;
+import ai.graft.trainer.TrainingOptions;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+class LearningRatesTest {
+    private static TrainingOptions.Builder options() {
+        return TrainingOptions.builder(Path.of("d"), "b.onnx", Path.of("o"))
+                .strategy(Strategy.FULL)
+                .learningRate(0.1)
+                .epochs(10)
+                .warmupEpochs(2);
+    }
+
+    @Test
+    void cosine_warmsUpLinearlyThenFallsToOnePercentAtTheLastStep() {
+        LearningRates r = LearningRates.of(options().build(), 5);
+        assertEquals(10, r.warmupSteps());
+        assertEquals(50, r.totalSteps());
+        assertEquals(0.01, r.at(0), 1e-12);
+        assertEquals(0.05, r.at(4), 1e-12);
+        assertEquals(0.1, r.at(9), 1e-12);
+        assertEquals(0.1, r.at(10), 1e-12);
+        // The cosine part spans steps 10..49: step 29 is 19/39 of the way.
+        assertEquals(0.001 + 0.099 * 0.5 * (1 + Math.cos(Math.PI * 19 / 39)), r.at(29), 1e-12);
+        assertEquals(0.001, r.at(49), 1e-12);
+        assertEquals(0.001, r.at(60), 1e-12, "steps past the end stay at the floor");
+    }
+
+    @Test
+    void step_multipliesByGammaEveryStepEpochs() {
+        LearningRates r =
+                LearningRates.of(
+                        options()
+                                .schedule(TrainingOptions.Schedule.STEP)
+                                .stepEpochs(3)
+                                .stepGamma(0.5)
+                                .warmupEpochs(1)
+                                .build(),
+                        4);
+        assertEquals(0.025, r.at(0), 1e-12);
+        assertEquals(0.1, r.at(4), 1e-12, "epoch 2 (after warm-up)");
+        assertEquals(0.1, r.at(11), 1e-12, "epoch 3");
+        assertEquals(0.05, r.at(12), 1e-12, "epoch 4");
+        assertEquals(0.025, r.at(24), 1e-12, "epoch 7");
+    }
+
+    @Test
+    void warmup_neverTakesMoreThanHalfTheRun() {
+        LearningRates r = LearningRates.of(options().epochs(2).warmupEpochs(5).build(), 3);
+        assertEquals(3, r.warmupSteps());
+    }
+}

@@ -1,0 +1,101 @@
+package ai.graft.trainer.tune;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.graft.converter.ModelEditor;
+import ai.graft.converter.OnnxModels;
+import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
+import ai.graft.converter.zoo.BackboneZoo;
+import ai.graft.sdk.TestData;
+import ai.graft.trainer.exec.OnnxBlock;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class StagesTest {
+
+    private static List<Stages.Stage> stagesOf(ModelProto classifier) throws Exception {
+        ModelProto features =
+                ModelEditor.cutAtFeatures(
+                        ModelEditor.dynamicBatch(ModelEditor.float16ToFloat32(classifier)), null);
+        OnnxBlock block = OnnxBlock.create(features);
+        return Stages.of(features.getGraph(), ModelEditor.FEATURES, block::isTrainable);
+    }
+
+    @Test
+    void tinyNet_hasStemFireAndResidualStages() throws Exception {
+        List<Stages.Stage> stages = stagesOf(TinyNets.classifier(1));
+        assertEquals(
+                List.of("stem", "fire", "res"), stages.stream().map(Stages.Stage::name).toList());
+        assertEquals(
+                List.of("stem.conv.weight", "stem.conv.bias", "stem.bn.weight", "stem.bn.bias"),
+                stages.get(0).parameters(),
+                "a batch norm belongs to its convolution; running statistics never train");
+        assertEquals(List.of("stem.bn"), stages.get(0).batchNorms());
+        assertEquals(
+                List.of(
+                        "fire.squeeze.weight",
+                        "fire.squeeze.bias",
+                        "fire.expand1x1.weight",
+                        "fire.expand1x1.bias",
+                        "fire.expand3x3.weight",
+                        "fire.expand3x3.bias"),
+                stages.get(1).parameters(),
+                "the squeeze convolution that feeds the branches is part of the module");
+        assertEquals(List.of("res.bn"), stages.get(2).batchNorms());
+    }
+
+    @Test
+    void zooSqueezeNet_hasOneStagePerFireModuleAfterTheStem() throws Exception {
+        List<Stages.Stage> stages = stagesOf(BackboneZoo.build("squeezenet1_1", 10, 64, 0));
+        assertEquals(9, stages.size());
+        assertEquals("features.0", stages.get(0).name());
+        assertEquals("features.12", stages.get(8).name());
+        assertEquals(6, stages.get(8).parameters().size());
+        assertTrue(stages.get(8).parameters().contains("features.12.squeeze.weight"));
+    }
+
+    @Test
+    void zooResNet18_hasOneStagePerResidualBlock() throws Exception {
+        List<Stages.Stage> stages = stagesOf(BackboneZoo.build("resnet18", 10, 64, 0));
+        assertEquals(8, stages.size(), stages.stream().map(Stages.Stage::name).toList().toString());
+        assertTrue(stages.get(0).parameters().contains("conv1.weight"), "the stem joins block 1");
+        assertTrue(stages.get(0).parameters().contains("layer1.0.conv2.weight"));
+        assertEquals("layer4.1", stages.get(7).name());
+        assertEquals(2, stages.get(7).batchNorms().size(), "bn1 and bn2 of the last block");
+        assertEquals(3, stages.get(6).batchNorms().size(), "with the downsample's batch norm");
+    }
+
+    @Test
+    void realSqueezeNet_stagesAreConv1AndTheEightFireModules() throws Exception {
+        ModelProto model = OnnxModels.read(TestData.require("models/squeezenet1.1.onnx"));
+        List<Stages.Stage> stages = stagesOf(model);
+        assertEquals(
+                List.of(
+                        "conv1", "fire2", "fire3", "fire4", "fire5", "fire6", "fire7", "fire8",
+                        "fire9"),
+                stages.stream().map(Stages.Stage::name).toList());
+    }
+
+    @Test
+    void name_isTheCommonPrefixUpToASeparator() {
+        assertEquals("fire9", Stages.name(List.of("fire9/squeeze1x1_w_0", "fire9/expand3x3_b_0")));
+        assertEquals(
+                "features",
+                Stages.name(List.of("features.10.squeeze.weight", "features.11.expand.bias")));
+        assertEquals("conv1", Stages.name(List.of("conv1.weight")));
+        assertEquals(
+                "conv1..layer1.0.bn2", Stages.name(List.of("conv1.weight", "layer1.0.bn2.bias")));
+    }
+
+    @Test
+    void of_rejectsAMissingFeatureTensor() {
+        ModelProto model = TinyNets.classifier(1);
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> Stages.of(model.getGraph(), "nope", n -> true));
+        assertTrue(e.getMessage().contains("'nope'"), e.getMessage());
+    }
+}

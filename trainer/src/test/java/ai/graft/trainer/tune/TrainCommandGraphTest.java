@@ -1,0 +1,144 @@
+package ai.graft.trainer.tune;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.graft.cli.Graft;
+import ai.graft.sdk.internal.Json;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code graft train} with the graph strategies: flags, dispatch, {@code --resume}. */
+class TrainCommandGraphTest {
+    @TempDir static Path dir;
+    private static Path data;
+    private static Path backbone;
+
+    @BeforeAll
+    static void makeData() throws Exception {
+        data = TinyNets.colourFolders(dir.resolve("colours"), 6, 3);
+        backbone = TinyNets.classifierFile(dir, 5);
+    }
+
+    private record Run(int code, String out, String err) {}
+
+    private static Run graft(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = Graft.newCommandLine();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        int code = cli.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    private static List<String> train(Path out, String... more) {
+        List<String> args =
+                new ArrayList<>(
+                        List.of(
+                                "train",
+                                "--data",
+                                data.toString(),
+                                "--backbone",
+                                backbone.toString(),
+                                "--preprocess",
+                                "unit",
+                                "--strategy",
+                                "finetune",
+                                "--out",
+                                out.toString(),
+                                "--epochs",
+                                "1",
+                                "--batch-size",
+                                "4"));
+        args.addAll(List.of(more));
+        return args;
+    }
+
+    @Test
+    void train_finetuneThenResumeOfAFinishedRun() {
+        Path out = dir.resolve("run");
+        Run first = graft(train(out, "--unfreeze", "2", "--json").toArray(new String[0]));
+        assertEquals(0, first.code(), first.err());
+        String[] lines = first.out().strip().split("\n");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> json = (Map<String, Object>) Json.parse(lines[lines.length - 1]);
+        assertEquals("finetune", json.get("strategy"));
+        assertEquals(out.resolve("model.onnx").toString(), json.get("model"));
+        assertTrue(first.err().contains("epoch 1/1: loss"), first.err());
+        assertTrue(first.err().contains("the last 2 of 3 stages"), first.err());
+
+        Run again = graft(train(out, "--unfreeze", "2", "--resume").toArray(new String[0]));
+        assertEquals(0, again.code(), again.err());
+        assertTrue(again.err().contains("(finished: exporting)"), again.err());
+
+        Run other = graft(train(out, "--unfreeze", "1", "--resume").toArray(new String[0]));
+        assertEquals(2, other.code(), other.err());
+        assertTrue(other.err().contains("unfreeze 2.0, not 1.0"), other.err());
+    }
+
+    @Test
+    void train_rejectsOptionsItCannotHonour() {
+        Path out = dir.resolve("bad");
+        List<String> args = train(out, "--resume");
+        args.set(args.indexOf("finetune"), "features");
+        Run features = graft(args.toArray(new String[0]));
+        assertEquals(2, features.code());
+        assertTrue(features.err().contains("no checkpoints"), features.err());
+
+        Run gpu = graft(train(out, "--device", "gpu").toArray(new String[0]));
+        if (gpu.code() != 0) {
+            // Where PyTorch has CUDA natives and a GPU, the same command trains there.
+            assertEquals(1, gpu.code(), gpu.err());
+            assertTrue(gpu.err().contains("--device gpu: PyTorch sees no GPU"), gpu.err());
+        }
+
+        Run optimizer = graft(train(out, "--optimizer", "lbfgs").toArray(new String[0]));
+        assertEquals(2, optimizer.code());
+        assertTrue(
+                optimizer.err().contains("Unknown optimizer 'lbfgs', expected one of [sgd, adamw]"),
+                optimizer.err());
+    }
+
+    @Test
+    void export_writesACheckpointAsADeployableModelAndRefusesAFileThatIsNone() throws Exception {
+        Path out = dir.resolve("export-run");
+        Run trained = graft(train(out).toArray(new String[0]));
+        assertEquals(0, trained.code(), trained.err());
+        Path model = dir.resolve("exported.onnx");
+        Run export =
+                graft(
+                        "export",
+                        out.resolve("checkpoints/last.ckpt").toString(),
+                        "--out",
+                        model.toString(),
+                        "--json");
+        assertEquals(0, export.code(), export.err());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> json = (Map<String, Object>) Json.parse(export.out().strip());
+        assertEquals(model.toString(), json.get("model"));
+        assertTrue(((Number) json.get("parityMaxAbsDiff")).doubleValue() < 1e-4, export.out());
+        try (ai.graft.sdk.ImageClassifier c = ai.graft.sdk.ImageClassifier.createFromFile(model)) {
+            assertEquals(
+                    List.of("blue", "red"),
+                    c.card().labels().stream().sorted().toList(),
+                    "labels come from the card");
+        }
+
+        Path notCheckpoint = java.nio.file.Files.writeString(dir.resolve("x.ckpt"), "not a zip");
+        Path target = dir.resolve("never.onnx");
+        Run bad = graft("export", notCheckpoint.toString(), "--out", target.toString());
+        assertEquals(3, bad.code(), bad.err());
+        assertTrue(bad.err().contains(notCheckpoint.toString()), bad.err());
+        assertFalse(java.nio.file.Files.exists(target));
+    }
+}
