@@ -54,6 +54,17 @@ public final class BenchmarkCommand implements Subcommand {
                             + " (default: each image once).")
     int count;
 
+    @Option(
+            names = "--concurrency",
+            defaultValue = "1",
+            paramLabel = "N",
+            description =
+                    "Classifications at once, each on its own thread: 1 measures one caller;"
+                            + " more overlaps one image's decoding with another's inference, as"
+                            + " a server does (then give ONNX Runtime fewer --threads each)"
+                            + " (default: ${DEFAULT-VALUE}).")
+    int concurrency;
+
     @Option(names = "--json", description = "Print the report as one JSON object (last line).")
     boolean json;
 
@@ -64,6 +75,9 @@ public final class BenchmarkCommand implements Subcommand {
         }
         if (warmup < 0 || count < 0) {
             throw new IllegalArgumentException("--warmup and --count must be at least 0");
+        }
+        if (concurrency < 1) {
+            throw new IllegalArgumentException("--concurrency must be at least 1");
         }
         List<Path> files = ImageFiles.expand(List.of(images));
         if (files.isEmpty()) {
@@ -77,7 +91,8 @@ public final class BenchmarkCommand implements Subcommand {
                     ClassifierBenchmark.run(
                             model,
                             files,
-                            new ClassifierBenchmark.Options(warmup, count, progress::show));
+                            new ClassifierBenchmark.Options(
+                                    warmup, count, progress::show, concurrency));
         }
         if (json) {
             out.println(Json.write(toMap(report)));
@@ -106,6 +121,7 @@ public final class BenchmarkCommand implements Subcommand {
         m.put("rssEndMb", r.rssEndMb());
         m.put("rssPeakMb", r.rssPeakMb());
         m.put("threads", r.threads());
+        m.put("concurrency", r.concurrency());
         return m;
     }
 

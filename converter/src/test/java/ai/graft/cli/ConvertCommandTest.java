@@ -1,5 +1,6 @@
 package ai.graft.cli;
 
+import static ai.graft.cli.CliRun.graft;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -17,31 +18,15 @@ import ai.graft.converter.onnx.proto.OnnxProto.TypeProto;
 import ai.graft.converter.onnx.proto.OnnxProto.ValueInfoProto;
 import ai.graft.sdk.TestData;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code graft convert}: the opset conversion and the refusal of unsupported models. */
 class ConvertCommandTest {
     @TempDir Path dir;
-
-    /** Output of one command run. */
-    record Run(int exitCode, String out, String err) {}
-
-    static Run graft(String... args) {
-        CommandLine cli = Graft.newCommandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int code = cli.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
 
     private static ValueInfoProto floatInfo(String name, long... shape) {
         TensorShapeProto.Builder s = TensorShapeProto.newBuilder();
@@ -124,7 +109,7 @@ class ConvertCommandTest {
     void convert_opsetUpAndDownKeepsTheOutputsAndReportsTheConversion() throws Exception {
         Path model = opset7Model();
         Path up = dir.resolve("up.onnx");
-        Run run = graft("convert", model.toString(), "--opset", "21", "--out", up.toString());
+        CliRun run = graft("convert", model.toString(), "--opset", "21", "--out", up.toString());
         assertEquals(ExitCodes.OK, run.exitCode(), run.err());
         assertTrue(run.out().contains("opset 7 to 21 (IR version 10)"), run.out());
         ModelProto converted = OnnxModels.read(up);
@@ -132,10 +117,10 @@ class ConvertCommandTest {
         assertEquals(10, converted.getIrVersion());
 
         Path down = dir.resolve("down.onnx");
-        Run back = graft("convert", up.toString(), "--opset", "7", "--out", down.toString());
+        CliRun back = graft("convert", up.toString(), "--opset", "7", "--out", down.toString());
         assertEquals(ExitCodes.OK, back.exitCode(), back.err());
         assertEquals(7, OnnxModels.opset(OnnxModels.read(down)));
-        Run verify = graft("verify", model.toString(), down.toString(), "--tolerance", "1e-6");
+        CliRun verify = graft("verify", model.toString(), down.toString(), "--tolerance", "1e-6");
         assertEquals(ExitCodes.OK, verify.exitCode(), verify.err() + verify.out());
     }
 
@@ -163,7 +148,7 @@ class ConvertCommandTest {
             System.arraycopy(flags, 0, args, 2, flags.length);
             args[2 + flags.length] = "--out";
             args[3 + flags.length] = out.toString();
-            Run run = graft(args);
+            CliRun run = graft(args);
             assertEquals(ExitCodes.BAD_MODEL, run.exitCode(), run.err());
             assertTrue(run.err().contains("'gelu'"), run.err());
             assertTrue(run.err().contains("com.microsoft:FastGelu"), run.err());
@@ -199,7 +184,7 @@ class ConvertCommandTest {
         Path model = write("layernorm.onnx", g, 8, 17);
         Path out = previousOutput();
         byte[] before = Files.readAllBytes(out);
-        Run run = graft("convert", model.toString(), "--opset", "13", "--out", out.toString());
+        CliRun run = graft("convert", model.toString(), "--opset", "13", "--out", out.toString());
         assertEquals(ExitCodes.BAD_MODEL, run.exitCode(), run.err());
         assertTrue(run.err().contains("'norm'"), run.err());
         assertTrue(run.err().contains("LayerNormalization"), run.err());
@@ -212,7 +197,8 @@ class ConvertCommandTest {
         Path model = opset7Model();
         Path out = previousOutput();
         for (String opset : new String[] {"6", "22"}) {
-            Run run = graft("convert", model.toString(), "--opset", opset, "--out", out.toString());
+            CliRun run =
+                    graft("convert", model.toString(), "--opset", opset, "--out", out.toString());
             assertEquals(ExitCodes.USAGE, run.exitCode(), run.err());
             assertTrue(run.err().contains("--opset " + opset), run.err());
             assertTrue(run.err().contains("7 to 21"), run.err());
@@ -224,15 +210,17 @@ class ConvertCommandTest {
     void convert_squeezenetToOpset13AndItsFeatureExtractorToOpset21() throws Exception {
         Path squeezenet = TestData.require("models/squeezenet1.1.onnx");
         Path out = dir.resolve("squeezenet-13.onnx");
-        Run run = graft("convert", squeezenet.toString(), "--opset", "13", "--out", out.toString());
+        CliRun run =
+                graft("convert", squeezenet.toString(), "--opset", "13", "--out", out.toString());
         assertEquals(ExitCodes.OK, run.exitCode(), run.err());
         System.out.println("graft convert squeezenet1.1.onnx --opset 13: " + run.out().strip());
         assertEquals(13, OnnxModels.opset(OnnxModels.read(out)));
-        Run verify = graft("verify", squeezenet.toString(), out.toString(), "--tolerance", "1e-5");
+        CliRun verify =
+                graft("verify", squeezenet.toString(), out.toString(), "--tolerance", "1e-5");
         assertEquals(ExitCodes.OK, verify.exitCode(), verify.err() + verify.out());
 
         Path features = dir.resolve("features-21.onnx");
-        Run cut =
+        CliRun cut =
                 graft(
                         "convert",
                         squeezenet.toString(),

@@ -1,5 +1,6 @@
 package ai.graft.cli;
 
+import static ai.graft.cli.CliRun.graft;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,8 +11,6 @@ import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,28 +20,10 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class GraftCliTest {
     @TempDir Path dir;
     private Path model;
-
-    /** Output of one command run. */
-    record Run(int exitCode, String out, String err) {
-        List<String> lines() {
-            return out.lines().toList();
-        }
-    }
-
-    static Run graft(String... args) {
-        CommandLine cli = Graft.newCommandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int code = cli.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
 
     @BeforeEach
     void writeModel() throws IOException {
@@ -69,7 +50,7 @@ class GraftCliTest {
         Path bad = dir.resolve("in/broken.jpg");
         Files.writeString(bad, "this is text, not a JPEG", StandardCharsets.UTF_8);
 
-        Run run =
+        CliRun run =
                 graft(
                         "predict",
                         "--model",
@@ -103,7 +84,7 @@ class GraftCliTest {
     @Test
     void predict_allGoodExitsZeroWithTextOutput() throws IOException {
         Path green = image("green.png", Color.GREEN);
-        Run run =
+        CliRun run =
                 graft(
                         "predict",
                         "-m",
@@ -119,7 +100,7 @@ class GraftCliTest {
     void predict_missingModelExitsThreeNamingTheFile() throws IOException {
         Path green = image("green.png", Color.GREEN);
         Path missing = dir.resolve("nope.onnx");
-        Run run = graft("predict", "--model", missing.toString(), green.toString());
+        CliRun run = graft("predict", "--model", missing.toString(), green.toString());
         assertEquals(ExitCodes.BAD_MODEL, run.exitCode(), run.err());
         assertTrue(run.err().contains("nope.onnx"), run.err());
     }
@@ -129,7 +110,7 @@ class GraftCliTest {
         Path green = image("green.png", Color.GREEN);
         Path fake = dir.resolve("fake.onnx");
         Files.writeString(fake, "not a model");
-        Run run = graft("predict", "--model", fake.toString(), green.toString());
+        CliRun run = graft("predict", "--model", fake.toString(), green.toString());
         assertEquals(ExitCodes.BAD_MODEL, run.exitCode(), run.err());
         assertTrue(run.err().contains("fake.onnx"), run.err());
     }
@@ -137,10 +118,10 @@ class GraftCliTest {
     @Test
     void predict_unknownOptionAndBadDeviceExitTwo() throws IOException {
         Path green = image("green.png", Color.GREEN);
-        Run unknown = graft("predict", "--model", model.toString(), "--frobnicate", "x");
+        CliRun unknown = graft("predict", "--model", model.toString(), "--frobnicate", "x");
         assertEquals(ExitCodes.USAGE, unknown.exitCode());
         assertTrue(unknown.err().contains("--frobnicate"), unknown.err());
-        Run device =
+        CliRun device =
                 graft("predict", "--model", model.toString(), "--device", "tpu", green.toString());
         assertEquals(ExitCodes.USAGE, device.exitCode(), device.err());
         assertTrue(device.err().contains("Unknown device 'tpu'"), device.err());
@@ -154,21 +135,21 @@ class GraftCliTest {
                                 Files.createDirectories(dir.resolve("bare"))
                                         .resolve("colours.onnx"));
         Path green = image("green.png", Color.GREEN);
-        Run run = graft("predict", "--model", bare.toString(), green.toString());
+        CliRun run = graft("predict", "--model", bare.toString(), green.toString());
         assertEquals(ExitCodes.BAD_MODEL, run.exitCode(), run.err());
         assertTrue(run.err().contains("--labels"), run.err());
     }
 
     @Test
     void inspect_jsonReportsOpsetParametersAndCard() {
-        Run run = graft("inspect", model.toString(), "--json");
+        CliRun run = graft("inspect", model.toString(), "--json");
         assertEquals(ExitCodes.OK, run.exitCode(), run.err());
         Map<?, ?> object = (Map<?, ?>) Json.parse(run.out().strip());
         assertEquals(13.0, ((Number) ((Map<?, ?>) object.get("opsets")).get("")).doubleValue());
         // Gemm weights 3x3 plus bias 3.
         assertEquals(12.0, ((Number) object.get("parameterCount")).doubleValue());
         assertEquals(null, object.get("card"));
-        Run text = graft("inspect", model.toString());
+        CliRun text = graft("inspect", model.toString());
         assertEquals(ExitCodes.OK, text.exitCode(), text.err());
         assertTrue(text.out().contains("opset 13"), text.out());
         assertTrue(text.out().contains("card:"), text.out());
@@ -178,7 +159,7 @@ class GraftCliTest {
     void benchmark_jsonLastLineHasThroughputAndStages() throws IOException {
         image("bench/a.png", Color.RED);
         image("bench/b.png", Color.BLUE);
-        Run run =
+        CliRun run =
                 graft(
                         "benchmark",
                         "--model",
@@ -217,7 +198,7 @@ class GraftCliTest {
         Path labels = TestData.require("labels/imagenet_classes.txt");
         Path dog = TestData.require("images/dog_golden_retriever_winml.jpg");
         Path squirrel = TestData.require("images/squirrel_cls.jpg");
-        Run run =
+        CliRun run =
                 graft(
                         "predict",
                         "--model",
@@ -249,7 +230,7 @@ class GraftCliTest {
         Path dog = TestData.require("images/dog_golden_retriever_winml.jpg");
         Path squirrel = TestData.require("images/squirrel_cls.jpg");
         Path annotated = dir.resolve("squeezenet-card.onnx");
-        Run annotate =
+        CliRun annotate =
                 graft(
                         "annotate",
                         squeezenet.toString(),
@@ -262,7 +243,7 @@ class GraftCliTest {
         assertEquals(ExitCodes.OK, annotate.exitCode(), annotate.err());
         assertTrue(annotate.out().contains("(probabilities)"), annotate.out());
 
-        Run predict =
+        CliRun predict =
                 graft(
                         "predict",
                         "--model",
@@ -275,7 +256,7 @@ class GraftCliTest {
         assertEquals(207, topIndex(lines.get(0)));
         assertEquals(335, topIndex(lines.get(1)));
 
-        Run inspect = graft("inspect", annotated.toString(), "--json");
+        CliRun inspect = graft("inspect", annotated.toString(), "--json");
         Map<?, ?> card = (Map<?, ?>) ((Map<?, ?>) Json.parse(inspect.out().strip())).get("card");
         assertEquals(1000.0, ((Number) card.get("classes")).doubleValue());
         assertEquals("probabilities", card.get("output"));
@@ -286,7 +267,7 @@ class GraftCliTest {
         Path labels = dir.resolve("two.txt");
         Files.writeString(labels, "a\nb\n");
         byte[] before = Files.readAllBytes(model);
-        Run run =
+        CliRun run =
                 graft(
                         "annotate",
                         model.toString(),
@@ -304,7 +285,7 @@ class GraftCliTest {
         Path fp16 = TestData.require("models/squeezenet1.1_fp16.onnx");
         Path fp32 = TestData.require("models/squeezenet1.1.onnx");
         Path out = dir.resolve("converted.onnx");
-        Run convert =
+        CliRun convert =
                 graft(
                         "convert",
                         fp16.toString(),
@@ -313,7 +294,7 @@ class GraftCliTest {
                         "--out",
                         out.toString());
         assertEquals(ExitCodes.OK, convert.exitCode(), convert.err());
-        Run verify =
+        CliRun verify =
                 graft("verify", out.toString(), fp32.toString(), "--json", "--tolerance", "1e-6");
         assertEquals(ExitCodes.OK, verify.exitCode(), verify.err() + verify.out());
         Map<?, ?> report = (Map<?, ?>) Json.parse(verify.out().strip());
@@ -324,10 +305,10 @@ class GraftCliTest {
     void convert_featuresGivesThe512ValueEmbedding() {
         Path squeezenet = TestData.require("models/squeezenet1.1.onnx");
         Path out = dir.resolve("features.onnx");
-        Run convert =
+        CliRun convert =
                 graft("convert", squeezenet.toString(), "--features", "--out", out.toString());
         assertEquals(ExitCodes.OK, convert.exitCode(), convert.err());
-        Run inspect = graft("inspect", out.toString(), "--json");
+        CliRun inspect = graft("inspect", out.toString(), "--json");
         Map<?, ?> object = (Map<?, ?>) Json.parse(inspect.out().strip());
         List<?> outputs = (List<?>) object.get("outputs");
         Map<?, ?> first = (Map<?, ?>) outputs.get(0);
@@ -337,11 +318,11 @@ class GraftCliTest {
 
     @Test
     void zoo_writesARunnableBackboneAndRejectsUnknownNames() {
-        Run list = graft("zoo");
+        CliRun list = graft("zoo");
         assertEquals(ExitCodes.OK, list.exitCode(), list.err());
         assertTrue(list.lines().contains("resnet18"), list.out());
         Path out = dir.resolve("squeezenet.onnx");
-        Run write =
+        CliRun write =
                 graft(
                         "zoo",
                         "squeezenet1_1",
@@ -352,11 +333,11 @@ class GraftCliTest {
                         "--out",
                         out.toString());
         assertEquals(ExitCodes.OK, write.exitCode(), write.err());
-        Run inspect = graft("inspect", out.toString(), "--json");
+        CliRun inspect = graft("inspect", out.toString(), "--json");
         Map<?, ?> object = (Map<?, ?>) Json.parse(inspect.out().strip());
         Map<?, ?> logits = (Map<?, ?>) ((List<?>) object.get("outputs")).get(0);
         assertEquals(7.0, ((Number) ((List<?>) logits.get("shape")).get(1)).doubleValue());
-        Run unknown = graft("zoo", "resnet9000", "--out", out.toString());
+        CliRun unknown = graft("zoo", "resnet9000", "--out", out.toString());
         assertEquals(ExitCodes.USAGE, unknown.exitCode());
         assertTrue(unknown.err().contains("resnet18"), unknown.err());
     }

@@ -1,5 +1,6 @@
 package ai.graft.cli;
 
+import static ai.graft.cli.CliRun.graft;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,8 +11,6 @@ import ai.graft.sdk.testing.MjpegServer;
 import ai.graft.sdk.testing.TinyOnnx;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,28 +23,11 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class StreamCommandTest {
     @TempDir static Path dir;
     static Path model;
     static Path video;
-
-    record Run(int exitCode, String out, String err) {
-        List<String> lines() {
-            return out.lines().toList();
-        }
-    }
-
-    static Run graft(String... args) {
-        CommandLine cli = Graft.newCommandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int code = cli.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
 
     /** 10 red, 10 green, 10 blue frames at 10 fps, MJPEG in AVI. */
     @BeforeAll
@@ -57,7 +39,7 @@ class StreamCommandTest {
     }
 
     @SuppressWarnings("unchecked")
-    private static Map<String, Object> summaryOf(Run run) {
+    private static Map<String, Object> summaryOf(CliRun run) {
         List<String> lines = run.lines();
         Map<String, Object> last = (Map<String, Object>) Json.parse(lines.get(lines.size() - 1));
         return (Map<String, Object>) last.get("summary");
@@ -66,7 +48,7 @@ class StreamCommandTest {
     @Test
     @SuppressWarnings("unchecked")
     void stream_jsonGivesOneLinePerClassifiedFrameThenASummary() {
-        Run run =
+        CliRun run =
                 graft(
                         "stream",
                         "--model",
@@ -120,7 +102,7 @@ class StreamCommandTest {
 
     @Test
     void stream_liveRealtimeWithMaxFramesPrintsTextAndSummary() {
-        Run run =
+        CliRun run =
                 graft(
                         "stream",
                         "-m",
@@ -147,7 +129,7 @@ class StreamCommandTest {
     @Test
     void stream_missingFileExitsWithUsageAndSaysWhy() {
         Path missing = dir.resolve("missing.avi");
-        Run run =
+        CliRun run =
                 graft(
                         "stream",
                         "--model",
@@ -168,7 +150,7 @@ class StreamCommandTest {
             port = socket.getLocalPort();
         }
         long start = System.nanoTime();
-        Run run =
+        CliRun run =
                 graft(
                         "stream",
                         "--model",
@@ -189,7 +171,7 @@ class StreamCommandTest {
 
     @Test
     void stream_badOptionIsUsageError() {
-        Run run =
+        CliRun run =
                 graft(
                         "stream",
                         "--model",
@@ -207,7 +189,7 @@ class StreamCommandTest {
 
     @Test
     void stream_concurrencyGivesTheSameLinesInOrder() {
-        Run run =
+        CliRun run =
                 graft(
                         "stream",
                         "--model",
@@ -242,7 +224,7 @@ class StreamCommandTest {
         Path cut = dir.resolve("cut.avi");
         byte[] bytes = Files.readAllBytes(video);
         Files.write(cut, java.util.Arrays.copyOf(bytes, bytes.length / 2));
-        Run run =
+        CliRun run =
                 graft(
                         "stream",
                         "--model",
@@ -266,7 +248,7 @@ class StreamCommandTest {
         try (MjpegServer camera =
                 MjpegServer.start(ColourVideo.jpegs(List.of("red", "green", "blue"), 64, 48), 25)) {
             camera.stallAfter(12, 1500);
-            Run run =
+            CliRun run =
                     graft(
                             "stream",
                             "--model",
@@ -305,7 +287,7 @@ class StreamCommandTest {
                 MjpegServer.start(ColourVideo.jpegs(List.of("red", "blue"), 64, 48), 50)) {
             camera.stopAfter(10);
             long start = System.nanoTime();
-            Run run =
+            CliRun run =
                     graft(
                             "stream",
                             "--model",
@@ -341,7 +323,7 @@ class StreamCommandTest {
 
     @Test
     void stream_displayWithoutAScreenIsAUsageError() {
-        Run run =
+        CliRun run =
                 graft(
                         "stream",
                         "--model",
@@ -417,7 +399,7 @@ class StreamCommandTest {
         Path squeezenet = TestData.require("models/squeezenet1.1.onnx");
         Path labels = TestData.require("labels/imagenet_classes.txt");
         Path clip = TestData.require("video/vtest_mjpeg.avi");
-        Run run =
+        CliRun run =
                 graft(
                         "stream",
                         "--model",

@@ -3,11 +3,9 @@ package ai.graft.samples;
 import ai.graft.sdk.Category;
 import ai.graft.sdk.FrameClassification;
 import ai.graft.sdk.FrameSource;
-import ai.graft.sdk.RunningMode;
 import ai.graft.sdk.StreamSummary;
 import ai.graft.sdk.VideoClassifier;
 import ai.graft.sdk.VideoClassifierOptions;
-import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -30,18 +28,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class CameraLogger {
     private static final Logger LOG = LoggerFactory.getLogger(CameraLogger.class);
-    private static final List<String> ARGS =
-            List.of(
-                    "model",
-                    "labels",
-                    "preprocess",
-                    "camera",
-                    "video",
-                    "source",
-                    "every",
-                    "smooth",
-                    "min-score",
-                    "seconds");
 
     private CameraLogger() {}
 
@@ -52,20 +38,11 @@ public final class CameraLogger {
      * @throws Exception when the model or every source fails to open
      */
     public static void main(String[] args) throws Exception {
-        SampleArgs a;
-        try {
-            a = SampleArgs.parse(args, ARGS);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.exit(2);
-            return;
-        }
+        SampleArgs a = SampleArgs.parseOrExit(args, "every", "smooth", "min-score", "seconds");
         float minScore = Float.parseFloat(a.get("min-score", "0.2"));
         try (FrameSource source = a.openSource()) {
             VideoClassifierOptions options =
-                    VideoClassifierOptions.builder()
-                            .runningMode(RunningMode.LIVE)
-                            .realtimeFactor(source.isLive() ? 0 : 1)
+                    SampleArgs.liveOptions(source)
                             .everyNFrames(a.getInt("every", 1))
                             .smoothingWindow(a.getInt("smooth", 5))
                             .classifierOptions(a.classifierOptions(1))

@@ -2,9 +2,12 @@ package ai.graft.samples;
 
 import ai.graft.sdk.FrameSource;
 import ai.graft.sdk.ImageClassifierOptions;
+import ai.graft.sdk.RunningMode;
 import ai.graft.sdk.SourceException;
+import ai.graft.sdk.VideoClassifierOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,9 +17,33 @@ import java.util.Map;
  * pick a model and a source: a camera, or a video file when there is none.
  */
 final class SampleArgs {
+    /** The names this class reads itself: the model, its labels and preprocessing, the source. */
+    static final List<String> SOURCE_ARGS =
+            List.of("model", "labels", "preprocess", "camera", "video", "source");
+
     private final Map<String, String> values = new LinkedHashMap<>();
 
     private SampleArgs() {}
+
+    /**
+     * Parses {@code --name value} pairs, accepting {@link #SOURCE_ARGS} and then {@code extra}; on
+     * an unknown or incomplete argument prints why and exits with status 2.
+     *
+     * @param args the arguments
+     * @param extra the sample's own names, after the shared ones
+     * @return the parsed arguments
+     */
+    static SampleArgs parseOrExit(String[] args, String... extra) {
+        List<String> known = new ArrayList<>(SOURCE_ARGS);
+        known.addAll(List.of(extra));
+        try {
+            return parse(args, known);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            throw e; // not reached
+        }
+    }
 
     /**
      * Parses {@code --name value} pairs.
@@ -123,5 +150,15 @@ final class SampleArgs {
             System.err.println("No camera " + camera + ": showing the video file " + video);
             return FrameSource.open(video);
         }
+    }
+
+    /**
+     * Video options for watching {@code source} live: the newest frame wins, as a camera demo
+     * should; a file plays at its own frame rate, like a camera, while cameras pace themselves.
+     */
+    static VideoClassifierOptions.Builder liveOptions(FrameSource source) {
+        return VideoClassifierOptions.builder()
+                .runningMode(RunningMode.LIVE)
+                .realtimeFactor(source.isLive() ? 0 : 1);
     }
 }

@@ -2,14 +2,12 @@ package ai.graft.samples;
 
 import ai.graft.sdk.FrameClassification;
 import ai.graft.sdk.FrameSource;
-import ai.graft.sdk.RunningMode;
 import ai.graft.sdk.StreamSummary;
 import ai.graft.sdk.VideoClassifier;
 import ai.graft.sdk.VideoClassifierOptions;
 import java.awt.GraphicsEnvironment;
 import java.awt.event.WindowAdapter;
 import java.awt.event.WindowEvent;
-import java.util.List;
 import java.util.Locale;
 import javax.swing.WindowConstants;
 import org.bytedeco.javacv.CanvasFrame;
@@ -30,18 +28,6 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * Closing the window ends it.
  */
 public final class WebcamDemo {
-    private static final List<String> ARGS =
-            List.of(
-                    "model",
-                    "labels",
-                    "preprocess",
-                    "camera",
-                    "video",
-                    "source",
-                    "top",
-                    "smooth",
-                    "frames");
-
     private WebcamDemo() {}
 
     /**
@@ -51,14 +37,7 @@ public final class WebcamDemo {
      * @throws Exception when the model or every source fails to open
      */
     public static void main(String[] args) throws Exception {
-        SampleArgs a;
-        try {
-            a = SampleArgs.parse(args, ARGS);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.exit(2);
-            return;
-        }
+        SampleArgs a = SampleArgs.parseOrExit(args, "top", "smooth", "frames");
         if (GraphicsEnvironment.isHeadless()) {
             System.err.println(
                     "The webcam demo needs a display (DISPLAY is not set); run it on a desktop,"
@@ -67,11 +46,7 @@ public final class WebcamDemo {
         }
         try (FrameSource source = a.openSource()) {
             VideoClassifierOptions options =
-                    VideoClassifierOptions.builder()
-                            // Live: the newest frame wins, as a camera demo should.
-                            .runningMode(RunningMode.LIVE)
-                            // A file plays at its own rate, like a camera; cameras pace themselves.
-                            .realtimeFactor(source.isLive() ? 0 : 1)
+                    SampleArgs.liveOptions(source)
                             .smoothingWindow(a.getInt("smooth", 5))
                             .maxFrames(a.getInt("frames", 0))
                             .classifierOptions(a.classifierOptions(a.getInt("top", 3)))

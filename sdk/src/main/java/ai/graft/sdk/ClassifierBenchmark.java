@@ -4,10 +4,13 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -33,15 +36,22 @@ public final class ClassifierBenchmark {
      * @param minClassifications the fewest timed classifications: the image list is repeated until
      *     it is reached, and always gone through once; at least 1
      * @param progress receives progress messages (about every two seconds); may be null
+     * @param concurrency how many classifications run at once, each on its own thread (the
+     *     classifier is thread-safe): 1 times one image after another, as a single caller sees it;
+     *     more overlaps one image's decoding with another's inference, as a server or a folder run
+     *     does; at least 1
      */
-    public record Options(int warmup, int minClassifications, Consumer<String> progress) {
+    public record Options(
+            int warmup, int minClassifications, Consumer<String> progress, int concurrency) {
         /**
          * Validates the fields.
          *
          * @param warmup classifications before the timed ones
          * @param minClassifications the fewest timed classifications
          * @param progress receives progress messages; may be null
-         * @throws IllegalArgumentException when warmup is negative or minClassifications below 1
+         * @param concurrency classifications at once
+         * @throws IllegalArgumentException when warmup is negative, or minClassifications or
+         *     concurrency below 1
          */
         public Options {
             if (warmup < 0) {
@@ -51,6 +61,20 @@ public final class ClassifierBenchmark {
                 throw new IllegalArgumentException(
                         "minClassifications must be >= 1, got " + minClassifications);
             }
+            if (concurrency < 1) {
+                throw new IllegalArgumentException("concurrency must be >= 1, got " + concurrency);
+            }
+        }
+
+        /**
+         * One classification at a time.
+         *
+         * @param warmup classifications before the timed ones
+         * @param minClassifications the fewest timed classifications
+         * @param progress receives progress messages; may be null
+         */
+        public Options(int warmup, int minClassifications, Consumer<String> progress) {
+            this(warmup, minClassifications, progress, 1);
         }
     }
 
@@ -77,6 +101,7 @@ public final class ClassifierBenchmark {
      * @param rssPeakMb peak resident memory of the process (Linux {@code VmHWM})
      * @param threads ONNX Runtime intra-op threads: the configured number, or the available
      *     processors when ONNX Runtime chooses
+     * @param concurrency classifications that ran at once
      */
     public record Report(
             int images,
@@ -95,7 +120,8 @@ public final class ClassifierBenchmark {
             long rssStartMb,
             long rssEndMb,
             long rssPeakMb,
-            int threads) {
+            int threads,
+            int concurrency) {
 
         /**
          * A human-readable multi-line summary.
@@ -105,7 +131,8 @@ public final class ClassifierBenchmark {
         public String format() {
             return String.format(
                     Locale.ROOT,
-                    "images %d, classified %d, failed %d in %.2f s: %.1f images/s end to end%n"
+                    "images %d, classified %d, failed %d in %.2f s: %.1f images/s end to end"
+                            + " (%d at once)%n"
                             + "latency p50 %.2f ms, p95 %.2f ms%n"
                             + "stages (mean ms): decode %.2f, preprocess %.2f, inference %.2f,"
                             + " postprocess %.3f%n"
@@ -116,6 +143,7 @@ public final class ClassifierBenchmark {
                     failed,
                     seconds,
                     imagesPerSecond,
+                    concurrency,
                     p50LatencyMs,
                     p95LatencyMs,
                     decodeMs,
@@ -132,9 +160,10 @@ public final class ClassifierBenchmark {
     }
 
     /**
-     * Runs the benchmark: warm-up, then sequential classifications of the files (repeating the list
-     * until {@code minClassifications}), then ONNX Runtime alone on the first image that
-     * classified, as many runs as there were timed classifications (at most 200).
+     * Runs the benchmark: warm-up, then the timed classifications of the files (repeating the list
+     * until {@code minClassifications}; {@link Options#concurrency()} at a time), then ONNX Runtime
+     * alone on the first image that classified, as many runs as there were timed classifications
+     * (at most 200).
      *
      * @param classifier an open classifier
      * @param images image files
@@ -182,43 +211,68 @@ public final class ClassifierBenchmark {
                         images.size()));
 
         int target = Math.max(options.minClassifications(), images.size());
-        double[] latencies = new double[target];
-        double decode = 0;
-        double pre = 0;
-        double infer = 0;
-        double post = 0;
-        int classified = 0;
-        int failed = 0;
+        Timed timed = new Timed(target);
         long start = System.nanoTime();
-        long lastReport = start;
-        for (int attempt = 0; attempt < target; attempt++) {
-            Path image = images.get(attempt % images.size());
-            long t0 = System.nanoTime();
-            try {
-                Classification c = classifier.classify(image);
-                latencies[classified++] = (System.nanoTime() - t0) / 1e6;
-                decode += c.timings().decodeMs();
-                pre += c.timings().preprocessMs();
-                infer += c.timings().inferenceMs();
-                post += c.timings().postprocessMs();
-            } catch (ImageException e) {
-                failed++;
-                progress.accept("Failed: " + e.getMessage());
+        AtomicInteger next = new AtomicInteger();
+        AtomicLong lastReport = new AtomicLong(start);
+        long[] peak = {peakKb};
+        Runnable worker =
+                () -> {
+                    for (int attempt = next.getAndIncrement();
+                            attempt < target;
+                            attempt = next.getAndIncrement()) {
+                        Path image = images.get(attempt % images.size());
+                        long t0 = System.nanoTime();
+                        try {
+                            Classification c = classifier.classify(image);
+                            timed.add((System.nanoTime() - t0) / 1e6, c.timings());
+                        } catch (ImageException e) {
+                            timed.fail();
+                            progress.accept("Failed: " + e.getMessage());
+                        }
+                        long now = System.nanoTime();
+                        long last = lastReport.get();
+                        if (now - last > 2_000_000_000L && lastReport.compareAndSet(last, now)) {
+                            long[] rss = readRss();
+                            synchronized (peak) {
+                                peak[0] = Math.max(peak[0], Math.max(rss[0], rss[1]));
+                            }
+                            progress.accept(
+                                    String.format(
+                                            Locale.ROOT,
+                                            "%d/%d classified, %.1f images/s",
+                                            timed.classified(),
+                                            target,
+                                            timed.classified() / ((now - start) / 1e9)));
+                        }
+                    }
+                };
+        if (options.concurrency() == 1) {
+            worker.run();
+        } else {
+            List<Thread> threads = new ArrayList<>();
+            for (int t = 0; t < options.concurrency(); t++) {
+                Thread thread = new Thread(worker, "graft-benchmark-" + t);
+                threads.add(thread);
+                thread.start();
             }
-            long now = System.nanoTime();
-            if (now - lastReport > 2_000_000_000L) {
-                lastReport = now;
-                long[] rss = readRss();
-                peakKb = Math.max(peakKb, Math.max(rss[0], rss[1]));
-                progress.accept(
-                        String.format(
-                                Locale.ROOT,
-                                "%d/%d classified, %.1f images/s",
-                                classified,
-                                target,
-                                classified / ((now - start) / 1e9)));
+            for (Thread thread : threads) {
+                try {
+                    thread.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    next.set(target);
+                }
             }
         }
+        peakKb = peak[0];
+        int classified = timed.classified();
+        int failed = timed.failed();
+        double[] latencies = timed.latencies();
+        double decode = timed.decode;
+        double pre = timed.pre;
+        double infer = timed.infer;
+        double post = timed.post;
         double seconds = (System.nanoTime() - start) / 1e9;
 
         double ortMs = 0;
@@ -237,7 +291,7 @@ public final class ClassifierBenchmark {
 
         long[] rssEnd = readRss();
         peakKb = Math.max(peakKb, Math.max(rssEnd[0], rssEnd[1]));
-        double[] sorted = Arrays.copyOf(latencies, classified);
+        double[] sorted = latencies;
         Arrays.sort(sorted);
         int threads = classifier.options().intraOpThreads();
         if (threads == 0) {
@@ -262,9 +316,49 @@ public final class ClassifierBenchmark {
                         rssStart[0] / 1024,
                         rssEnd[0] / 1024,
                         peakKb / 1024,
-                        threads);
+                        threads,
+                        options.concurrency());
         progress.accept("Done: " + classified + " classified, " + failed + " failed");
         return report;
+    }
+
+    /** What the timed classifications measured, added to from several threads. */
+    private static final class Timed {
+        private final double[] latencies;
+        private int classified;
+        private int failed;
+        private double decode;
+        private double pre;
+        private double infer;
+        private double post;
+
+        Timed(int capacity) {
+            latencies = new double[capacity];
+        }
+
+        synchronized void add(double latencyMs, StageTimings t) {
+            latencies[classified++] = latencyMs;
+            decode += t.decodeMs();
+            pre += t.preprocessMs();
+            infer += t.inferenceMs();
+            post += t.postprocessMs();
+        }
+
+        synchronized void fail() {
+            failed++;
+        }
+
+        synchronized int classified() {
+            return classified;
+        }
+
+        synchronized int failed() {
+            return failed;
+        }
+
+        synchronized double[] latencies() {
+            return Arrays.copyOf(latencies, classified);
+        }
     }
 
     /** Nearest-rank percentile of sorted values; 0 for none. */

@@ -54,6 +54,18 @@ class ClassifierBenchmarkTest {
             assertTrue(
                     progress.stream().anyMatch(s -> s.contains("broken.jpg")), progress.toString());
             assertTrue(r.format().contains("images/s"));
+            // Three at once: the same work, counted once each, from three threads.
+            ClassifierBenchmark.Report three =
+                    ClassifierBenchmark.run(
+                            c, images, new ClassifierBenchmark.Options(2, 20, null, 3));
+            assertEquals(15, three.classified());
+            assertEquals(5, three.failed());
+            assertEquals(3, three.concurrency());
+            assertEquals(1, r.concurrency());
+            assertTrue(three.p50LatencyMs() > 0 && three.inferenceMs() > 0);
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> new ClassifierBenchmark.Options(0, 1, null, 0));
             // A null progress consumer is allowed.
             ClassifierBenchmark.run(
                     c, images.subList(0, 1), new ClassifierBenchmark.Options(0, 1, null));

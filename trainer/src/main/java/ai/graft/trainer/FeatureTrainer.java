@@ -1,6 +1,5 @@
 package ai.graft.trainer;
 
-import ai.djl.engine.Engine;
 import ai.graft.converter.OnnxModels;
 import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
 import ai.graft.sdk.GraftException;
@@ -11,16 +10,11 @@ import ai.graft.sdk.ModelCard;
 import ai.graft.sdk.ModelException;
 import ai.graft.sdk.OutputKind;
 import ai.graft.sdk.internal.Json;
-import ai.graft.sdk.internal.OrtEnvironments;
 import ai.graft.trainer.data.DatasetException;
-import ai.graft.trainer.data.Datasets;
 import ai.graft.trainer.data.ImageDataset;
 import ai.graft.trainer.data.Sample;
 import ai.graft.trainer.data.Skipped;
 import ai.graft.trainer.data.Splits;
-import ai.graft.trainer.eval.EvaluationResult;
-import ai.graft.trainer.eval.Evaluator;
-import ai.graft.trainer.eval.Reports;
 import ai.graft.trainer.eval.TrainingSummary;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -92,33 +86,10 @@ public final class FeatureTrainer {
             throw new IllegalArgumentException("Unsupported strategy " + options.strategy());
         }
         long start = System.nanoTime();
-        Splits splits =
-                Datasets.open(
-                        options.data(),
-                        options.valFraction(),
-                        options.seed(),
-                        options.minPerClass());
-        if (options.perClass() > 0) {
-            splits =
-                    splits.limitPerClass(options.perClass(), options.valFraction(), options.seed());
-        }
+        Splits splits = TrainingSteps.openData(options, progress);
         ImageDataset train = splits.train();
         ImageDataset val = splits.val();
-        if (val == null || val.size() == 0) {
-            throw new DatasetException(
-                    "Dataset "
-                            + options.data()
-                            + " has no validation images; add a val/ folder or raise"
-                            + " --val-fraction");
-        }
         List<String> classes = train.classes();
-        progress.accept(
-                String.format(
-                        Locale.ROOT,
-                        "data: %d classes, %d training and %d validation images",
-                        classes.size(),
-                        train.size(),
-                        val.size()));
 
         Backbone backbone =
                 Backbone.open(options.backbone(), options.preprocess(), options.featureNode());
@@ -211,7 +182,7 @@ public final class FeatureTrainer {
                         (train.fingerprint() + "\n" + val.fingerprint())
                                 .getBytes(StandardCharsets.UTF_8));
         Map<String, Object> hyper = hyperparameters(options, backbone);
-        Map<String, String> versions = versions();
+        Map<String, String> versions = TrainingSteps.versions();
         Map<String, Object> training = new LinkedHashMap<>();
         training.put("strategy", options.strategy().cliName());
         training.put("dataFingerprint", fingerprint);
@@ -247,10 +218,6 @@ public final class FeatureTrainer {
                         modelFile,
                         parity));
 
-        EvaluationResult evaluation;
-        try (ImageClassifier model = ImageClassifier.createFromFile(modelFile)) {
-            evaluation = Evaluator.evaluate(model, val, progress);
-        }
         TrainingSummary summary =
                 new TrainingSummary(
                         backbone.name(),
@@ -266,32 +233,18 @@ public final class FeatureTrainer {
                         skipped,
                         "Frozen backbone; a linear softmax head trained on cached embeddings"
                                 + " (standardised, folded into the exported Gemm).");
-        Reports.write(out, summary, evaluation, head.epochs());
-        double seconds = (System.nanoTime() - start) / 1e9;
-        progress.accept(
-                String.format(
-                        Locale.ROOT,
-                        "validation accuracy %.4f (%d images), reports in %s, %.1f s",
-                        evaluation.accuracy(),
-                        evaluation.samples(),
-                        out,
-                        seconds));
-        return new TrainingResult(
+        return TrainingSteps.evaluateAndWrite(
                 modelFile,
                 out,
+                val,
+                summary,
                 classes,
-                trainEmb.size(),
-                valEmb.size(),
-                evaluation.accuracy(),
-                head.bestEpoch(),
-                head.epochs().size(),
                 head.epochs(),
-                evaluation,
-                skipped,
                 cache.computed(),
                 cache.reused(),
                 parity,
-                seconds);
+                start,
+                progress);
     }
 
     /**
@@ -384,16 +337,5 @@ public final class FeatureTrainer {
         h.put("featureNode", o.featureNode());
         h.put("preprocessing", Json.parse(backbone.preprocessing().toJson()));
         return h;
-    }
-
-    private static Map<String, String> versions() {
-        Map<String, String> v = new LinkedHashMap<>();
-        String graft = FeatureTrainer.class.getPackage().getImplementationVersion();
-        v.put("graft", graft == null ? "dev" : graft);
-        v.put("djl", Engine.getDjlVersion());
-        v.put("pytorch", Engine.getEngine("PyTorch").getVersion());
-        v.put("onnxruntime", OrtEnvironments.get().getVersion());
-        v.put("java", System.getProperty("java.version"));
-        return v;
     }
 }

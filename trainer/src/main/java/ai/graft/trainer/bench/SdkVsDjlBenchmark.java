@@ -41,7 +41,7 @@ import java.util.stream.Stream;
 public final class SdkVsDjlBenchmark {
     private static final String USAGE =
             "Usage: SdkVsDjlBenchmark --model M --images DIR [--labels F] [--min N]"
-                    + " [--warmup N] [--threads N] [--json]\n"
+                    + " [--warmup N] [--threads N] [--concurrency N] [--json]\n"
                     + "  --model    ONNX classifier with Caffe preprocessing (BGR, 0-255, mean"
                     + " 103.939,116.779,123.68), input 224x224\n"
                     + "  --images   folder searched recursively for .jpg/.jpeg/.png\n"
@@ -51,6 +51,8 @@ public final class SdkVsDjlBenchmark {
                     + "  --warmup   untimed classifications before each timed run (default 20)\n"
                     + "  --threads  intra-op threads for ONNX Runtime, PyTorch and OpenCV"
                     + " (default: all cores)\n"
+                    + "  --concurrency N  also run Graft with N images at once, one ONNX Runtime"
+                    + " thread each (default 1: not run)\n"
                     + "  --json     print a JSON object as the last line";
 
     private SdkVsDjlBenchmark() {}
@@ -73,6 +75,7 @@ public final class SdkVsDjlBenchmark {
             int min,
             int warmup,
             int threads,
+            int concurrency,
             boolean json,
             boolean help) {
 
@@ -83,6 +86,7 @@ public final class SdkVsDjlBenchmark {
             int min = 400;
             int warmup = 20;
             int threads = Runtime.getRuntime().availableProcessors();
+            int concurrency = 1;
             boolean json = false;
             for (int i = 0; i < args.length; i++) {
                 String arg = args[i];
@@ -93,9 +97,10 @@ public final class SdkVsDjlBenchmark {
                     case "--min" -> min = intValue(args, ++i, arg, 1);
                     case "--warmup" -> warmup = intValue(args, ++i, arg, 0);
                     case "--threads" -> threads = intValue(args, ++i, arg, 1);
+                    case "--concurrency" -> concurrency = intValue(args, ++i, arg, 1);
                     case "--json" -> json = true;
                     case "-h", "--help" -> {
-                        return new Args(null, null, null, 0, 0, 0, false, true);
+                        return new Args(null, null, null, 0, 0, 0, 1, false, true);
                     }
                     default -> throw new IllegalArgumentException("Unknown option '" + arg + "'");
                 }
@@ -103,7 +108,7 @@ public final class SdkVsDjlBenchmark {
             if (model == null || images == null) {
                 throw new IllegalArgumentException("--model and --images are required");
             }
-            return new Args(model, images, labels, min, warmup, threads, json, false);
+            return new Args(model, images, labels, min, warmup, threads, concurrency, json, false);
         }
 
         private static String value(String[] args, int i, String option) {
@@ -214,7 +219,8 @@ public final class SdkVsDjlBenchmark {
             String ortVersion,
             Consumer<String> progress,
             PrintStream out,
-            PrintStream err) {
+            PrintStream err)
+            throws ModelException {
         // One classification of every file by both: drops what either cannot decode, and checks
         // that the two pipelines agree (a benchmark of a wrong pipeline is worthless).
         double loadBefore = loadAverage();
@@ -269,6 +275,25 @@ public final class SdkVsDjlBenchmark {
         DjlPeerBenchmark.Report djl =
                 peer.run(images, new DjlPeerBenchmark.Options(a.warmup(), a.min(), progress));
 
+        ClassifierBenchmark.Report pipelined = null;
+        if (a.concurrency() > 1) {
+            progress.accept("Graft SDK, " + a.concurrency() + " at once ...");
+            ImageClassifierOptions.Builder one =
+                    ImageClassifierOptions.builder()
+                            .preprocessing(Preprocessing.caffe(224, 224))
+                            .intraOpThreads(1)
+                            .labels(classifier.card().labels())
+                            .topK(5);
+            try (ImageClassifier concurrent = ImageClassifier.create(a.model(), one.build())) {
+                pipelined =
+                        ClassifierBenchmark.run(
+                                concurrent,
+                                images,
+                                new ClassifierBenchmark.Options(
+                                        a.warmup(), a.min(), progress, a.concurrency()));
+            }
+        }
+
         double loadAfter = loadAverage();
 
         double ratio = graft.imagesPerSecond() / djl.imagesPerSecond();
@@ -283,6 +308,16 @@ public final class SdkVsDjlBenchmark {
                 graft,
                 djl,
                 ratio);
+        if (pipelined != null) {
+            out.printf(
+                    Locale.ROOT,
+                    "Graft SDK with %d images at once (1 ONNX Runtime thread each): %.2f images/s,"
+                            + " p50 latency %.2f ms; ratio to DJL: %.2fx%n",
+                    a.concurrency(),
+                    pipelined.imagesPerSecond(),
+                    pipelined.p50LatencyMs(),
+                    pipelined.imagesPerSecond() / djl.imagesPerSecond());
+        }
         int cores = Runtime.getRuntime().availableProcessors();
         out.printf(
                 Locale.ROOT,
@@ -299,6 +334,11 @@ public final class SdkVsDjlBenchmark {
         if (a.json()) {
             Map<String, Object> m = json(a, images.size(), skipped, agree, graft, djl, ratio);
             m.put("top5CrossAgreement", agreeTop5);
+            if (pipelined != null) {
+                m.put("concurrency", a.concurrency());
+                m.put("graftConcurrentImagesPerSecond", pipelined.imagesPerSecond());
+                m.put("concurrentRatio", pipelined.imagesPerSecond() / djl.imagesPerSecond());
+            }
             m.put("loadAverageBefore", loadBefore);
             m.put("loadAverageAfter", loadAfter);
             out.println(Json.write(m));

@@ -21,27 +21,22 @@ import ai.graft.converter.onnx.proto.OnnxProto.GraphProto;
 import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
 import ai.graft.converter.onnx.proto.OnnxProto.TensorProto;
 import ai.graft.sdk.GraftException;
-import ai.graft.sdk.ImageClassifier;
 import ai.graft.sdk.ModelException;
 import ai.graft.sdk.Preprocessing;
 import ai.graft.sdk.internal.Json;
-import ai.graft.sdk.internal.OrtEnvironments;
 import ai.graft.trainer.Backbone;
 import ai.graft.trainer.Strategy;
 import ai.graft.trainer.TrainingOptions;
 import ai.graft.trainer.TrainingResult;
+import ai.graft.trainer.TrainingSteps;
 import ai.graft.trainer.data.Augmentation;
 import ai.graft.trainer.data.Batch;
 import ai.graft.trainer.data.BatchLoader;
 import ai.graft.trainer.data.DatasetException;
-import ai.graft.trainer.data.Datasets;
 import ai.graft.trainer.data.ImageDataset;
 import ai.graft.trainer.data.Skipped;
 import ai.graft.trainer.data.Splits;
 import ai.graft.trainer.eval.EpochMetrics;
-import ai.graft.trainer.eval.EvaluationResult;
-import ai.graft.trainer.eval.Evaluator;
-import ai.graft.trainer.eval.Reports;
 import ai.graft.trainer.eval.TrainingSummary;
 import ai.graft.trainer.exec.OnnxBlock;
 import java.nio.charset.StandardCharsets;
@@ -166,27 +161,10 @@ public final class GraphTrainer {
         }
 
         TrainingResult train() throws GraftException {
-            Splits splits = Datasets.open(o.data(), o.valFraction(), o.seed(), o.minPerClass());
-            if (o.perClass() > 0) {
-                splits = splits.limitPerClass(o.perClass(), o.valFraction(), o.seed());
-            }
+            Splits splits = TrainingSteps.openData(o, monitor::log);
             ImageDataset train = splits.train();
             ImageDataset val = splits.val();
-            if (val == null || val.size() == 0) {
-                throw new DatasetException(
-                        "Dataset "
-                                + o.data()
-                                + " has no validation images; add a val/ folder or raise"
-                                + " --val-fraction");
-            }
             List<String> classes = train.classes();
-            monitor.log(
-                    String.format(
-                            Locale.ROOT,
-                            "data: %d classes, %d training and %d validation images",
-                            classes.size(),
-                            train.size(),
-                            val.size()));
             String fingerprint =
                     sha256(
                             (train.fingerprint() + "\n" + val.fingerprint())
@@ -278,7 +256,7 @@ public final class GraphTrainer {
                             val.size(),
                             o.seed(),
                             hyper,
-                            resumed != null ? resumed.run().versions() : versions(),
+                            resumed != null ? resumed.run().versions() : TrainingSteps.versions(),
                             stageNames,
                             trained);
 
@@ -359,10 +337,6 @@ public final class GraphTrainer {
                             c.state().bestEpoch(),
                             parity[0],
                             parity[1]));
-            EvaluationResult evaluation;
-            try (ImageClassifier model = ImageClassifier.createFromFile(modelFile)) {
-                evaluation = Evaluator.evaluate(model, val, monitor::log);
-            }
             Checkpoint.Run run = c.run();
             Checkpoint.State state = c.state();
             TrainingSummary summary =
@@ -379,32 +353,18 @@ public final class GraphTrainer {
                             run.versions(),
                             skipped,
                             note(run));
-            Reports.write(out, summary, evaluation, state.history());
-            double seconds = (System.nanoTime() - start) / 1e9;
-            monitor.log(
-                    String.format(
-                            Locale.ROOT,
-                            "validation accuracy %.4f (%d images), reports in %s, %.1f s",
-                            evaluation.accuracy(),
-                            evaluation.samples(),
-                            out,
-                            seconds));
-            return new TrainingResult(
+            return TrainingSteps.evaluateAndWrite(
                     modelFile,
                     out,
+                    val,
+                    summary,
                     run.classes(),
-                    run.trainSamples(),
-                    run.valSamples(),
-                    evaluation.accuracy(),
-                    state.bestEpoch(),
-                    state.epoch(),
                     state.history(),
-                    evaluation,
-                    skipped,
                     0,
                     0,
                     parity[0],
-                    seconds);
+                    start,
+                    monitor::log);
         }
 
         /**
@@ -1000,17 +960,6 @@ public final class GraphTrainer {
         h.put("featureNode", o.featureNode());
         h.put("preprocess", o.preprocess());
         return h;
-    }
-
-    private static Map<String, String> versions() {
-        Map<String, String> v = new LinkedHashMap<>();
-        String graft = GraphTrainer.class.getPackage().getImplementationVersion();
-        v.put("graft", graft == null ? "dev" : graft);
-        v.put("djl", Engine.getDjlVersion());
-        v.put("pytorch", Engine.getEngine(ENGINE).getVersion());
-        v.put("onnxruntime", OrtEnvironments.get().getVersion());
-        v.put("java", System.getProperty("java.version"));
-        return v;
     }
 
     private static String note(Checkpoint.Run run) {
