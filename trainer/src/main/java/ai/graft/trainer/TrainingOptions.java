@@ -35,7 +35,7 @@ import java.util.Objects;
  *
  * <p>All strategies use label smoothing 0.1, keep the best epoch, and split off a seeded 20 %
  * validation set when the data has none. AdamW's defaults, when chosen, are learning rate 0.001 and
- * weight decay 0.05. The graph strategies augment training images ({@code Augmentation.standard()})
+ * weight decay 0.05. The graph strategies augment training images ({@code Augmentation.forInput})
  * and write a checkpoint each epoch.
  */
 public final class TrainingOptions {

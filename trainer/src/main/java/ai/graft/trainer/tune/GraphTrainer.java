@@ -267,7 +267,9 @@ public final class GraphTrainer {
                             new BatchLoader(
                                     train,
                                     pre,
-                                    o.augment() ? Augmentation.standard() : Augmentation.none(),
+                                    o.augment()
+                                            ? Augmentation.forInput(pre.width(), pre.height())
+                                            : Augmentation.none(),
                                     o.batchSize(),
                                     true,
                                     o.seed(),

@@ -41,6 +41,14 @@ class AugmentationTest {
     }
 
     @Test
+    void forInput_givesSmallImagesTheMilderCrop() {
+        assertEquals(Augmentation.small(), Augmentation.forInput(28, 28));
+        assertEquals(Augmentation.small(), Augmentation.forInput(224, 63));
+        assertEquals(Augmentation.standard(), Augmentation.forInput(64, 64));
+        assertTrue(Augmentation.small().minScale() > Augmentation.standard().minScale());
+    }
+
+    @Test
     void standard_givesTheInputSizeAndIsSeeded() {
         try (Mat src = colourful(120, 90, 1);
                 Mat a = Augmentation.standard().apply(src, P, 42);
