@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntConsumer;
 
 /**
  * A minimal JSON reader and writer for the model card and the command line's {@code --json} output,
@@ -150,56 +151,16 @@ public final class Json {
                 write(o, sb);
             }
             sb.append(']');
-        } else if (v instanceof Object[]) {
-            Object[] a = (Object[]) v;
-            sb.append('[');
-            for (int i = 0; i < a.length; i++) {
-                if (i > 0) {
-                    sb.append(',');
-                }
-                write(a[i], sb);
-            }
-            sb.append(']');
-        } else if (v instanceof float[]) {
-            float[] a = (float[]) v;
-            sb.append('[');
-            for (int i = 0; i < a.length; i++) {
-                if (i > 0) {
-                    sb.append(',');
-                }
-                writeFloat(a[i], sb);
-            }
-            sb.append(']');
-        } else if (v instanceof double[]) {
-            double[] a = (double[]) v;
-            sb.append('[');
-            for (int i = 0; i < a.length; i++) {
-                if (i > 0) {
-                    sb.append(',');
-                }
-                writeDouble(a[i], sb);
-            }
-            sb.append(']');
-        } else if (v instanceof int[]) {
-            int[] a = (int[]) v;
-            sb.append('[');
-            for (int i = 0; i < a.length; i++) {
-                if (i > 0) {
-                    sb.append(',');
-                }
-                sb.append(a[i]);
-            }
-            sb.append(']');
-        } else if (v instanceof long[]) {
-            long[] a = (long[]) v;
-            sb.append('[');
-            for (int i = 0; i < a.length; i++) {
-                if (i > 0) {
-                    sb.append(',');
-                }
-                sb.append(a[i]);
-            }
-            sb.append(']');
+        } else if (v instanceof Object[] a) {
+            array(a.length, i -> write(a[i], sb), sb);
+        } else if (v instanceof float[] a) {
+            array(a.length, i -> writeFloat(a[i], sb), sb);
+        } else if (v instanceof double[] a) {
+            array(a.length, i -> writeDouble(a[i], sb), sb);
+        } else if (v instanceof int[] a) {
+            array(a.length, i -> sb.append(a[i]), sb);
+        } else if (v instanceof long[] a) {
+            array(a.length, i -> sb.append(a[i]), sb);
         } else {
             throw new IllegalArgumentException(
                     "Cannot write "
@@ -207,6 +168,18 @@ public final class Json {
                             + " as JSON, expected Map, List, array, String, Number, Boolean or"
                             + " null");
         }
+    }
+
+    /** A JSON array of {@code length} elements, each written by {@code element}. */
+    private static void array(int length, IntConsumer element, StringBuilder sb) {
+        sb.append('[');
+        for (int i = 0; i < length; i++) {
+            if (i > 0) {
+                sb.append(',');
+            }
+            element.accept(i);
+        }
+        sb.append(']');
     }
 
     private static void writeFloat(float f, StringBuilder sb) {

@@ -83,6 +83,15 @@ class JsonTest {
     }
 
     @Test
+    void write_everyArrayKind() {
+        assertEquals("[1,-2,3]", Json.write(new int[] {1, -2, 3}));
+        assertEquals("[10000000000]", Json.write(new long[] {10_000_000_000L}));
+        assertEquals("[\"a\",null,[]]", Json.write(new Object[] {"a", null, new int[0]}));
+        assertEquals("[]", Json.write(new float[0]));
+        assertEquals("[0.5,2.0]", Json.write(new double[] {0.5, 2}));
+    }
+
+    @Test
     void write_nonFiniteNumbersAreNull() {
         assertEquals("[null,null,null]", Json.write(new double[] {Double.NaN, 1 / 0.0, -1 / 0.0}));
         assertEquals("null", Json.write(Float.NaN));
