@@ -232,23 +232,17 @@ public final class VideoClassifier implements AutoCloseable {
         Smoother smoother = new Smoother(options.smoothingWindow(), classifier.options().topK());
         Pacer pacer = new Pacer(source);
         try (OpenCVFrameConverter.ToMat converter = new OpenCVFrameConverter.ToMat()) {
-            while (!stopRequested && underLimit()) {
-                Frame frame = grabNext(source, listener);
-                if (frame == null) {
-                    break;
-                }
-                long read = framesRead.incrementAndGet() - 1;
-                long index = source.frameIndex();
-                long timestampMs = source.timestampMs();
-                pacer.pace(timestampMs);
-                // Capture is when the frame is available to us, after any pacing.
-                long captured = System.nanoTime();
-                if (read % options.everyNFrames() != 0) {
-                    continue;
-                }
+            for (Grabbed g; (g = nextSelected(source, listener, pacer)) != null; ) {
                 // The grabber's own frame, borrowed: no copy on this thread.
-                Mat mat = converter.convert(frame);
-                report(classify(mat, index), mat, index, timestampMs, captured, smoother, listener);
+                Mat mat = converter.convert(g.frame());
+                report(
+                        classify(mat, g.index()),
+                        mat,
+                        g.index(),
+                        g.timestampMs(),
+                        g.capturedNanos(),
+                        smoother,
+                        listener);
             }
         }
     }
@@ -279,10 +273,10 @@ public final class VideoClassifier implements AutoCloseable {
         Pacer pacer = new Pacer(source);
         Deque<InFlight> inFlight = new ArrayDeque<>();
         try (OpenCVFrameConverter.ToMat converter = new OpenCVFrameConverter.ToMat()) {
-            while (!stopRequested && underLimit()) {
-                Frame frame;
+            while (true) {
+                Grabbed g;
                 try {
-                    frame = grabNext(source, listener);
+                    g = nextSelected(source, listener, pacer);
                 } catch (SourceException e) {
                     // The frames read before the failure are still reported, as one at a time.
                     while (!inFlight.isEmpty()) {
@@ -290,19 +284,14 @@ public final class VideoClassifier implements AutoCloseable {
                     }
                     throw e;
                 }
-                if (frame == null) {
+                if (g == null) {
                     break;
                 }
-                long read = framesRead.incrementAndGet() - 1;
-                long index = source.frameIndex();
-                long timestampMs = source.timestampMs();
-                pacer.pace(timestampMs);
-                long captured = System.nanoTime();
-                if (read % options.everyNFrames() != 0) {
-                    continue;
-                }
+                long index = g.index();
+                long timestampMs = g.timestampMs();
+                long captured = g.capturedNanos();
                 // The frame crosses to a worker thread: it gets its own copy.
-                Mat copy = copies.copyOf(converter.convert(frame));
+                Mat copy = copies.copyOf(converter.convert(g.frame()));
                 Future<Outcome> outcome;
                 try {
                     outcome = workers.submit(() -> classify(copy, index));
@@ -599,21 +588,12 @@ public final class VideoClassifier implements AutoCloseable {
     private void readLive(FrameSource source, Listener listener) {
         Pacer pacer = new Pacer(source);
         try (OpenCVFrameConverter.ToMat converter = new OpenCVFrameConverter.ToMat()) {
-            while (!stopRequested && underLimit()) {
-                Frame frame = grabNext(source, listener);
-                if (frame == null) {
-                    break;
-                }
-                long read = framesRead.incrementAndGet() - 1;
-                long index = source.frameIndex();
-                long timestampMs = source.timestampMs();
-                pacer.pace(timestampMs);
-                long captured = System.nanoTime();
-                if (read % options.everyNFrames() != 0) {
-                    continue;
-                }
+            for (Grabbed g; (g = nextSelected(source, listener, pacer)) != null; ) {
+                long index = g.index();
+                long timestampMs = g.timestampMs();
+                long captured = g.capturedNanos();
                 // The grabber reuses its frame: the classifying thread gets its own copy.
-                Mat copy = copies.copyOf(converter.convert(frame));
+                Mat copy = copies.copyOf(converter.convert(g.frame()));
                 Pending old;
                 synchronized (slotLock) {
                     old = slot;
@@ -643,6 +623,33 @@ public final class VideoClassifier implements AutoCloseable {
 
     // ---------------------------------------------------------------------------------------
     // Grabbing with reconnection, and pacing
+
+    /** A frame to classify, borrowed from the grabber until the next grab. */
+    private record Grabbed(Frame frame, long index, long timestampMs, long capturedNanos) {}
+
+    /**
+     * Grabs frames, counting and pacing each, until one of every {@code everyNFrames} comes up;
+     * null when the source ends, the run is stopped or the frame limit is reached.
+     */
+    private Grabbed nextSelected(FrameSource source, Listener listener, Pacer pacer)
+            throws SourceException {
+        while (!stopRequested && underLimit()) {
+            Frame frame = grabNext(source, listener);
+            if (frame == null) {
+                return null;
+            }
+            long read = framesRead.incrementAndGet() - 1;
+            long index = source.frameIndex();
+            long timestampMs = source.timestampMs();
+            pacer.pace(timestampMs);
+            // Capture is when the frame is available to us, after any pacing.
+            long captured = System.nanoTime();
+            if (read % options.everyNFrames() == 0) {
+                return new Grabbed(frame, index, timestampMs, captured);
+            }
+        }
+        return null;
+    }
 
     private Frame grabNext(FrameSource source, Listener listener) throws SourceException {
         int attempt = 0;
