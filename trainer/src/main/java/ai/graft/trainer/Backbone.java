@@ -35,7 +35,7 @@ public record Backbone(
     /** Input side of zoo architectures when the preprocessing gives none. */
     static final int ZOO_INPUT_SIZE = 224;
 
-    /** Seed of a zoo architecture's fresh weights (fixed: the cache key is the model's hash). */
+    /** Seed of a zoo architecture's fresh weights unless one is given. */
     static final long ZOO_SEED = 0;
 
     /**
@@ -51,6 +51,25 @@ public record Backbone(
      *     preprocessing is missing or invalid
      */
     public static Backbone open(String backbone, String preprocess, String featureNode)
+            throws ModelException {
+        return open(backbone, preprocess, featureNode, ZOO_SEED);
+    }
+
+    /**
+     * Opens a backbone and cuts it at its features, a zoo architecture's fresh weights drawn from
+     * {@code seed}.
+     *
+     * @param backbone an ONNX classifier file, or a zoo architecture name (fresh weights, 224 x 224
+     *     unless the preprocessing gives a size)
+     * @param preprocess a preprocessing preset name or JSON, or null to use the file's model card
+     * @param featureNode the feature tensor or node, or null to find the final classifier's input
+     * @param seed the seed of a zoo architecture's weights (a file's weights are its own)
+     * @return the backbone
+     * @throws ModelException when the file cannot be read or cut at its features
+     * @throws IllegalArgumentException when the backbone is neither a file nor a zoo name, or the
+     *     preprocessing is missing or invalid
+     */
+    public static Backbone open(String backbone, String preprocess, String featureNode, long seed)
             throws ModelException {
         Path file = Path.of(backbone);
         ModelProto model;
@@ -79,7 +98,7 @@ public record Backbone(
                                 + "x"
                                 + pre.height());
             }
-            model = BackboneZoo.build(backbone, 1000, pre.width(), ZOO_SEED);
+            model = BackboneZoo.build(backbone, 1000, pre.width(), seed);
             bytes = OnnxModels.toBytes(model);
         } else {
             throw new IllegalArgumentException(

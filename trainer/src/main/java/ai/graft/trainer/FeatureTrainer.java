@@ -236,7 +236,9 @@ public final class FeatureTrainer {
         return TrainingSteps.evaluateAndWrite(
                 modelFile,
                 out,
+                train,
                 val,
+                options,
                 summary,
                 classes,
                 head.epochs(),

@@ -13,6 +13,7 @@ import ai.graft.trainer.eval.EvaluationResult;
 import ai.graft.trainer.eval.Evaluator;
 import ai.graft.trainer.eval.Reports;
 import ai.graft.trainer.eval.TrainingSummary;
+import ai.graft.trainer.eval.TransferCheck;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -73,7 +74,9 @@ public final class TrainingSteps {
      *
      * @param modelFile the exported classifier, already in place
      * @param outDir the output folder for the reports
+     * @param train the training set (for the raw-pixel baseline of a transfer strategy)
      * @param val the validation set
+     * @param options the run's settings
      * @param summary what the run was; its sample, epoch and skipped counts go into the result
      * @param classes the class names, index = class index
      * @param history per-epoch metrics, in order
@@ -88,7 +91,9 @@ public final class TrainingSteps {
     public static TrainingResult evaluateAndWrite(
             Path modelFile,
             Path outDir,
+            ImageDataset train,
             ImageDataset val,
+            TrainingOptions options,
             TrainingSummary summary,
             List<String> classes,
             List<EpochMetrics> history,
@@ -102,7 +107,11 @@ public final class TrainingSteps {
         try (ImageClassifier model = ImageClassifier.createFromFile(modelFile)) {
             evaluation = Evaluator.evaluate(model, val, log);
         }
-        Reports.write(outDir, summary, evaluation, history);
+        TransferCheck transfer =
+                options.strategy() == Strategy.SCRATCH
+                        ? null
+                        : PixelBaseline.check(train, val, evaluation.accuracy(), options, log);
+        Reports.write(outDir, summary, evaluation, history, transfer);
         double seconds = (System.nanoTime() - startNanos) / 1e9;
         log.accept(
                 String.format(

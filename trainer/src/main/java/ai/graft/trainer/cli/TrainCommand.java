@@ -224,7 +224,8 @@ public final class TrainCommand implements Subcommand {
     @Option(
             names = "--seed",
             defaultValue = "42",
-            description = "Seed of the split, sampling and shuffling (default: ${DEFAULT-VALUE}).")
+            description =
+                    "Seed of the split, sampling, shuffling and a zoo architecture's fresh weights (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(

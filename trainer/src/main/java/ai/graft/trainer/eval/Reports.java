@@ -75,6 +75,28 @@ public final class Reports {
     public static void write(
             Path outDir, TrainingSummary s, EvaluationResult val, List<EpochMetrics> epochs)
             throws GraftException {
+        write(outDir, s, val, epochs, null);
+    }
+
+    /**
+     * Writes the six report files into {@code outDir}, creating it when needed, with the finding of
+     * a {@link TransferCheck}.
+     *
+     * @param outDir the output folder
+     * @param s what the run was
+     * @param val the evaluation of the kept model on the validation set; null when there was none
+     *     (then no confusion matrix is drawn)
+     * @param epochs the per-epoch metrics, in order
+     * @param transfer the model against the raw-pixel baseline; null when not measured
+     * @throws GraftException when a file cannot be written; the message names it
+     */
+    public static void write(
+            Path outDir,
+            TrainingSummary s,
+            EvaluationResult val,
+            List<EpochMetrics> epochs,
+            TransferCheck transfer)
+            throws GraftException {
         Objects.requireNonNull(outDir, "outDir");
         Objects.requireNonNull(s, "s");
         Objects.requireNonNull(epochs, "epochs");
@@ -92,9 +114,9 @@ public final class Reports {
                 Plots.confusionMatrix(val, file);
             }
             file = outDir.resolve(REPORT_JSON);
-            writeText(file, reportJson(s, val, epochs) + "\n");
+            writeText(file, reportJson(s, val, epochs, transfer) + "\n");
             file = outDir.resolve(REPORT_MD);
-            writeText(file, reportMarkdown(s, val, epochs));
+            writeText(file, reportMarkdown(s, val, epochs, transfer));
         } catch (IOException e) {
             throw new GraftException("Cannot write the report file " + file + ": " + e, e);
         }
@@ -139,7 +161,11 @@ public final class Reports {
         return list;
     }
 
-    static String reportJson(TrainingSummary s, EvaluationResult val, List<EpochMetrics> epochs) {
+    static String reportJson(
+            TrainingSummary s,
+            EvaluationResult val,
+            List<EpochMetrics> epochs,
+            TransferCheck transfer) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("backbone", s.backbone());
         m.put("strategy", s.strategy());
@@ -153,13 +179,17 @@ public final class Reports {
         m.put("hyperparameters", jsonSafe(s.hyperparameters()));
         m.put("versions", jsonSafe(s.versions()));
         m.put("validation", val == null ? null : val.toMap());
+        m.put("transfer", transfer == null ? null : transfer.toMap());
         m.put("history", epochList(epochs));
         m.put("skipped", EvaluationResult.skippedList(allSkipped(s, val)));
         return Json.write(m);
     }
 
     static String reportMarkdown(
-            TrainingSummary s, EvaluationResult val, List<EpochMetrics> epochs) {
+            TrainingSummary s,
+            EvaluationResult val,
+            List<EpochMetrics> epochs,
+            TransferCheck transfer) {
         StringBuilder md = new StringBuilder("# Training report\n\n");
         md.append("| | |\n|---|---|\n");
         row(md, "Backbone", s.backbone());
@@ -178,6 +208,9 @@ public final class Reports {
         md.append('\n');
         if (s.note() != null && !s.note().isBlank()) {
             md.append(s.note().strip()).append("\n\n");
+        }
+        if (transfer != null) {
+            md.append("## Did transfer help?\n\n").append(transfer.sentence()).append("\n\n");
         }
 
         md.append("## Learning curves\n\n");

@@ -266,7 +266,7 @@ public final class GraphTrainer {
             try (BatchLoader trainLoader =
                             new BatchLoader(
                                     train,
-                                    pre,
+                                    channelsLast(pre),
                                     o.augment()
                                             ? Augmentation.forInput(pre.width(), pre.height())
                                             : Augmentation.none(),
@@ -291,7 +291,7 @@ public final class GraphTrainer {
                 for (Skipped s : skipped) {
                     monitor.log("skipped " + s.id() + ": " + s.reason());
                 }
-                return finish(last, valLoader, val, devices[0], skipped);
+                return finish(last, valLoader, train, val, devices[0], skipped);
             }
         }
 
@@ -305,7 +305,7 @@ public final class GraphTrainer {
                                 + ai.graft.converter.zoo.BackboneZoo.names()
                                 + ", or use --strategy full to train every layer of the file");
             }
-            Backbone b = Backbone.open(o.backbone(), o.preprocess(), o.featureNode());
+            Backbone b = Backbone.open(o.backbone(), o.preprocess(), o.featureNode(), o.seed());
             if (!file && o.strategy() != Strategy.SCRATCH) {
                 monitor.log(
                         "note: "
@@ -320,6 +320,7 @@ public final class GraphTrainer {
         private TrainingResult finish(
                 Checkpoint c,
                 BatchLoader valLoader,
+                ImageDataset train,
                 ImageDataset val,
                 Device device,
                 List<Skipped> skipped)
@@ -358,7 +359,9 @@ public final class GraphTrainer {
             return TrainingSteps.evaluateAndWrite(
                     modelFile,
                     out,
+                    train,
                     val,
+                    o,
                     summary,
                     run.classes(),
                     state.history(),
@@ -707,7 +710,7 @@ public final class GraphTrainer {
                 optimizer.setStep(step);
                 float totalWeight = loss.weightOf(b.labels());
                 try (NDManager sub = trainer.getManager().newSubManager()) {
-                    NDArray x = sub.create(b.data(), new Shape(b.shape()));
+                    NDArray x = trainingInput(sub, b, run.preprocessing());
                     NDArray y = sub.create(b.labels());
                     List<NDArray[]> parts = split(x, y, sub);
                     try (GradientCollector gc = trainer.newGradientCollector()) {
@@ -1016,5 +1019,28 @@ public final class GraphTrainer {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from this JVM", e);
         }
+    }
+
+    /**
+     * The layout the training batches are prepared in: NHWC for a model that takes NCHW, so that
+     * {@link #trainingInput} hands the engine an NCHW tensor stored channels-last, on which
+     * PyTorch's CPU convolutions (oneDNN) train about a quarter faster than on a contiguous NCHW
+     * one (SqueezeNet 1.1, batch 32, 2 cores: 1.80 s a step against 1.41 s). The values are the
+     * same; only their order in memory differs.
+     */
+    static Preprocessing channelsLast(Preprocessing pre) {
+        return pre.layout() == Preprocessing.Layout.NCHW
+                ? pre.toBuilder().layout(Preprocessing.Layout.NHWC).build()
+                : pre;
+    }
+
+    /**
+     * A training batch as the model's input: a batch prepared by {@link #channelsLast} for a model
+     * whose preprocessing is {@code pre} (NHWC data for an NCHW model) becomes a channels-last NCHW
+     * view of it, with no copy; any other batch is taken as it is.
+     */
+    static NDArray trainingInput(NDManager manager, Batch b, Preprocessing pre) {
+        NDArray x = manager.create(b.data(), new Shape(b.shape()));
+        return pre.layout() == Preprocessing.Layout.NCHW ? x.transpose(0, 3, 1, 2) : x;
     }
 }

@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.graft.converter.ModelEditor;
 import ai.graft.converter.OnnxModels;
 import ai.graft.converter.OnnxTensors;
@@ -20,6 +23,7 @@ import ai.graft.sdk.internal.Json;
 import ai.graft.trainer.Strategy;
 import ai.graft.trainer.TrainingOptions;
 import ai.graft.trainer.TrainingResult;
+import ai.graft.trainer.data.Batch;
 import ai.graft.trainer.eval.EpochMetrics;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,6 +37,38 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class GraphTrainerTest {
+    @Test
+    void trainingInput_isTheNchwTensorOfAnNhwcBatch_storedChannelsLast() {
+        Preprocessing caffe = Preprocessing.caffe(3, 2);
+        Preprocessing loaded = GraphTrainer.channelsLast(caffe);
+        assertEquals(Preprocessing.Layout.NHWC, loaded.layout());
+        assertEquals(loaded, GraphTrainer.channelsLast(loaded), "an NHWC model is left as it is");
+        // 1 image, 2 rows, 3 columns, 3 channels, NHWC: value = 100 c + 10 y + x.
+        float[] nhwc = new float[18];
+        for (int y = 0; y < 2; y++) {
+            for (int x = 0; x < 3; x++) {
+                for (int c = 0; c < 3; c++) {
+                    nhwc[(y * 3 + x) * 3 + c] = 100 * c + 10 * y + x;
+                }
+            }
+        }
+        Batch b = new Batch(nhwc, new long[] {1, 2, 3, 3}, new int[] {0}, List.of("a"));
+        try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+            NDArray x = GraphTrainer.trainingInput(m, b, caffe);
+            assertEquals(new Shape(1, 3, 2, 3), x.getShape());
+            float[] nchw = x.toFloatArray();
+            for (int c = 0; c < 3; c++) {
+                for (int y = 0; y < 2; y++) {
+                    for (int col = 0; col < 3; col++) {
+                        assertEquals(100 * c + 10 * y + col, nchw[(c * 2 + y) * 3 + col]);
+                    }
+                }
+            }
+            NDArray same = GraphTrainer.trainingInput(m, b, loaded);
+            assertEquals(new Shape(1, 2, 3, 3), same.getShape());
+        }
+    }
+
     @TempDir static Path shared;
     private static Path data;
     private static Path backbone;
