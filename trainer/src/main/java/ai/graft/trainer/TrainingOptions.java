@@ -109,6 +109,7 @@ public final class TrainingOptions {
     private final double valFraction;
     private final int minPerClass;
     private final int perClass;
+    private final Path classNames;
     private final Device device;
     private final int batchSize;
     private final int warmupEpochs;
@@ -138,6 +139,7 @@ public final class TrainingOptions {
         valFraction = b.valFraction;
         minPerClass = b.minPerClass;
         perClass = b.perClass;
+        classNames = b.classNames;
         device = b.device;
         threads = b.threads;
         augment = b.augment;
@@ -306,6 +308,13 @@ public final class TrainingOptions {
     }
 
     /**
+     * @return the file naming the classes in class order (for numbered classes), or null
+     */
+    public Path classNames() {
+        return classNames;
+    }
+
+    /**
      * @return where the backbone runs: embeddings for {@code features}, training otherwise
      */
     public Device device() {
@@ -428,6 +437,7 @@ public final class TrainingOptions {
         private double valFraction = 0.2;
         private int minPerClass = 2;
         private int perClass;
+        private Path classNames;
         private Device device = Device.CPU;
         private Integer batchSize;
         private Integer warmupEpochs;
@@ -556,6 +566,16 @@ public final class TrainingOptions {
          */
         public Builder perClass(int perClass) {
             this.perClass = perClass;
+            return this;
+        }
+
+        /**
+         * @param classNames a file naming the classes, one per line in class order, for data whose
+         *     classes are numbers (IDX files, a CSV of numeric labels); null to keep the data's
+         * @return this builder
+         */
+        public Builder classNames(Path classNames) {
+            this.classNames = classNames;
             return this;
         }
 

@@ -4,6 +4,7 @@ import ai.djl.engine.Engine;
 import ai.graft.sdk.GraftException;
 import ai.graft.sdk.ImageClassifier;
 import ai.graft.sdk.internal.OrtEnvironments;
+import ai.graft.trainer.data.ClassNames;
 import ai.graft.trainer.data.DatasetException;
 import ai.graft.trainer.data.Datasets;
 import ai.graft.trainer.data.ImageDataset;
@@ -45,6 +46,9 @@ public final class TrainingSteps {
                         options.valFraction(),
                         options.seed(),
                         options.minPerClass());
+        if (options.classNames() != null) {
+            splits = ClassNames.apply(splits, options.classNames());
+        }
         if (options.perClass() > 0) {
             splits =
                     splits.limitPerClass(options.perClass(), options.valFraction(), options.seed());

@@ -6,6 +6,7 @@ import ai.graft.cli.Subcommand;
 import ai.graft.sdk.GraftException;
 import ai.graft.sdk.ImageClassifier;
 import ai.graft.sdk.internal.Json;
+import ai.graft.trainer.data.ClassNames;
 import ai.graft.trainer.data.DatasetException;
 import ai.graft.trainer.data.Datasets;
 import ai.graft.trainer.data.ImageDataset;
@@ -67,6 +68,15 @@ public final class EvaluateCommand implements Subcommand {
     Path data;
 
     @Option(
+            names = "--class-names",
+            paramLabel = "FILE",
+            description =
+                    "Names of the data's classes, one per line in class order, for data whose"
+                            + " classes are numbers (IDX files, a CSV of numeric labels), as given"
+                            + " to train.")
+    Path classNames;
+
+    @Option(
             names = "--json",
             description =
                     "Print the result as one JSON object on the last line of standard output.")
@@ -79,6 +89,9 @@ public final class EvaluateCommand implements Subcommand {
         ImageDataset dataset;
         try {
             dataset = evaluationSet(data);
+            if (classNames != null) {
+                dataset = ClassNames.apply(dataset, classNames);
+            }
         } catch (DatasetException e) {
             // Bad data is bad input to this command: exit code 2, like a missing image.
             throw new IllegalArgumentException(e.getMessage(), e);

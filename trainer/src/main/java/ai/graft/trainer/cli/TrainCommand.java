@@ -251,6 +251,15 @@ public final class TrainCommand implements Subcommand {
     int perClass;
 
     @Option(
+            names = "--class-names",
+            paramLabel = "FILE",
+            description =
+                    "Names of the classes, one per line in class order, for data whose classes"
+                            + " are numbers (IDX files, a CSV of numeric labels); they become the"
+                            + " model's labels.")
+    Path classNames;
+
+    @Option(
             names = "--device",
             defaultValue = "cpu",
             paramLabel = "cpu|gpu|auto",
@@ -320,6 +329,7 @@ public final class TrainCommand implements Subcommand {
                         .valFraction(valFraction)
                         .minPerClass(minPerClass)
                         .perClass(perClass)
+                        .classNames(classNames)
                         .device(parseDevice(device))
                         .momentum(momentum)
                         .stepGamma(stepGamma)

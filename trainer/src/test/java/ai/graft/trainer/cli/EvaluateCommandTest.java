@@ -143,6 +143,45 @@ class EvaluateCommandTest {
     }
 
     @Test
+    void evaluate_classNamesNameNumberedClasses_andAWrongCountIsUsage() throws Exception {
+        Path data = dir.resolve("data");
+        ColourFixtures.image(data.resolve("0/r.png"), Color.RED);
+        ColourFixtures.image(data.resolve("1/g.png"), Color.GREEN);
+        ColourFixtures.image(data.resolve("2/b.png"), Color.BLUE);
+        Path model = ColourFixtures.rgbModel(dir.resolve("rgb.onnx"));
+        Path names = Files.writeString(dir.resolve("names.txt"), "red\ngreen\nblue\n");
+        Run numbered =
+                graft("evaluate", "--model", model.toString(), "--data", data.toString(), "--json");
+        assertEquals(ExitCodes.USAGE, numbered.exitCode(), "classes 0, 1, 2 are not model labels");
+
+        Run run =
+                graft(
+                        "evaluate",
+                        "--model",
+                        model.toString(),
+                        "--data",
+                        data.toString(),
+                        "--class-names",
+                        names.toString(),
+                        "--json");
+        assertEquals(ExitCodes.OK, run.exitCode(), run.err());
+        assertTrue(run.lastLine().contains("\"accuracy\":1.0"), run.lastLine());
+
+        Path two = Files.writeString(dir.resolve("two.txt"), "red\ngreen\n");
+        Run wrong =
+                graft(
+                        "evaluate",
+                        "--model",
+                        model.toString(),
+                        "--data",
+                        data.toString(),
+                        "--class-names",
+                        two.toString());
+        assertEquals(ExitCodes.USAGE, wrong.exitCode());
+        assertTrue(wrong.err().contains(two + " names 2 classes, but the data has 3"), wrong.err());
+    }
+
+    @Test
     void evaluate_missingDataFolderOrOptionIsUsage() {
         Path model = ColourFixtures.rgbModel(dir.resolve("rgb.onnx"));
         Path missing = dir.resolve("no-such-folder");
