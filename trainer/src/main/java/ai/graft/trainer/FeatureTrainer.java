@@ -231,8 +231,13 @@ public final class FeatureTrainer {
                         hyper,
                         versions,
                         skipped,
-                        "Frozen backbone; a linear softmax head trained on cached embeddings"
-                                + " (standardised, folded into the exported Gemm).");
+                        "Frozen backbone; a linear "
+                                + (options.head() == TrainingOptions.Head.SVM
+                                        ? "SVM head (multiclass hinge loss; its margins are"
+                                                + " exported as logits)"
+                                        : "softmax head")
+                                + " trained on cached embeddings (standardised, folded into the"
+                                + " exported Gemm).");
         return TrainingSteps.evaluateAndWrite(
                 modelFile,
                 out,
@@ -324,6 +329,7 @@ public final class FeatureTrainer {
 
     private static Map<String, Object> hyperparameters(TrainingOptions o, Backbone backbone) {
         Map<String, Object> h = new LinkedHashMap<>();
+        h.put("head", o.head().cliName());
         h.put("epochs", o.epochs());
         h.put("learningRate", o.learningRate());
         h.put("weightDecay", o.weightDecay());

@@ -79,6 +79,7 @@ final class LinearHead {
             Consumer<String> progress) {
         int n = xTrain.length;
         int dim = xTrain[0].length;
+        boolean svm = o.head() == TrainingOptions.Head.SVM;
         float[] mean = new float[dim];
         float[] std = new float[dim];
         moments(xTrain, mean, std);
@@ -146,7 +147,14 @@ final class LinearHead {
                             wt.attach(sub);
                             NDArray logits = xb.matMul(wt).add(b);
                             NDArray loss =
-                                    loss(logits, yb, cw, classes, (float) o.labelSmoothing());
+                                    svm
+                                            ? hinge(logits, yb, cw, classes)
+                                            : loss(
+                                                    logits,
+                                                    yb,
+                                                    cw,
+                                                    classes,
+                                                    (float) o.labelSmoothing());
                             gc.backward(loss);
                         }
                         NDArray gw = w.getGradient();
@@ -159,8 +167,8 @@ final class LinearHead {
                     step++;
                 }
                 double seconds = (System.nanoTime() - t0) / 1e9;
-                double[] train = evaluate(m, x, y, w, b, classes);
-                double[] val = evaluate(m, xv, yv, w, b, classes);
+                double[] train = evaluate(m, x, y, w, b, classes, svm);
+                double[] val = evaluate(m, xv, yv, w, b, classes, svm);
                 double rate = learningRate(Math.max(0, step - 1), lr, warmupSteps, totalSteps);
                 history.add(
                         new EpochMetrics(
@@ -235,9 +243,35 @@ final class LinearHead {
         return perSample.mul(weights).sum().div(weights.sum());
     }
 
-    /** Plain (unsmoothed, unweighted) cross-entropy and accuracy, without gradients. */
+    /**
+     * Class-weighted multiclass hinge loss (Weston and Watkins): for each other class, how far its
+     * score comes within a margin of 1 of the true class's score; averaged over the batch weights.
+     */
+    private static NDArray hinge(
+            NDArray scores, NDArray labels, NDArray classWeights, int classes) {
+        NDArray oneHot = labels.oneHot(classes).toType(DataType.FLOAT32, false);
+        NDArray weights = oneHot.matMul(classWeights).reshape(-1);
+        return hingePerSample(scores, oneHot).mul(weights).sum().div(weights.sum());
+    }
+
+    private static NDArray hingePerSample(NDArray scores, NDArray oneHot) {
+        NDArray truth = scores.mul(oneHot).sum(new int[] {1}, true);
+        NDArray others = oneHot.neg().add(1f);
+        return scores.sub(truth).add(1f).maximum(0f).mul(others).sum(new int[] {1});
+    }
+
+    /**
+     * Plain (unsmoothed, unweighted) loss (cross-entropy, or the hinge loss of an SVM head) and
+     * accuracy, without gradients.
+     */
     private static double[] evaluate(
-            NDManager parent, NDArray x, NDArray y, NDArray w, NDArray b, int classes) {
+            NDManager parent,
+            NDArray x,
+            NDArray y,
+            NDArray w,
+            NDArray b,
+            int classes,
+            boolean svm) {
         if (x.getShape().get(0) == 0) {
             return new double[] {Double.NaN, Double.NaN};
         }
@@ -248,9 +282,15 @@ final class LinearHead {
             bs.attach(sub);
             NDArray logits = x.matMul(wt).add(bs);
             logits.attach(sub);
-            NDArray logp = logits.logSoftmax(1);
             NDArray oneHot = y.oneHot(classes).toType(DataType.FLOAT32, false);
-            double loss = oneHot.mul(logp).sum(new int[] {1}).neg().mean().getFloat();
+            double loss =
+                    svm
+                            ? hingePerSample(logits, oneHot).mean().getFloat()
+                            : oneHot.mul(logits.logSoftmax(1))
+                                    .sum(new int[] {1})
+                                    .neg()
+                                    .mean()
+                                    .getFloat();
             NDArray correct =
                     logits.argMax(1)
                             .toType(DataType.INT64, false)

@@ -91,6 +91,35 @@ public final class TrainingOptions {
         }
     }
 
+    /** The head the {@code features} strategy trains on the cached embeddings. */
+    public enum Head {
+        /** Softmax regression (multinomial logistic regression): scores are logits. */
+        SOFTMAX,
+        /**
+         * A linear support vector machine (multiclass hinge loss, L2 regularised through the weight
+         * decay): scores are margins, which the SDK turns into softmax scores for display.
+         */
+        SVM;
+
+        /**
+         * Parses a command-line name.
+         *
+         * @param name {@code softmax} or {@code svm}
+         * @return the head
+         * @throws IllegalArgumentException naming the accepted values
+         */
+        public static Head fromName(String name) {
+            return parse(values(), name, "head");
+        }
+
+        /**
+         * @return the lower-case name
+         */
+        public String cliName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
     /** The checkpoint folder's name in the output folder, unless another is given. */
     public static final String CHECKPOINT_DIR = "checkpoints";
 
@@ -118,6 +147,7 @@ public final class TrainingOptions {
     private final int unfreeze;
     private final Optimizer optimizer;
     private final Schedule schedule;
+    private final Head head;
     private final double momentum;
     private final double backboneLrFactor;
     private final int stepEpochs;
@@ -149,6 +179,7 @@ public final class TrainingOptions {
         boolean graph = strategy.trainsGraph();
         optimizer = or(b.optimizer, graph ? Optimizer.SGD : Optimizer.ADAMW);
         schedule = or(b.schedule, Schedule.COSINE);
+        head = or(b.head, Head.SOFTMAX);
         boolean sgd = optimizer == Optimizer.SGD;
         epochs =
                 or(
@@ -365,6 +396,13 @@ public final class TrainingOptions {
     }
 
     /**
+     * @return the head of the {@code features} strategy (default: softmax)
+     */
+    public Head head() {
+        return head;
+    }
+
+    /**
      * @return the learning-rate schedule after warm-up
      */
     public Schedule schedule() {
@@ -446,6 +484,7 @@ public final class TrainingOptions {
         private Integer unfreeze;
         private Optimizer optimizer;
         private Schedule schedule;
+        private Head head;
         private double momentum = 0.9;
         private Double backboneLrFactor;
         private Integer stepEpochs;
@@ -644,7 +683,16 @@ public final class TrainingOptions {
         }
 
         /**
-         * @param schedule the learning-rate schedule after warm-up
+         * @param head the head of the {@code features} strategy; null for the default (softmax)
+         * @return this builder
+         */
+        public Builder head(Head head) {
+            this.head = head;
+            return this;
+        }
+
+        /**
+         * @param schedule the learning-rate schedule after warm-up; null for the default (cosine)
          * @return this builder
          */
         public Builder schedule(Schedule schedule) {
@@ -742,6 +790,9 @@ public final class TrainingOptions {
                         "strategy features uses the cosine schedule, not " + name(schedule));
                 check(resume == null, "strategy features has no checkpoints to resume from");
             }
+            check(
+                    head == null || head == Head.SOFTMAX || strategy == Strategy.FEATURES,
+                    "head " + name(head) + " applies to strategy features, not " + s);
             check(
                     unfreeze == null || strategy == Strategy.FINETUNE,
                     "unfreeze applies to strategy finetune, not " + s);

@@ -152,6 +152,14 @@ public final class TrainCommand implements Subcommand {
     String optimizer;
 
     @Option(
+            names = "--head",
+            paramLabel = "softmax|svm",
+            description =
+                    "Head of strategy features: softmax regression, or a linear SVM (multiclass"
+                            + " hinge loss) (default: softmax).")
+    String head;
+
+    @Option(
             names = "--schedule",
             paramLabel = "cosine|step",
             description =
@@ -360,6 +368,9 @@ public final class TrainCommand implements Subcommand {
         }
         if (optimizer != null) {
             b.optimizer(TrainingOptions.Optimizer.fromName(optimizer));
+        }
+        if (head != null) {
+            b.head(TrainingOptions.Head.fromName(head));
         }
         if (schedule != null) {
             b.schedule(TrainingOptions.Schedule.fromName(schedule));

@@ -1,0 +1,135 @@
+package ai.graft.trainer.tune;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.graft.cli.Graft;
+import ai.graft.sdk.Classification;
+import ai.graft.sdk.ImageClassifier;
+import ai.graft.sdk.internal.Json;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code graft train --strategy features}: both heads, the cache, the report's transfer check. */
+class TrainCommandFeaturesTest {
+    @TempDir static Path dir;
+    private static Path data;
+    private static Path backbone;
+
+    @BeforeAll
+    static void makeData() throws Exception {
+        data = TinyNets.colourFolders(dir.resolve("colours"), 8, 4);
+        backbone = TinyNets.classifierFile(dir, 5);
+    }
+
+    private record Run(int code, String out, String err) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> json() {
+            String[] lines = out.strip().split("\n");
+            return (Map<String, Object>) Json.parse(lines[lines.length - 1]);
+        }
+    }
+
+    private static Run train(Path out, String... more) {
+        StringWriter o = new StringWriter();
+        StringWriter e = new StringWriter();
+        CommandLine cli = Graft.newCommandLine();
+        cli.setOut(new PrintWriter(o));
+        cli.setErr(new PrintWriter(e));
+        List<String> args =
+                new java.util.ArrayList<>(
+                        List.of(
+                                "train",
+                                "--data",
+                                data.toString(),
+                                "--backbone",
+                                backbone.toString(),
+                                "--preprocess",
+                                "unit",
+                                "--out",
+                                out.toString(),
+                                "--epochs",
+                                "30",
+                                "--json"));
+        args.addAll(List.of(more));
+        if (!args.contains("--strategy")) {
+            args.addAll(List.of("--strategy", "features"));
+        }
+        int code = cli.execute(args.toArray(new String[0]));
+        return new Run(code, o.toString(), e.toString());
+    }
+
+    /** The exported model's top-1 accuracy on the validation images, through the SDK. */
+    private static double accuracy(Path model) throws Exception {
+        int right = 0;
+        int all = 0;
+        try (ImageClassifier c = ImageClassifier.createFromFile(model)) {
+            for (String label : List.of("blue", "red")) {
+                try (Stream<Path> files = Files.list(data.resolve("val").resolve(label))) {
+                    for (Path f : files.toList()) {
+                        Classification r = c.classify(f);
+                        right += r.top().get(0).label().equals(label) ? 1 : 0;
+                        all++;
+                    }
+                }
+            }
+        }
+        return (double) right / all;
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void softmaxHead_learnsTheColours_cachesEmbeddings_andReportsTheTransferCheck()
+            throws Exception {
+        Path out = dir.resolve("softmax");
+        Run first = train(out);
+        assertEquals(0, first.code(), first.err());
+        assertEquals("features", first.json().get("strategy"));
+        assertEquals(1.0, accuracy(out.resolve("model.onnx")), "blue and red are easy");
+        Map<String, Object> report =
+                (Map<String, Object>) Json.parse(Files.readString(out.resolve("report.json")));
+        assertEquals("softmax", ((Map<String, Object>) report.get("hyperparameters")).get("head"));
+        Map<String, Object> transfer = (Map<String, Object>) report.get("transfer");
+        assertEquals(1.0, (Double) transfer.get("modelAccuracy"), 1e-9);
+        assertEquals(16.0, transfer.get("baselineTrainImages"));
+        assertEquals(24.0, transfer.get("smallImages"), "20x20 images are small");
+        assertTrue(Files.readString(out.resolve("report.md")).contains("## Did transfer help?"));
+
+        Run again = train(out);
+        assertEquals(0, again.code(), again.err());
+        assertTrue(again.err().contains("embeddings from the cache"), again.err());
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void svmHead_learnsTheColours_andOnlyFeaturesTakesIt() throws Exception {
+        Path out = dir.resolve("svm");
+        Run run = train(out, "--head", "svm");
+        assertEquals(0, run.code(), run.err());
+        assertEquals(1.0, accuracy(out.resolve("model.onnx")));
+        Map<String, Object> report =
+                (Map<String, Object>) Json.parse(Files.readString(out.resolve("report.json")));
+        assertEquals("svm", ((Map<String, Object>) report.get("hyperparameters")).get("head"));
+        assertTrue(((String) report.get("note")).contains("SVM head"), report.toString());
+
+        Run finetune = train(dir.resolve("bad"), "--head", "svm", "--strategy", "finetune");
+        assertEquals(2, finetune.code());
+        assertTrue(
+                finetune.err().contains("head svm applies to strategy features, not finetune"),
+                finetune.err());
+        Run unknown = train(dir.resolve("bad"), "--head", "tree");
+        assertEquals(2, unknown.code());
+        assertTrue(
+                unknown.err().contains("Unknown head 'tree', expected one of [softmax, svm]"),
+                unknown.err());
+    }
+}
