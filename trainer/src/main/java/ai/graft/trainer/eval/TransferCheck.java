@@ -78,10 +78,14 @@ public record TransferCheck(
                         String.format(
                                 Locale.ROOT,
                                 "**The backbone's features transferred poorly to these images:**"
-                                        + " %s, and this model %.4f, only %.1f points more.",
+                                        + " %s, and this model %.4f, %s.",
                                 baseline,
                                 modelAccuracy,
-                                gainPoints()));
+                                gainPoints() >= 0
+                                        ? String.format(
+                                                Locale.ROOT, "only %.1f points more", gainPoints())
+                                        : String.format(
+                                                Locale.ROOT, "%.1f points less", -gainPoints())));
         String looks = looks();
         if (!looks.isEmpty()) {
             s.append(" These images are ")

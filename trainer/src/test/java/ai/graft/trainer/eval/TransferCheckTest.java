@@ -27,6 +27,14 @@ class TransferCheckTest {
     }
 
     @Test
+    void poor_saysPointsLessWhenThePixelsWin() {
+        TransferCheck c = new TransferCheck(0.776, 0.788, 32, 1000, 250, 1250, 1250, 1250);
+
+        assertTrue(c.poor());
+        assertTrue(c.sentence().contains("and this model 0.7760, 1.2 points less."), c.sentence());
+    }
+
+    @Test
     void helped_whenTheModelIsWellAbove() {
         TransferCheck c = new TransferCheck(0.948, 0.597, 32, 245, 77, 322, 0, 3);
 
