@@ -84,7 +84,7 @@ public final class Demo {
          * @return the options
          */
         public static Options defaults(Path outDir) {
-            return new Options(outDir, "smallcnn", 48, 150, 12, 8, 40, 30, 7);
+            return new Options(outDir, "smallcnn", 48, 150, 24, 8, 40, 30, 7);
         }
     }
 
@@ -184,7 +184,7 @@ public final class Demo {
                                 .strategy(Strategy.SCRATCH)
                                 .preprocess(preprocess)
                                 .epochs(options.sourceEpochs())
-                                .learningRate(0.05)
+                                .learningRate(0.02)
                                 .augment(false)
                                 .seed(seed)
                                 .build(),

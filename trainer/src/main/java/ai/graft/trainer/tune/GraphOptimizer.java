@@ -3,6 +3,7 @@ package ai.graft.trainer.tune;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.optimizer.Optimizer;
 import ai.graft.trainer.TrainingOptions;
@@ -127,9 +128,9 @@ final class GraphOptimizer extends Optimizer {
         }
         // PyTorch accumulates gradients: clear them for the next batch.
         if (weight.hasGradient()) {
-            NDArray g = weight.getGradient();
-            g.subi(g);
-            g.close();
+            try (NDArray g = weight.getGradient()) {
+                g.set(new NDIndex("..."), 0);
+            }
         }
     }
 

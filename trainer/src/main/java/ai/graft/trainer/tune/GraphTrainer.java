@@ -6,6 +6,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
@@ -45,6 +46,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -701,6 +703,7 @@ public final class GraphTrainer {
             long correct = 0;
             long seen = 0;
             int batches = 0;
+            long skippedImages = 0;
             long t0 = System.nanoTime();
             Iterator<Batch> it = loader.epoch(epoch - 1);
             while (it.hasNext()) {
@@ -713,16 +716,39 @@ public final class GraphTrainer {
                     NDArray x = trainingInput(sub, b, run.preprocessing());
                     NDArray y = sub.create(b.labels());
                     List<NDArray[]> parts = split(x, y, sub);
+                    double batchLoss = 0;
+                    long batchCorrect = 0;
                     try (GradientCollector gc = trainer.newGradientCollector()) {
                         for (NDArray[] part : parts) {
                             NDArray logits = trainer.forward(new NDList(part[0])).head();
                             NDArray l = loss.weightedSum(logits, part[1]).div(totalWeight);
                             gc.backward(l);
-                            lossSum += l.getFloat() * b.size();
-                            correct += correct(logits, part[1]);
+                            batchLoss += l.getFloat();
+                            batchCorrect += correct(logits, part[1]);
                         }
                     }
-                    trainer.step();
+                    boolean oneDevice = devices.length == 1;
+                    // On several devices DJL sums their gradients in its own step, and the loss
+                    // check alone applies.
+                    if (Double.isFinite(batchLoss)
+                            && (!oneDevice || gradientsFinite(block.getParameters().values()))) {
+                        trainer.step();
+                        lossSum += batchLoss * b.size();
+                        correct += batchCorrect;
+                    } else {
+                        // A step on an infinite or NaN gradient would ruin every weight for
+                        // good: leave the weights as they are, as mixed-precision training does.
+                        clearGradients(block.getParameters().values());
+                        skippedImages += b.size();
+                        monitor.log(
+                                String.format(
+                                        Locale.ROOT,
+                                        "epoch %d, step %d: the loss or a gradient is not finite"
+                                                + " (loss %s); step skipped, weights unchanged",
+                                        epoch,
+                                        batches + 1,
+                                        batchLoss));
+                    }
                 }
                 step++;
                 batches++;
@@ -747,7 +773,15 @@ public final class GraphTrainer {
                 throw new IllegalStateException(
                         "No training image of " + o.data() + " could be read in epoch " + epoch);
             }
-            return new double[] {lossSum / seen, (double) correct / seen, seen, step};
+            long used = seen - skippedImages;
+            if (used == 0) {
+                throw new IllegalStateException(
+                        "Every step of epoch "
+                                + epoch
+                                + " had an infinite or NaN loss or gradient; try a smaller"
+                                + " learning rate (--lr)");
+            }
+            return new double[] {lossSum / used, (double) correct / used, seen, step};
         }
 
         /** Splits a batch across the devices (one part per device that gets rows). */
@@ -1042,5 +1076,45 @@ public final class GraphTrainer {
     static NDArray trainingInput(NDManager manager, Batch b, Preprocessing pre) {
         NDArray x = manager.create(b.data(), new Shape(b.shape()));
         return pre.layout() == Preprocessing.Layout.NCHW ? x.transpose(0, 3, 1, 2) : x;
+    }
+
+    /**
+     * Whether every gradient of {@code params} is finite (no NaN, no infinity).
+     *
+     * @param params the parameters; those without an array or a gradient are skipped
+     * @return true when all are finite
+     */
+    static boolean gradientsFinite(Collection<Parameter> params) {
+        for (Parameter p : params) {
+            NDArray a = p.isInitialized() ? p.getArray() : null;
+            if (a == null || !a.hasGradient()) {
+                continue;
+            }
+            try (NDManager scope = NDManager.subManagerOf(a)) {
+                NDArray g = a.getGradient();
+                g.attach(scope);
+                if (!Float.isFinite(g.abs().sum().getFloat())) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Sets every gradient of {@code params} to zero, NaN and infinite values included (subtracting
+     * a gradient from itself would keep them).
+     *
+     * @param params the parameters
+     */
+    static void clearGradients(Collection<Parameter> params) {
+        for (Parameter p : params) {
+            NDArray a = p.isInitialized() ? p.getArray() : null;
+            if (a != null && a.hasGradient()) {
+                try (NDArray g = a.getGradient()) {
+                    g.set(new NDIndex("..."), 0);
+                }
+            }
+        }
     }
 }

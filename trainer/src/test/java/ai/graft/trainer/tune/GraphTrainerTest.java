@@ -10,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
 import ai.graft.converter.ModelEditor;
 import ai.graft.converter.OnnxModels;
 import ai.graft.converter.OnnxTensors;
@@ -66,6 +68,26 @@ class GraphTrainerTest {
             }
             NDArray same = GraphTrainer.trainingInput(m, b, loaded);
             assertEquals(new Shape(1, 2, 3, 3), same.getShape());
+        }
+    }
+
+    @Test
+    void gradients_infiniteOnesAreFound_andClearedToZero() {
+        try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+            Parameter p = Parameter.builder().setName("w").setType(Parameter.Type.WEIGHT).build();
+            p.setArray(m.create(new float[] {1, 2, 3}));
+            p.getArray().setRequiresGradient(true);
+            try (GradientCollector gc =
+                    ai.djl.engine.Engine.getEngine("PyTorch").newGradientCollector()) {
+                NDArray y = p.getArray().mul(m.create(new float[] {1, Float.NaN, 1})).sum();
+                gc.backward(y);
+            }
+            assertFalse(GraphTrainer.gradientsFinite(List.of(p)));
+
+            GraphTrainer.clearGradients(List.of(p));
+
+            assertTrue(GraphTrainer.gradientsFinite(List.of(p)));
+            assertArrayEquals(new float[] {0, 0, 0}, p.getArray().getGradient().toFloatArray());
         }
     }
 
