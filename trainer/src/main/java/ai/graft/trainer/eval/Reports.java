@@ -30,7 +30,7 @@ import java.util.Set;
  * </ul>
  *
  * <pre>{@code
- * Reports.write(out, summary, evaluation, history);
+ * Reports.write(out, summary, evaluation, history, transferCheck);
  * }</pre>
  */
 public final class Reports {
@@ -61,22 +61,6 @@ public final class Reports {
     static final int MARKDOWN_EPOCH_LIMIT = 200;
 
     private Reports() {}
-
-    /**
-     * Writes the six report files into {@code outDir}, creating it when needed.
-     *
-     * @param outDir the output folder
-     * @param s what the run was
-     * @param val the evaluation of the kept model on the validation set; null when there was none
-     *     (then no confusion matrix is drawn)
-     * @param epochs the per-epoch metrics, in order
-     * @throws GraftException when a file cannot be written; the message names it
-     */
-    public static void write(
-            Path outDir, TrainingSummary s, EvaluationResult val, List<EpochMetrics> epochs)
-            throws GraftException {
-        write(outDir, s, val, epochs, null);
-    }
 
     /**
      * Writes the six report files into {@code outDir}, creating it when needed, with the finding of

@@ -1085,20 +1085,29 @@ public final class GraphTrainer {
      * @return true when all are finite
      */
     static boolean gradientsFinite(Collection<Parameter> params) {
-        for (Parameter p : params) {
-            NDArray a = p.isInitialized() ? p.getArray() : null;
-            if (a == null || !a.hasGradient()) {
-                continue;
-            }
-            try (NDManager scope = NDManager.subManagerOf(a)) {
+        NDManager scope = null;
+        NDArray total = null;
+        try {
+            for (Parameter p : params) {
+                NDArray a = p.isInitialized() ? p.getArray() : null;
+                if (a == null || !a.hasGradient()) {
+                    continue;
+                }
+                if (scope == null) {
+                    scope = NDManager.subManagerOf(a);
+                }
                 NDArray g = a.getGradient();
                 g.attach(scope);
-                if (!Float.isFinite(g.abs().sum().getFloat())) {
-                    return false;
-                }
+                NDArray sum = g.abs().sum();
+                total = total == null ? sum : total.add(sum);
+            }
+            // One read of one number: a single wait for the device per step.
+            return total == null || Float.isFinite(total.getFloat());
+        } finally {
+            if (scope != null) {
+                scope.close();
             }
         }
-        return true;
     }
 
     /**

@@ -1,5 +1,6 @@
 package ai.graft.trainer.cli;
 
+import static ai.graft.trainer.CliRun.graft;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -9,47 +10,23 @@ import ai.graft.cli.ExitCodes;
 import ai.graft.cli.Graft;
 import ai.graft.sdk.TestData;
 import ai.graft.sdk.internal.Json;
+import ai.graft.trainer.CliRun;
 import ai.graft.trainer.eval.ColourFixtures;
 import java.awt.Color;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class EvaluateCommandTest {
     @TempDir Path dir;
 
-    /** Output of one command run. */
-    record Run(int exitCode, String out, String err) {
-        List<String> lines() {
-            return out.lines().toList();
-        }
-
-        String lastLine() {
-            List<String> lines = lines();
-            return lines.get(lines.size() - 1);
-        }
-    }
-
-    static Run graft(String... args) {
-        CommandLine cli = Graft.newCommandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int code = cli.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
-
     @Test
     void evaluate_isRegisteredAsASubcommand() {
         assertTrue(Graft.newCommandLine().getSubcommands().containsKey("evaluate"));
-        Run help = graft("evaluate", "--help");
+        CliRun help = graft("evaluate", "--help");
         assertEquals(0, help.exitCode());
         assertTrue(help.out().contains("--data=DIR"), help.out());
         assertTrue(help.out().contains("--json"), help.out());
@@ -60,7 +37,7 @@ class EvaluateCommandTest {
     void evaluate_jsonIsTheLastLineAndBadFilesAreListedNotFatal() throws Exception {
         Path data = ColourFixtures.colourFolders(dir.resolve("data"), 3);
         Path model = ColourFixtures.rgbModel(dir.resolve("rgb.onnx"));
-        Run run =
+        CliRun run =
                 graft("evaluate", "--model", model.toString(), "--data", data.toString(), "--json");
         assertEquals(ExitCodes.OK, run.exitCode(), run.err());
         Map<String, Object> m = (Map<String, Object>) Json.parse(run.lastLine());
@@ -81,7 +58,7 @@ class EvaluateCommandTest {
     void evaluate_printsReadableTables() throws Exception {
         Path data = ColourFixtures.colourFolders(dir.resolve("data"), 3);
         Path model = ColourFixtures.rgbModel(dir.resolve("rgb.onnx"));
-        Run run = graft("evaluate", "-m", model.toString(), "--data", data.toString());
+        CliRun run = graft("evaluate", "-m", model.toString(), "--data", data.toString());
         assertEquals(ExitCodes.OK, run.exitCode(), run.err());
         String out = run.out();
         assertTrue(out.contains("Evaluated 10 images of 3 classes"), out);
@@ -102,7 +79,7 @@ class EvaluateCommandTest {
         Path data = dir.resolve("data");
         ColourFixtures.image(data.resolve("c2/a.png"), Color.RED); // rank 4 of 6
         Path model = ColourFixtures.sixClassModel(dir.resolve("six.onnx"));
-        Run run =
+        CliRun run =
                 graft(
                         "evaluate",
                         "--model",
@@ -122,7 +99,7 @@ class EvaluateCommandTest {
     void evaluate_missingModelExitsWithBadModel() throws Exception {
         Path data = ColourFixtures.colourFolders(dir.resolve("data"), 1);
         Path missing = dir.resolve("nope.onnx");
-        Run run = graft("evaluate", "--model", missing.toString(), "--data", data.toString());
+        CliRun run = graft("evaluate", "--model", missing.toString(), "--data", data.toString());
         assertEquals(ExitCodes.BAD_MODEL, run.exitCode());
         assertTrue(run.err().contains(missing.toString()), run.err());
         assertEquals("", run.out());
@@ -134,7 +111,7 @@ class EvaluateCommandTest {
         ColourFixtures.image(data.resolve("red/r.png"), Color.RED);
         ColourFixtures.image(data.resolve("yellow/y.png"), Color.YELLOW);
         Path model = ColourFixtures.rgbModel(dir.resolve("rgb.onnx"));
-        Run run =
+        CliRun run =
                 graft("evaluate", "--model", model.toString(), "--data", data.toString(), "--json");
         assertEquals(ExitCodes.USAGE, run.exitCode());
         assertTrue(run.err().contains("Class 'yellow' of the data is not among"), run.err());
@@ -150,11 +127,11 @@ class EvaluateCommandTest {
         ColourFixtures.image(data.resolve("2/b.png"), Color.BLUE);
         Path model = ColourFixtures.rgbModel(dir.resolve("rgb.onnx"));
         Path names = Files.writeString(dir.resolve("names.txt"), "red\ngreen\nblue\n");
-        Run numbered =
+        CliRun numbered =
                 graft("evaluate", "--model", model.toString(), "--data", data.toString(), "--json");
         assertEquals(ExitCodes.USAGE, numbered.exitCode(), "classes 0, 1, 2 are not model labels");
 
-        Run run =
+        CliRun run =
                 graft(
                         "evaluate",
                         "--model",
@@ -168,7 +145,7 @@ class EvaluateCommandTest {
         assertTrue(run.lastLine().contains("\"accuracy\":1.0"), run.lastLine());
 
         Path two = Files.writeString(dir.resolve("two.txt"), "red\ngreen\n");
-        Run wrong =
+        CliRun wrong =
                 graft(
                         "evaluate",
                         "--model",
@@ -185,10 +162,10 @@ class EvaluateCommandTest {
     void evaluate_missingDataFolderOrOptionIsUsage() {
         Path model = ColourFixtures.rgbModel(dir.resolve("rgb.onnx"));
         Path missing = dir.resolve("no-such-folder");
-        Run run = graft("evaluate", "--model", model.toString(), "--data", missing.toString());
+        CliRun run = graft("evaluate", "--model", model.toString(), "--data", missing.toString());
         assertEquals(ExitCodes.USAGE, run.exitCode());
         assertTrue(run.err().contains(missing.toString()), run.err());
-        Run noData = graft("evaluate", "--model", model.toString());
+        CliRun noData = graft("evaluate", "--model", model.toString());
         assertEquals(ExitCodes.USAGE, noData.exitCode());
         assertTrue(noData.err().contains("--data"), noData.err());
     }
@@ -206,7 +183,7 @@ class EvaluateCommandTest {
         Files.createDirectories(data.resolve("golden retriever"));
         Files.createSymbolicLink(data.resolve(fox).resolve("squirrel.jpg"), squirrel);
         Files.createSymbolicLink(data.resolve("golden retriever").resolve("dog.jpg"), dog);
-        Run run =
+        CliRun run =
                 graft(
                         "evaluate",
                         "--model",
@@ -231,7 +208,7 @@ class EvaluateCommandTest {
         Path model = TestData.require("models/squeezenet1.1.onnx");
         Path labels = TestData.require("labels/imagenet_classes.txt");
         Path val = TestData.require("datasets/hymenoptera/val");
-        Run run =
+        CliRun run =
                 graft(
                         "evaluate",
                         "--model",

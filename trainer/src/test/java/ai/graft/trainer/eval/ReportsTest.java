@@ -62,7 +62,7 @@ class ReportsTest {
                         0.001,
                         100,
                         2));
-        Reports.write(out, summary(), EvaluationResultTest.sample(), epochs);
+        Reports.write(out, summary(), EvaluationResultTest.sample(), epochs, null);
 
         for (String name :
                 List.of(
@@ -134,7 +134,7 @@ class ReportsTest {
 
     @Test
     void write_withoutValidationDrawsNoConfusionMatrix() throws Exception {
-        Reports.write(dir, summary(), null, List.of());
+        Reports.write(dir, summary(), null, List.of(), null);
         assertTrue(Files.exists(dir.resolve("learning-curves.png")));
         assertTrue(Files.notExists(dir.resolve("confusion-matrix.png")));
         assertTrue(Files.readString(dir.resolve("report.md")).contains("No validation set"));
@@ -148,7 +148,9 @@ class ReportsTest {
         GraftException e =
                 assertThrows(
                         GraftException.class,
-                        () -> Reports.write(blocker.resolve("out"), summary(), null, List.of()));
+                        () ->
+                                Reports.write(
+                                        blocker.resolve("out"), summary(), null, List.of(), null));
         assertTrue(e.getMessage().contains(blocker.resolve("out").toString()), e.getMessage());
     }
 }

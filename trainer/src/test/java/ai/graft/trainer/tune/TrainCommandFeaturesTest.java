@@ -3,21 +3,19 @@ package ai.graft.trainer.tune;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.graft.cli.Graft;
 import ai.graft.sdk.Classification;
 import ai.graft.sdk.ImageClassifier;
 import ai.graft.sdk.internal.Json;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import ai.graft.trainer.CliRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code graft train --strategy features}: both heads, the cache, the report's transfer check. */
 class TrainCommandFeaturesTest {
@@ -31,22 +29,9 @@ class TrainCommandFeaturesTest {
         backbone = TinyNets.classifierFile(dir, 5);
     }
 
-    private record Run(int code, String out, String err) {
-        @SuppressWarnings("unchecked")
-        Map<String, Object> json() {
-            String[] lines = out.strip().split("\n");
-            return (Map<String, Object>) Json.parse(lines[lines.length - 1]);
-        }
-    }
-
-    private static Run train(Path out, String... more) {
-        StringWriter o = new StringWriter();
-        StringWriter e = new StringWriter();
-        CommandLine cli = Graft.newCommandLine();
-        cli.setOut(new PrintWriter(o));
-        cli.setErr(new PrintWriter(e));
+    private static CliRun train(Path out, String... more) {
         List<String> args =
-                new java.util.ArrayList<>(
+                new ArrayList<>(
                         List.of(
                                 "train",
                                 "--data",
@@ -64,8 +49,7 @@ class TrainCommandFeaturesTest {
         if (!args.contains("--strategy")) {
             args.addAll(List.of("--strategy", "features"));
         }
-        int code = cli.execute(args.toArray(new String[0]));
-        return new Run(code, o.toString(), e.toString());
+        return CliRun.graft(args.toArray(new String[0]));
     }
 
     /** The exported model's top-1 accuracy on the validation images, through the SDK. */
@@ -91,9 +75,9 @@ class TrainCommandFeaturesTest {
     void softmaxHead_learnsTheColours_cachesEmbeddings_andReportsTheTransferCheck()
             throws Exception {
         Path out = dir.resolve("softmax");
-        Run first = train(out);
-        assertEquals(0, first.code(), first.err());
-        assertEquals("features", first.json().get("strategy"));
+        CliRun first = train(out);
+        assertEquals(0, first.exitCode(), first.err());
+        assertEquals("features", first.lastJson().get("strategy"));
         assertEquals(1.0, accuracy(out.resolve("model.onnx")), "blue and red are easy");
         Map<String, Object> report =
                 (Map<String, Object>) Json.parse(Files.readString(out.resolve("report.json")));
@@ -104,8 +88,8 @@ class TrainCommandFeaturesTest {
         assertEquals(24.0, transfer.get("smallImages"), "20x20 images are small");
         assertTrue(Files.readString(out.resolve("report.md")).contains("## Did transfer help?"));
 
-        Run again = train(out);
-        assertEquals(0, again.code(), again.err());
+        CliRun again = train(out);
+        assertEquals(0, again.exitCode(), again.err());
         assertTrue(again.err().contains("embeddings from the cache"), again.err());
     }
 
@@ -113,21 +97,21 @@ class TrainCommandFeaturesTest {
     @SuppressWarnings("unchecked")
     void svmHead_learnsTheColours_andOnlyFeaturesTakesIt() throws Exception {
         Path out = dir.resolve("svm");
-        Run run = train(out, "--head", "svm");
-        assertEquals(0, run.code(), run.err());
+        CliRun run = train(out, "--head", "svm");
+        assertEquals(0, run.exitCode(), run.err());
         assertEquals(1.0, accuracy(out.resolve("model.onnx")));
         Map<String, Object> report =
                 (Map<String, Object>) Json.parse(Files.readString(out.resolve("report.json")));
         assertEquals("svm", ((Map<String, Object>) report.get("hyperparameters")).get("head"));
         assertTrue(((String) report.get("note")).contains("SVM head"), report.toString());
 
-        Run finetune = train(dir.resolve("bad"), "--head", "svm", "--strategy", "finetune");
-        assertEquals(2, finetune.code());
+        CliRun finetune = train(dir.resolve("bad"), "--head", "svm", "--strategy", "finetune");
+        assertEquals(2, finetune.exitCode());
         assertTrue(
                 finetune.err().contains("head svm applies to strategy features, not finetune"),
                 finetune.err());
-        Run unknown = train(dir.resolve("bad"), "--head", "tree");
-        assertEquals(2, unknown.code());
+        CliRun unknown = train(dir.resolve("bad"), "--head", "tree");
+        assertEquals(2, unknown.exitCode());
         assertTrue(
                 unknown.err().contains("Unknown head 'tree', expected one of [softmax, svm]"),
                 unknown.err());

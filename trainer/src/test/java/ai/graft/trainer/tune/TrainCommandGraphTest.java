@@ -1,13 +1,12 @@
 package ai.graft.trainer.tune;
 
+import static ai.graft.trainer.CliRun.graft;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.graft.cli.Graft;
 import ai.graft.sdk.internal.Json;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import ai.graft.trainer.CliRun;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +14,6 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code graft train} with the graph strategies: flags, dispatch, {@code --resume}. */
 class TrainCommandGraphTest {
@@ -27,18 +25,6 @@ class TrainCommandGraphTest {
     static void makeData() throws Exception {
         data = TinyNets.colourFolders(dir.resolve("colours"), 6, 3);
         backbone = TinyNets.classifierFile(dir, 5);
-    }
-
-    private record Run(int code, String out, String err) {}
-
-    private static Run graft(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = Graft.newCommandLine();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        int code = cli.execute(args);
-        return new Run(code, out.toString(), err.toString());
     }
 
     private static List<String> train(Path out, String... more) {
@@ -67,8 +53,8 @@ class TrainCommandGraphTest {
     @Test
     void train_finetuneThenResumeOfAFinishedRun() {
         Path out = dir.resolve("run");
-        Run first = graft(train(out, "--unfreeze", "2", "--json").toArray(new String[0]));
-        assertEquals(0, first.code(), first.err());
+        CliRun first = graft(train(out, "--unfreeze", "2", "--json").toArray(new String[0]));
+        assertEquals(0, first.exitCode(), first.err());
         String[] lines = first.out().strip().split("\n");
         @SuppressWarnings("unchecked")
         Map<String, Object> json = (Map<String, Object>) Json.parse(lines[lines.length - 1]);
@@ -77,12 +63,12 @@ class TrainCommandGraphTest {
         assertTrue(first.err().contains("epoch 1/1: loss"), first.err());
         assertTrue(first.err().contains("the last 2 of 3 stages"), first.err());
 
-        Run again = graft(train(out, "--unfreeze", "2", "--resume").toArray(new String[0]));
-        assertEquals(0, again.code(), again.err());
+        CliRun again = graft(train(out, "--unfreeze", "2", "--resume").toArray(new String[0]));
+        assertEquals(0, again.exitCode(), again.err());
         assertTrue(again.err().contains("(finished: exporting)"), again.err());
 
-        Run other = graft(train(out, "--unfreeze", "1", "--resume").toArray(new String[0]));
-        assertEquals(2, other.code(), other.err());
+        CliRun other = graft(train(out, "--unfreeze", "1", "--resume").toArray(new String[0]));
+        assertEquals(2, other.exitCode(), other.err());
         assertTrue(other.err().contains("unfreeze 2.0, not 1.0"), other.err());
     }
 
@@ -91,19 +77,19 @@ class TrainCommandGraphTest {
         Path out = dir.resolve("bad");
         List<String> args = train(out, "--resume");
         args.set(args.indexOf("finetune"), "features");
-        Run features = graft(args.toArray(new String[0]));
-        assertEquals(2, features.code());
+        CliRun features = graft(args.toArray(new String[0]));
+        assertEquals(2, features.exitCode());
         assertTrue(features.err().contains("no checkpoints"), features.err());
 
-        Run gpu = graft(train(out, "--device", "gpu").toArray(new String[0]));
-        if (gpu.code() != 0) {
+        CliRun gpu = graft(train(out, "--device", "gpu").toArray(new String[0]));
+        if (gpu.exitCode() != 0) {
             // Where PyTorch has CUDA natives and a GPU, the same command trains there.
-            assertEquals(1, gpu.code(), gpu.err());
+            assertEquals(1, gpu.exitCode(), gpu.err());
             assertTrue(gpu.err().contains("--device gpu: PyTorch sees no GPU"), gpu.err());
         }
 
-        Run optimizer = graft(train(out, "--optimizer", "lbfgs").toArray(new String[0]));
-        assertEquals(2, optimizer.code());
+        CliRun optimizer = graft(train(out, "--optimizer", "lbfgs").toArray(new String[0]));
+        assertEquals(2, optimizer.exitCode());
         assertTrue(
                 optimizer.err().contains("Unknown optimizer 'lbfgs', expected one of [sgd, adamw]"),
                 optimizer.err());
@@ -112,17 +98,17 @@ class TrainCommandGraphTest {
     @Test
     void export_writesACheckpointAsADeployableModelAndRefusesAFileThatIsNone() throws Exception {
         Path out = dir.resolve("export-run");
-        Run trained = graft(train(out).toArray(new String[0]));
-        assertEquals(0, trained.code(), trained.err());
+        CliRun trained = graft(train(out).toArray(new String[0]));
+        assertEquals(0, trained.exitCode(), trained.err());
         Path model = dir.resolve("exported.onnx");
-        Run export =
+        CliRun export =
                 graft(
                         "export",
                         out.resolve("checkpoints/last.ckpt").toString(),
                         "--out",
                         model.toString(),
                         "--json");
-        assertEquals(0, export.code(), export.err());
+        assertEquals(0, export.exitCode(), export.err());
         @SuppressWarnings("unchecked")
         Map<String, Object> json = (Map<String, Object>) Json.parse(export.out().strip());
         assertEquals(model.toString(), json.get("model"));
@@ -136,8 +122,8 @@ class TrainCommandGraphTest {
 
         Path notCheckpoint = java.nio.file.Files.writeString(dir.resolve("x.ckpt"), "not a zip");
         Path target = dir.resolve("never.onnx");
-        Run bad = graft("export", notCheckpoint.toString(), "--out", target.toString());
-        assertEquals(3, bad.code(), bad.err());
+        CliRun bad = graft("export", notCheckpoint.toString(), "--out", target.toString());
+        assertEquals(3, bad.exitCode(), bad.err());
         assertTrue(bad.err().contains(notCheckpoint.toString()), bad.err());
         assertFalse(java.nio.file.Files.exists(target));
     }
