@@ -1,4 +1,4 @@
-package ai.graft.trainer.bench;
+package ai.graft.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

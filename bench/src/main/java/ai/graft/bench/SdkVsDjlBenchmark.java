@@ -1,4 +1,4 @@
-package ai.graft.trainer.bench;
+package ai.graft.bench;
 
 import ai.graft.sdk.Category;
 import ai.graft.sdk.ClassifierBenchmark;
@@ -34,7 +34,7 @@ import java.util.stream.Stream;
  * PyTorch (DJL's image operations) and OpenCV (the SDK's).
  *
  * <pre>{@code
- * java -cp ... ai.graft.trainer.bench.SdkVsDjlBenchmark \
+ * java -cp ... ai.graft.bench.SdkVsDjlBenchmark \
  *     --model squeezenet1.1.onnx --images hymenoptera --labels imagenet_classes.txt --min 400
  * }</pre>
  */

@@ -1,4 +1,4 @@
-package ai.graft.trainer.bench;
+package ai.graft.bench;
 
 import ai.djl.MalformedModelException;
 import ai.djl.engine.Engine;
