@@ -74,6 +74,11 @@ public final class AnnotateCommand implements Subcommand {
 
     @Override
     public Integer call() throws GraftException {
+        Flags.existingFile(
+                spec, "--labels", labels, "a text file with one label per line, or a JSON array");
+        if (out != null) {
+            Flags.writableIn(spec, "--out", out);
+        }
         ModelProto proto = OnnxModels.read(model);
         ModelSummary summary = ModelInspector.inspect(proto);
         if (summary.inputs().size() != 1 || summary.outputs().isEmpty()) {
@@ -88,6 +93,17 @@ public final class AnnotateCommand implements Subcommand {
         }
         TensorInfo input = summary.inputs().get(0);
         TensorInfo output = summary.outputs().get(0);
+        if (input.dims().size() != 4) {
+            throw new ModelException(
+                    "Model "
+                            + model
+                            + " takes input '"
+                            + input.name()
+                            + "' "
+                            + input.dims()
+                            + ", not an image; annotate expects one image input [N, 3, H, W] (or"
+                            + " [N, H, W, 3])");
+        }
         List<String> labelList = Labels.read(labels);
         long classes = classesOf(output);
         if (classes > 0 && classes != labelList.size()) {

@@ -7,6 +7,7 @@ import ai.graft.sdk.internal.Json;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -50,8 +51,9 @@ public final class BenchmarkCommand implements Subcommand {
             defaultValue = "0",
             paramLabel = "N",
             description =
-                    "Classify at least this many images, cycling through the folder"
-                            + " (default: each image once).")
+                    "Classify at least this many images, cycling through the folder; 0 or any"
+                            + " number up to the image count means each image once (default:"
+                            + " ${DEFAULT-VALUE}).")
     int count;
 
     @Option(
@@ -65,19 +67,21 @@ public final class BenchmarkCommand implements Subcommand {
                             + " (default: ${DEFAULT-VALUE}).")
     int concurrency;
 
-    @Option(names = "--json", description = "Print the report as one JSON object (last line).")
+    @Option(
+            names = "--json",
+            description =
+                    "Print the report as one JSON object (last line), failed images in"
+                            + " \"failures\".")
     boolean json;
 
     @Override
     public Integer call() throws ModelException {
+        classifier.validate();
+        Flags.atLeast(spec, "--warmup", warmup, 0, null);
+        Flags.atLeast(spec, "--count", count, 0, "0: each image once");
+        Flags.atLeast(spec, "--concurrency", concurrency, 1, null);
         if (!Files.exists(images)) {
-            throw new IllegalArgumentException("Images not found: " + images);
-        }
-        if (warmup < 0 || count < 0) {
-            throw new IllegalArgumentException("--warmup and --count must be at least 0");
-        }
-        if (concurrency < 1) {
-            throw new IllegalArgumentException("--concurrency must be at least 1");
+            throw Flags.usage(spec, "--images " + images + ": not found");
         }
         List<Path> files = ImageFiles.expand(List.of(images));
         if (files.isEmpty()) {
@@ -93,6 +97,22 @@ public final class BenchmarkCommand implements Subcommand {
                             files,
                             new ClassifierBenchmark.Options(
                                     warmup, count, progress::show, concurrency));
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        if (!json) {
+            // As predict does: each failed image with why, then a count, on stderr.
+            for (ClassifierBenchmark.Failure f : report.failures()) {
+                err.println(f.image() + ": error: " + f.reason());
+            }
+        }
+        if (report.failed() > 0) {
+            err.printf(
+                    Locale.ROOT,
+                    "graft benchmark: %d of %d images failed (%d of %d classifications)%n",
+                    report.failures().size(),
+                    report.images(),
+                    report.failed(),
+                    report.failed() + report.classified());
         }
         if (json) {
             out.println(Json.write(toMap(report)));
@@ -122,6 +142,14 @@ public final class BenchmarkCommand implements Subcommand {
         m.put("rssPeakMb", r.rssPeakMb());
         m.put("threads", r.threads());
         m.put("concurrency", r.concurrency());
+        List<Object> failures = new ArrayList<>();
+        for (ClassifierBenchmark.Failure f : r.failures()) {
+            Map<String, Object> failure = new LinkedHashMap<>();
+            failure.put("path", f.image().toString());
+            failure.put("error", f.reason());
+            failures.add(failure);
+        }
+        m.put("failures", failures);
         return m;
     }
 

@@ -4,13 +4,22 @@ import ai.graft.sdk.Device;
 import ai.graft.sdk.ImageClassifier;
 import ai.graft.sdk.ImageClassifierOptions;
 import ai.graft.sdk.ModelException;
-import java.nio.file.Files;
+import ai.graft.sdk.UnknownLabelException;
 import java.nio.file.Path;
 import java.util.List;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** The classifier options shared by {@code predict}, {@code benchmark} and {@code stream}. */
 public final class ClassifierOptions {
+    private static final String LABELS_FILE = "a text file with one label per line";
+
+    /** The command this mixin is part of, for usage errors. */
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec mixee;
+
     @Option(
             names = {"-m", "--model"},
             required = true,
@@ -43,7 +52,7 @@ public final class ClassifierOptions {
             names = "--threshold",
             paramLabel = "SCORE",
             defaultValue = "0",
-            description = "Drop categories scoring below this, in [0, 1].")
+            description = "Drop categories scoring below this, from 0 to 1.")
     float threshold;
 
     @Option(
@@ -68,16 +77,21 @@ public final class ClassifierOptions {
 
     @Option(
             names = "--allow",
-            split = ",",
-            paramLabel = "LABEL",
-            description = "Report only these labels.")
+            paramLabel = "LABEL|INDEX",
+            description =
+                    "Report only this class: a label exactly as the model spells it, commas and"
+                            + " all (quote it: --allow 'fox squirrel, eastern fox squirrel,"
+                            + " Sciurus niger'), or a class index (--allow 335). Repeat for"
+                            + " several. A value that is a label is that label, even when it is"
+                            + " a number; otherwise a number is a class index.")
     List<String> allow;
 
     @Option(
             names = "--deny",
-            split = ",",
-            paramLabel = "LABEL",
-            description = "Never report these labels.")
+            paramLabel = "LABEL|INDEX",
+            description =
+                    "Never report this class: a label or a class index, as for --allow. Repeat"
+                            + " for several; --deny wins over --allow.")
     List<String> deny;
 
     @Option(
@@ -88,12 +102,40 @@ public final class ClassifierOptions {
     long maxPixels;
 
     /**
+     * Checks the flags' values, naming the flag of the first invalid one.
+     *
+     * @throws CommandLine.ParameterException naming the flag (an {@link IllegalArgumentException}
+     *     outside picocli)
+     */
+    void validate() {
+        Flags.atLeast(mixee, "--top-k", topK, 1, null);
+        Flags.score(mixee, "--threshold", threshold);
+        Flags.atLeast(mixee, "--threads", threads, 0, "0: ONNX Runtime's default");
+        Flags.atLeast(mixee, "--max-pixels", maxPixels, 1, null);
+        if (labels != null) {
+            Flags.existingFile(mixee, "--labels", labels, LABELS_FILE);
+        }
+        for (String value : allow == null ? List.<String>of() : allow) {
+            if (value.isEmpty()) {
+                throw Flags.usage(mixee, "--allow needs a label or a class index, got ''");
+            }
+        }
+        for (String value : deny == null ? List.<String>of() : deny) {
+            if (value.isEmpty()) {
+                throw Flags.usage(mixee, "--deny needs a label or a class index, got ''");
+            }
+        }
+    }
+
+    /**
      * Builds the SDK options from the parsed flags.
      *
      * @return the options
-     * @throws IllegalArgumentException naming the flag whose value is invalid
+     * @throws CommandLine.ParameterException naming the flag whose value is invalid
+     * @throws IllegalArgumentException for a value only the SDK can judge
      */
     public ImageClassifierOptions toOptions() {
+        validate();
         ImageClassifierOptions.Builder builder =
                 ImageClassifierOptions.builder()
                         .device(parseDevice(device))
@@ -102,10 +144,6 @@ public final class ClassifierOptions {
                         .scoreThreshold(threshold)
                         .maxImagePixels(maxPixels);
         if (labels != null) {
-            if (!Files.isRegularFile(labels)) {
-                throw new IllegalArgumentException(
-                        "Labels file not found: " + labels + " (--labels expects a text file)");
-            }
             builder.labelsFile(labels);
         }
         if (preprocess != null) {
@@ -128,9 +166,43 @@ public final class ClassifierOptions {
      *
      * @return the classifier; the caller closes it
      * @throws ModelException if the model cannot be used
+     * @throws CommandLine.ParameterException naming the flag whose value is invalid, including an
+     *     {@code --allow} or {@code --deny} value that names no class of the model
      */
     public ImageClassifier open() throws ModelException {
-        return ImageClassifier.create(model, toOptions());
+        return open(toOptions());
+    }
+
+    /**
+     * Opens the model of these flags with options derived from {@link #toOptions()} (a command that
+     * adjusts them, such as {@code stream}'s thread count, passes its own).
+     *
+     * @param options the options
+     * @return the classifier; the caller closes it
+     * @throws ModelException if the model cannot be used
+     * @throws CommandLine.ParameterException for an {@code --allow} or {@code --deny} value that
+     *     names no class of the model
+     */
+    public ImageClassifier open(ImageClassifierOptions options) throws ModelException {
+        try {
+            return ImageClassifier.create(model, options);
+        } catch (UnknownLabelException e) {
+            String flag = e.filter() == UnknownLabelException.Filter.ALLOW ? "--allow" : "--deny";
+            throw Flags.usage(
+                    mixee,
+                    "Unknown label '"
+                            + e.label()
+                            + "' for "
+                            + flag
+                            + ": "
+                            + e.reason()
+                            + (e.label().contains(",")
+                                    ? ". Repeat " + flag + " for each class"
+                                    : "")
+                            + ". graft inspect "
+                            + model
+                            + " lists the labels");
+        }
     }
 
     static Device parseDevice(String value) {

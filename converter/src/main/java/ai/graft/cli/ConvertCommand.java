@@ -83,13 +83,16 @@ public final class ConvertCommand implements Subcommand {
             names = "--tolerance",
             paramLabel = "ABS",
             description =
-                    "Largest absolute output difference accepted by the check (default: 1e-4,"
-                            + " or 1e-2 when the original computes in float16).")
+                    "Largest absolute output difference accepted by the check, 0 or more"
+                            + " (default: 1e-4, or 1e-2 when the original computes in float16).")
     Double tolerance;
 
     @Override
     public Integer call() throws GraftException {
         PrintWriter stdout = spec.commandLine().getOut();
+        Flags.nonNegative(spec, "--tolerance", tolerance);
+        // Before the work: a missing folder would otherwise surface only at the write.
+        Flags.writableIn(spec, "--out", out);
         if (opset != null && (opset < OnnxModels.MIN_OPSET || opset > OnnxModels.MAX_OPSET)) {
             throw new CommandLine.ParameterException(
                     spec.commandLine(),

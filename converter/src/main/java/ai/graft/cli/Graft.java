@@ -2,6 +2,7 @@ package ai.graft.cli;
 
 import ai.graft.sdk.GraftException;
 import ai.graft.sdk.ImageException;
+import ai.graft.sdk.InputException;
 import ai.graft.sdk.ModelException;
 import ai.graft.sdk.SourceException;
 import java.io.PrintWriter;
@@ -9,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.ServiceLoader;
+import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -26,7 +28,7 @@ import picocli.CommandLine.Spec;
         versionProvider = Graft.Version.class,
         description = "Transfer learning for Java: fine-tune image backbones, ship one ONNX file.",
         synopsisSubcommandLabel = "COMMAND")
-public final class Graft implements Runnable {
+public final class Graft implements Callable<Integer> {
     @Spec CommandSpec spec;
 
     /**
@@ -66,9 +68,17 @@ public final class Graft implements Runnable {
         return cli;
     }
 
+    /**
+     * Runs {@code graft} without a command: a usage error. Prints the usage to standard error.
+     *
+     * @return {@link ExitCodes#USAGE}
+     */
     @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+    public Integer call() {
+        CommandLine cli = spec.commandLine();
+        cli.getErr().println("graft: missing COMMAND");
+        cli.usage(cli.getErr());
+        return ExitCodes.USAGE;
     }
 
     private static String nameOf(Subcommand command) {
@@ -107,6 +117,7 @@ public final class Graft implements Runnable {
         }
         if (e instanceof ImageException
                 || e instanceof SourceException
+                || e instanceof InputException
                 || e instanceof IllegalArgumentException
                 || e instanceof CommandLine.ParameterException) {
             return ExitCodes.USAGE;

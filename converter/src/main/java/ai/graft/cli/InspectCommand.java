@@ -112,7 +112,8 @@ public final class InspectCommand implements Subcommand {
                     "none: predict needs --labels and --preprocess (or write a card with graft"
                             + " annotate)");
         } else {
-            cardMap(card).forEach((key, value) -> line(out, "card " + key, String.valueOf(value)));
+            cardMap(card)
+                    .forEach((key, value) -> line(out, "card " + key, cardText(card, key, value)));
         }
         s.metadata()
                 .forEach(
@@ -141,6 +142,17 @@ public final class InspectCommand implements Subcommand {
         }
         card.extra().forEach(m::put);
         return m;
+    }
+
+    /**
+     * A card value as text: the preprocessing in the JSON form that {@code annotate} prints and the
+     * card stores, lists and objects as JSON (labels may hold commas), text as it is.
+     */
+    private static String cardText(ModelCard card, String key, Object value) {
+        if (key.equals("preprocess")) {
+            return card.preprocessing().toJson();
+        }
+        return value instanceof String text ? text : Json.write(value);
     }
 
     private static void line(PrintWriter out, String key, String value) {

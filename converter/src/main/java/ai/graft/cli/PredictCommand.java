@@ -51,6 +51,7 @@ public final class PredictCommand implements Subcommand {
     public Integer call() throws ModelException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        classifier.validate();
         List<Path> files = ImageFiles.expand(paths);
         if (files.isEmpty()) {
             throw new IllegalArgumentException("No images found in " + paths);

@@ -121,8 +121,9 @@ public final class StreamCommand implements Subcommand {
             paramLabel = "SECONDS",
             defaultValue = "10",
             description =
-                    "Network sources: seconds to connect and to wait for data (default:"
-                            + " ${DEFAULT-VALUE}).")
+                    "Network sources: seconds that opening may take (connecting and the stream's"
+                            + " first data), and that a stream may send nothing before it counts as"
+                            + " stalled (default: ${DEFAULT-VALUE}).")
     double timeoutSeconds;
 
     @Option(
@@ -163,8 +164,19 @@ public final class StreamCommand implements Subcommand {
         if (display) {
             Display.requireScreen();
         }
-        if (!(timeoutSeconds > 0)) {
-            throw new IllegalArgumentException("--timeout must be positive, got " + timeoutSeconds);
+        Flags.atLeast(spec, "--every", every, 1, null);
+        Flags.atLeast(spec, "--smooth", smooth, 1, "1 means no smoothing");
+        Flags.atLeast(spec, "--max-frames", maxFrames, 0, "0 reads until the source ends");
+        Flags.atLeast(spec, "--reconnects", reconnects, 0, null);
+        if (concurrency != null) {
+            Flags.atLeast(spec, "--concurrency", concurrency, 1, null);
+        }
+        Flags.nonNegative(spec, "--realtime", realtime);
+        if (!(timeoutSeconds > 0 && timeoutSeconds <= 86_400)) {
+            throw Flags.usage(
+                    spec,
+                    "--timeout must be a number of seconds above 0 and at most 86400, got "
+                            + timeoutSeconds);
         }
         VideoClassifierOptions.Builder builder =
                 VideoClassifierOptions.builder()
@@ -212,7 +224,7 @@ public final class StreamCommand implements Subcommand {
         }
         Duration timeout = Duration.ofMillis(Math.max(1, Math.round(timeoutSeconds * 1000)));
 
-        try (ImageClassifier model = ImageClassifier.create(classifier.model, classifierOptions);
+        try (ImageClassifier model = classifier.open(classifierOptions);
                 FrameSource frames = FrameSource.open(source, timeout);
                 VideoClassifier video = VideoClassifier.create(model, options);
                 Display window =
@@ -259,11 +271,12 @@ public final class StreamCommand implements Subcommand {
         } else {
             out.printf(
                     Locale.ROOT,
-                    "%d frames read, %d classified, %d dropped in %.1f s (%.1f frames/s);"
+                    "%d frames read, %d classified, %d dropped%s in %.1f s (%.1f frames/s);"
                             + " latency p50 %.1f ms, p95 %.1f ms, p99 %.1f ms%s%n",
                     s.framesRead(),
                     s.framesClassified(),
                     s.framesDropped(),
+                    s.framesSkipped() > 0 ? ", " + s.framesSkipped() + " skipped" : "",
                     s.seconds(),
                     s.framesPerSecond(),
                     s.latencyP50Ms(),
@@ -283,6 +296,7 @@ public final class StreamCommand implements Subcommand {
         summary.put("framesRead", s.framesRead());
         summary.put("framesClassified", s.framesClassified());
         summary.put("framesDropped", s.framesDropped());
+        summary.put("framesSkipped", s.framesSkipped());
         summary.put("framesPerSecond", PredictCommand.round(s.framesPerSecond(), 2));
         summary.put("latencyMs", latency);
         summary.put("reconnects", s.reconnects());
@@ -318,7 +332,10 @@ public final class StreamCommand implements Subcommand {
         return line.append(String.format(Locale.ROOT, "  [%.1f ms]", r.latencyMs())).toString();
     }
 
-    /** Prints each result as it comes, and reconnections on stderr; shows frames if asked. */
+    /**
+     * Prints each result as it comes, and reconnections and skipped frames on stderr, one line
+     * each; shows frames if asked.
+     */
     private final class Printer implements VideoClassifier.Listener {
         private final PrintWriter out;
         private final PrintWriter err;
@@ -360,6 +377,12 @@ public final class StreamCommand implements Subcommand {
         @Override
         public void onFrameError(long frameIndex, ImageException error) {
             err.println("graft stream: frame " + frameIndex + " skipped: " + error.getMessage());
+            err.flush();
+        }
+
+        @Override
+        public void onSkipped(String item, ImageException error) {
+            err.println("graft stream: skipped " + error.getMessage());
             err.flush();
         }
     }

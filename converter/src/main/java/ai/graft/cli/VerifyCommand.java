@@ -64,13 +64,17 @@ public final class VerifyCommand implements Subcommand {
             names = "--runs",
             paramLabel = "N",
             defaultValue = "3",
-            description = "Random batches to run (default: ${DEFAULT-VALUE}).")
+            description =
+                    "Random batches to run; 0 compares on --images only (default:"
+                            + " ${DEFAULT-VALUE}).")
     int runs;
 
     @Option(
             names = "--tolerance",
             paramLabel = "ABS",
-            description = "Fail (exit 1) when the largest absolute difference exceeds this.")
+            description =
+                    "Fail (exit 1) when the largest absolute difference exceeds this (0 or"
+                            + " more).")
     Double tolerance;
 
     @Option(names = "--json", description = "Print the report as one JSON object.")
@@ -78,6 +82,14 @@ public final class VerifyCommand implements Subcommand {
 
     @Override
     public Integer call() throws GraftException {
+        Flags.nonNegative(spec, "--tolerance", tolerance);
+        Flags.atLeast(spec, "--runs", runs, 0, null);
+        if (runs == 0 && images == null) {
+            throw Flags.usage(
+                    spec,
+                    "--runs 0 leaves nothing to compare; give --images DIR, or --runs 1 or more");
+        }
+        Flags.atLeast(spec, "--size", size, 1, null);
         ParityOptions.Builder options = ParityOptions.builder().randomRuns(runs);
         if (images != null) {
             List<Path> files = ImageFiles.expand(List.of(images));

@@ -48,6 +48,8 @@ public final class ZooCommand implements Subcommand {
         if (out == null) {
             throw new IllegalArgumentException("Missing --out FILE: where to write " + name);
         }
+        Flags.atLeast(spec, "--classes", classes, 1, null);
+        Flags.atLeast(spec, "--size", size, 1, null);
         OnnxModels.write(BackboneZoo.build(name, classes, size, seed), out);
         stdout.printf(
                 Locale.ROOT,

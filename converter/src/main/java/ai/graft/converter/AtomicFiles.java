@@ -6,6 +6,7 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -24,6 +25,12 @@ import java.util.function.UnaryOperator;
  * <pre>{@code
  * AtomicFiles.write(Path.of("model.onnx"), out -> model.writeTo(out));
  * }</pre>
+ *
+ * <p>The temporary file is named {@code .NAME.PID-N.tmp} after the target and the writing process.
+ * A process ended mid-write by SIGTERM or SIGINT deletes its temporary files as the JVM shuts down;
+ * one that cannot (SIGKILL, a crash) leaves them, and the next write of the same target removes
+ * them once their writer is gone. A temporary file that another live process is writing is never
+ * removed: see {@code TemporaryFiles} for the rule.
  *
  * <p>Thread-safe: concurrent writes of the same target each use their own temporary file; the last
  * rename wins.
@@ -77,13 +84,14 @@ public final class AtomicFiles {
         if (Files.isDirectory(absolute)) {
             throw new IOException("Cannot write " + target + ": it is a folder");
         }
-        Path temp =
-                Files.createTempFile(folder, "." + absolute.getFileName().toString() + ".", ".tmp");
+        requireFolder(target, folder);
+        String name = absolute.getFileName().toString();
+        TemporaryFiles.removeStale(folder, name);
+        TemporaryFiles.Temporary temporary = TemporaryFiles.create(folder, name);
+        Path temp = temporary.path();
         boolean done = false;
         try {
-            try (FileChannel channel =
-                    FileChannel.open(
-                            temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel channel = temporary.channel()) {
                 OutputStream out = wrap.apply(Channels.newOutputStream(channel));
                 writer.writeTo(out);
                 out.flush();
@@ -114,6 +122,22 @@ public final class AtomicFiles {
                     // The original failure matters more; the temporary file is hidden (dot name).
                 }
             }
+            temporary.close();
+        }
+    }
+
+    /**
+     * Refuses a target whose folder is missing or is a file, naming the target: the temporary file,
+     * which would otherwise be the file reported missing, is no name the caller knows.
+     */
+    private static void requireFolder(Path target, Path folder) throws IOException {
+        if (!Files.isDirectory(folder)) {
+            throw new NoSuchFileException(
+                    target.toString(),
+                    null,
+                    Files.exists(folder)
+                            ? "its folder " + folder + " is a file, not a folder"
+                            : "its folder " + folder + " does not exist; create it first");
         }
     }
 

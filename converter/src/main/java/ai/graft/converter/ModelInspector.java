@@ -102,7 +102,7 @@ public final class ModelInspector {
         boolean macsKnown = true;
         for (NodeProto n : g.getNodeList()) {
             if (Set.of("Conv", "ConvTranspose", "Gemm", "MatMul").contains(n.getOpType())
-                    && !known(shapes.shapes().get(n.getOutput(0)))) {
+                    && (n.getOutputCount() == 0 || !known(shapes.shapes().get(n.getOutput(0))))) {
                 macsKnown = false;
             }
         }

@@ -1,14 +1,19 @@
 package ai.graft.converter;
 
 import ai.graft.converter.onnx.proto.OnnxProto.AttributeProto;
+import ai.graft.converter.onnx.proto.OnnxProto.FunctionProto;
 import ai.graft.converter.onnx.proto.OnnxProto.GraphProto;
 import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
 import ai.graft.converter.onnx.proto.OnnxProto.NodeProto;
 import ai.graft.converter.onnx.proto.OnnxProto.OperatorSetIdProto;
+import ai.graft.converter.onnx.proto.OnnxProto.SparseTensorProto;
 import ai.graft.converter.onnx.proto.OnnxProto.StringStringEntryProto;
 import ai.graft.converter.onnx.proto.OnnxProto.TensorProto;
+import ai.graft.converter.onnx.proto.OnnxProto.TrainingInfoProto;
+import ai.graft.converter.onnx.proto.OnnxProto.ValueInfoProto;
 import ai.graft.sdk.GraftException;
 import ai.graft.sdk.ModelException;
+import ai.graft.sdk.ModelFiles;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import java.io.IOException;
@@ -18,6 +23,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Reads, checks and writes ONNX model files.
@@ -54,13 +62,16 @@ public final class OnnxModels {
     private OnnxModels() {}
 
     /**
-     * Reads a model file, resolving external data relative to its folder.
+     * Reads a model file, loading external data from its folder under the SDK's one rule ({@link
+     * ModelFiles#resolveExternalData}) wherever the tensor is: initializers, sparse initializers,
+     * attribute tensors, subgraphs and functions.
      *
      * @param file the {@code .onnx} file
      * @return the model, with all tensor data inline
      * @throws ModelException if the file is missing, unreadable, not an ONNX model, of an
-     *     unsupported IR version or opset, or refers to external data that is missing or outside
-     *     the model's folder; the message names the file
+     *     unsupported IR version or opset, declares an input size no model can take, refers to
+     *     external data that is missing or breaks the rule, or holds a tensor whose data does not
+     *     fit its declared shape; the message names the file
      */
     public static ModelProto read(Path file) throws ModelException {
         byte[] bytes;
@@ -82,11 +93,10 @@ public final class OnnxModels {
             throw new ModelException("Could not read model file " + file + ": " + e, e);
         }
         ModelProto model = parseAndCheck(bytes, file.toString());
-        if (hasExternalData(model.getGraph())) {
-            Path folder = file.toAbsolutePath().getParent();
-            ExternalData external = new ExternalData(folder, file.toString());
-            model = model.toBuilder().setGraph(external.resolve(model.getGraph())).build();
+        if (hasExternalData(model)) {
+            model = editTensors(model, new ExternalData(file)::load);
         }
+        checkTensors(model.getGraph(), file.toString());
         return model;
     }
 
@@ -96,22 +106,27 @@ public final class OnnxModels {
      * @param bytes the serialized {@code ModelProto}
      * @param name what to call the model in messages (a file name or {@code "<bytes>"})
      * @return the model
-     * @throws ModelException if the bytes are not a supported ONNX model
+     * @throws ModelException if the bytes are not a supported ONNX model or hold a tensor whose
+     *     data does not fit its declared shape
      */
     public static ModelProto parse(byte[] bytes, String name) throws ModelException {
         ModelProto model = parseAndCheck(bytes, name);
-        if (hasExternalData(model.getGraph())) {
+        if (hasExternalData(model)) {
             throw new ModelException(
                     "Model "
                             + name
                             + " keeps tensors in external data files; read it from its file with"
                             + " OnnxModels.read so that they can be found");
         }
+        checkTensors(model.getGraph(), name);
         return model;
     }
 
     /**
-     * Checks that a model has a graph and a supported IR version and opset.
+     * Checks that a model has a graph and a supported IR version and opset, and that the declared
+     * shapes of its inputs are sizes a model can take ({@link ModelFiles#checkInputShape}: no
+     * negative dimension, a 4-D input at most {@value ModelFiles#MAX_IMAGE_SIDE} a side, one run's
+     * input at most 2 GiB).
      *
      * @param model the model
      * @param name what to call the model in messages
@@ -167,6 +182,13 @@ public final class OnnxModels {
                             + ", older than the oldest supported, "
                             + MIN_OPSET
                             + "; convert it with onnx.version_converter first");
+        }
+        for (ValueInfoProto input : Graphs.realInputs(graph)) {
+            long[] dims = ShapeInference.declared(input);
+            if (dims != null) {
+                ModelFiles.checkInputShape(
+                        name, input.getName(), dims, input.getType().getTensorType().getElemType());
+            }
         }
     }
 
@@ -250,135 +272,272 @@ public final class OnnxModels {
         return model;
     }
 
-    private static boolean hasExternalData(GraphProto graph) {
-        for (TensorProto t : graph.getInitializerList()) {
-            if (t.getDataLocation() == TensorProto.DataLocation.EXTERNAL) {
-                return true;
+    /**
+     * Refuses a weight or constant whose data does not fit its declared shape and type, so that
+     * code reading it later (inspect, editors, the trainer) never meets one.
+     */
+    private static void checkTensors(GraphProto graph, String name) throws ModelException {
+        try {
+            for (TensorProto t : graph.getInitializerList()) {
+                OnnxTensors.checkData(t);
             }
-        }
-        for (NodeProto node : graph.getNodeList()) {
-            for (AttributeProto a : node.getAttributeList()) {
-                if (a.hasT() && a.getT().getDataLocation() == TensorProto.DataLocation.EXTERNAL) {
-                    return true;
-                }
-                if (a.hasG() && hasExternalData(a.getG())) {
-                    return true;
-                }
-                for (GraphProto g : a.getGraphsList()) {
-                    if (hasExternalData(g)) {
-                        return true;
+            for (NodeProto node : graph.getNodeList()) {
+                for (AttributeProto a : node.getAttributeList()) {
+                    if (a.hasT()) {
+                        OnnxTensors.checkData(a.getT());
+                    }
+                    for (TensorProto t : a.getTensorsList()) {
+                        OnnxTensors.checkData(t);
+                    }
+                    if (a.hasG()) {
+                        checkTensors(a.getG(), name);
+                    }
+                    for (GraphProto g : a.getGraphsList()) {
+                        checkTensors(g, name);
                     }
                 }
             }
+        } catch (IllegalArgumentException e) {
+            throw new ModelException(
+                    "Model "
+                            + name
+                            + " is damaged: "
+                            + e.getMessage()
+                            + " (re-export or download the model again)",
+                    e);
         }
-        return false;
     }
 
-    /** Loads external tensor data from files inside one folder. */
+    /**
+     * Whether any tensor of the model refers to external data: initializers, sparse initializers,
+     * attribute tensors, subgraphs and functions, at any depth.
+     */
+    private static boolean hasExternalData(ModelProto model) throws ModelException {
+        boolean[] found = {false};
+        editTensors(
+                model,
+                t -> {
+                    found[0] |= isExternal(t);
+                    return t;
+                });
+        return found[0];
+    }
+
+    /** A tensor stored (or claiming to be stored) in another file. */
+    private static boolean isExternal(TensorProto t) {
+        return t.getDataLocation() == TensorProto.DataLocation.EXTERNAL
+                || t.getExternalDataCount() > 0;
+    }
+
+    /** A change to one tensor; returns the same instance when nothing changes. */
+    private interface TensorEdit {
+        TensorProto apply(TensorProto tensor) throws ModelException;
+    }
+
+    /**
+     * Applies an edit to every tensor ONNX Runtime could load: the graph's, the functions' and the
+     * training graphs', in initializers, sparse initializers ({@code values} and {@code indices})
+     * and node attributes ({@code t}, {@code tensors}, {@code sparse_tensor}, {@code
+     * sparse_tensors}, and the subgraphs {@code g} and {@code graphs}, recursively). Rebuilds only
+     * what changed. Protobuf bounds the nesting (100 levels), and so the recursion.
+     */
+    private static ModelProto editTensors(ModelProto model, TensorEdit edit) throws ModelException {
+        ModelProto.Builder b = null;
+        if (model.hasGraph()) {
+            GraphProto g = editGraph(model.getGraph(), edit);
+            if (g != model.getGraph()) {
+                b = model.toBuilder().setGraph(g);
+            }
+        }
+        for (int i = 0; i < model.getFunctionsCount(); i++) {
+            FunctionProto f = model.getFunctions(i);
+            FunctionProto.Builder fb = null;
+            for (int n = 0; n < f.getNodeCount(); n++) {
+                NodeProto node = editNode(f.getNode(n), edit);
+                if (node != f.getNode(n)) {
+                    fb = fb == null ? f.toBuilder() : fb;
+                    fb.setNode(n, node);
+                }
+            }
+            for (int a = 0; a < f.getAttributeProtoCount(); a++) {
+                AttributeProto attr = editAttribute(f.getAttributeProto(a), edit);
+                if (attr != f.getAttributeProto(a)) {
+                    fb = fb == null ? f.toBuilder() : fb;
+                    fb.setAttributeProto(a, attr);
+                }
+            }
+            if (fb != null) {
+                b = b == null ? model.toBuilder() : b;
+                b.setFunctions(i, fb);
+            }
+        }
+        for (int i = 0; i < model.getTrainingInfoCount(); i++) {
+            TrainingInfoProto t = model.getTrainingInfo(i);
+            TrainingInfoProto.Builder tb = null;
+            if (t.hasInitialization()) {
+                GraphProto g = editGraph(t.getInitialization(), edit);
+                if (g != t.getInitialization()) {
+                    tb = t.toBuilder().setInitialization(g);
+                }
+            }
+            if (t.hasAlgorithm()) {
+                GraphProto g = editGraph(t.getAlgorithm(), edit);
+                if (g != t.getAlgorithm()) {
+                    tb = (tb == null ? t.toBuilder() : tb).setAlgorithm(g);
+                }
+            }
+            if (tb != null) {
+                b = b == null ? model.toBuilder() : b;
+                b.setTrainingInfo(i, tb);
+            }
+        }
+        return b == null ? model : b.build();
+    }
+
+    private static GraphProto editGraph(GraphProto graph, TensorEdit edit) throws ModelException {
+        GraphProto.Builder b = null;
+        for (int i = 0; i < graph.getInitializerCount(); i++) {
+            TensorProto t = edit.apply(graph.getInitializer(i));
+            if (t != graph.getInitializer(i)) {
+                b = b == null ? graph.toBuilder() : b;
+                b.setInitializer(i, t);
+            }
+        }
+        for (int i = 0; i < graph.getSparseInitializerCount(); i++) {
+            SparseTensorProto t = editSparse(graph.getSparseInitializer(i), edit);
+            if (t != graph.getSparseInitializer(i)) {
+                b = b == null ? graph.toBuilder() : b;
+                b.setSparseInitializer(i, t);
+            }
+        }
+        for (int i = 0; i < graph.getNodeCount(); i++) {
+            NodeProto n = editNode(graph.getNode(i), edit);
+            if (n != graph.getNode(i)) {
+                b = b == null ? graph.toBuilder() : b;
+                b.setNode(i, n);
+            }
+        }
+        return b == null ? graph : b.build();
+    }
+
+    private static NodeProto editNode(NodeProto node, TensorEdit edit) throws ModelException {
+        NodeProto.Builder b = null;
+        for (int i = 0; i < node.getAttributeCount(); i++) {
+            AttributeProto a = editAttribute(node.getAttribute(i), edit);
+            if (a != node.getAttribute(i)) {
+                b = b == null ? node.toBuilder() : b;
+                b.setAttribute(i, a);
+            }
+        }
+        return b == null ? node : b.build();
+    }
+
+    private static AttributeProto editAttribute(AttributeProto attr, TensorEdit edit)
+            throws ModelException {
+        AttributeProto.Builder b = null;
+        if (attr.hasT()) {
+            TensorProto t = edit.apply(attr.getT());
+            if (t != attr.getT()) {
+                b = attr.toBuilder().setT(t);
+            }
+        }
+        for (int i = 0; i < attr.getTensorsCount(); i++) {
+            TensorProto t = edit.apply(attr.getTensors(i));
+            if (t != attr.getTensors(i)) {
+                b = b == null ? attr.toBuilder() : b;
+                b.setTensors(i, t);
+            }
+        }
+        if (attr.hasSparseTensor()) {
+            SparseTensorProto t = editSparse(attr.getSparseTensor(), edit);
+            if (t != attr.getSparseTensor()) {
+                b = (b == null ? attr.toBuilder() : b).setSparseTensor(t);
+            }
+        }
+        for (int i = 0; i < attr.getSparseTensorsCount(); i++) {
+            SparseTensorProto t = editSparse(attr.getSparseTensors(i), edit);
+            if (t != attr.getSparseTensors(i)) {
+                b = b == null ? attr.toBuilder() : b;
+                b.setSparseTensors(i, t);
+            }
+        }
+        if (attr.hasG()) {
+            GraphProto g = editGraph(attr.getG(), edit);
+            if (g != attr.getG()) {
+                b = (b == null ? attr.toBuilder() : b).setG(g);
+            }
+        }
+        for (int i = 0; i < attr.getGraphsCount(); i++) {
+            GraphProto g = editGraph(attr.getGraphs(i), edit);
+            if (g != attr.getGraphs(i)) {
+                b = b == null ? attr.toBuilder() : b;
+                b.setGraphs(i, g);
+            }
+        }
+        return b == null ? attr : b.build();
+    }
+
+    private static SparseTensorProto editSparse(SparseTensorProto sparse, TensorEdit edit)
+            throws ModelException {
+        SparseTensorProto.Builder b = null;
+        if (sparse.hasValues()) {
+            TensorProto t = edit.apply(sparse.getValues());
+            if (t != sparse.getValues()) {
+                b = sparse.toBuilder().setValues(t);
+            }
+        }
+        if (sparse.hasIndices()) {
+            TensorProto t = edit.apply(sparse.getIndices());
+            if (t != sparse.getIndices()) {
+                b = (b == null ? sparse.toBuilder() : b).setIndices(t);
+            }
+        }
+        return b == null ? sparse : b.build();
+    }
+
+    /**
+     * Loads external tensor data under the SDK's one rule ({@link ModelFiles#resolveExternalData}):
+     * a regular file inside the model's folder, links followed, with the range within it.
+     */
     private static final class ExternalData {
-        private final Path folder;
-        private final String modelName;
+        private final Path model;
 
-        ExternalData(Path folder, String modelName) {
-            this.folder = folder;
-            this.modelName = modelName;
+        ExternalData(Path model) {
+            this.model = model;
         }
 
-        GraphProto resolve(GraphProto graph) throws ModelException {
-            GraphProto.Builder b = graph.toBuilder();
-            for (int i = 0; i < b.getInitializerCount(); i++) {
-                TensorProto t = b.getInitializer(i);
-                if (t.getDataLocation() == TensorProto.DataLocation.EXTERNAL) {
-                    b.setInitializer(i, load(t));
-                }
+        TensorProto load(TensorProto t) throws ModelException {
+            if (!isExternal(t)) {
+                return t;
             }
-            for (int n = 0; n < b.getNodeCount(); n++) {
-                NodeProto node = b.getNode(n);
-                NodeProto.Builder nb = null;
-                for (int a = 0; a < node.getAttributeCount(); a++) {
-                    AttributeProto attr = node.getAttribute(a);
-                    AttributeProto.Builder ab = null;
-                    if (attr.hasT()
-                            && attr.getT().getDataLocation() == TensorProto.DataLocation.EXTERNAL) {
-                        ab = attr.toBuilder().setT(load(attr.getT()));
-                    }
-                    if (attr.hasG() && hasExternalData(attr.getG())) {
-                        ab = (ab == null ? attr.toBuilder() : ab).setG(resolve(attr.getG()));
-                    }
-                    for (int g = 0; g < attr.getGraphsCount(); g++) {
-                        if (hasExternalData(attr.getGraphs(g))) {
-                            ab = ab == null ? attr.toBuilder() : ab;
-                            ab.setGraphs(g, resolve(attr.getGraphs(g)));
-                        }
-                    }
-                    if (ab != null) {
-                        nb = nb == null ? node.toBuilder() : nb;
-                        nb.setAttribute(a, ab);
-                    }
-                }
-                if (nb != null) {
-                    b.setNode(n, nb);
-                }
-            }
-            return b.build();
-        }
-
-        private TensorProto load(TensorProto t) throws ModelException {
-            String location = null;
-            long offset = 0;
-            long length = -1;
+            List<Map.Entry<String, String>> entries = new ArrayList<>();
             for (StringStringEntryProto e : t.getExternalDataList()) {
-                try {
-                    switch (e.getKey()) {
-                        case "location" -> location = e.getValue();
-                        case "offset" -> offset = Long.parseLong(e.getValue());
-                        case "length" -> length = Long.parseLong(e.getValue());
-                        default -> {}
-                    }
-                } catch (NumberFormatException ex) {
-                    throw new ModelException(
-                            "Model "
-                                    + modelName
-                                    + ": tensor '"
-                                    + t.getName()
-                                    + "' has external data "
-                                    + e.getKey()
-                                    + " '"
-                                    + e.getValue()
-                                    + "'; expected a number");
-                }
+                entries.add(Map.entry(e.getKey(), e.getValue()));
             }
-            if (location == null || location.isEmpty()) {
+            ModelFiles.ExternalData data =
+                    ModelFiles.resolveExternalData(
+                            model, t.getName(), OnnxTensors.dims(t), t.getDataType(), entries);
+            if (t.getDataLocation() != TensorProto.DataLocation.EXTERNAL) {
+                // Entries without EXTERNAL: the data is inline, as ONNX Runtime reads it. The
+                // entries were checked all the same; dropped, they cannot mislead a later reader.
+                return t.toBuilder().clearExternalData().build();
+            }
+            if (data.length() >= MAX_BYTES) {
                 throw new ModelException(
                         "Model "
-                                + modelName
+                                + model
                                 + ": tensor '"
                                 + t.getName()
-                                + "' is stored externally but names no location");
+                                + "' has "
+                                + data.length()
+                                + " bytes of external data in '"
+                                + data.location()
+                                + "'; Graft reads at most 2 GiB a tensor");
             }
-            Path file = inside(location, t.getName());
-            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-                long size = ch.size();
-                long n = length < 0 ? size - offset : length;
-                if (offset < 0 || n < 0 || offset + n > size || n >= MAX_BYTES) {
-                    throw new ModelException(
-                            "Model "
-                                    + modelName
-                                    + ": tensor '"
-                                    + t.getName()
-                                    + "' needs bytes "
-                                    + offset
-                                    + " to "
-                                    + (offset + n)
-                                    + " of "
-                                    + location
-                                    + ", which has "
-                                    + size
-                                    + " bytes");
-                }
-                ByteBuffer buf = ByteBuffer.allocate((int) n);
+            try (FileChannel ch = FileChannel.open(data.file(), StandardOpenOption.READ)) {
+                ByteBuffer buf = ByteBuffer.allocate((int) data.length());
                 while (buf.hasRemaining()) {
-                    if (ch.read(buf, offset + buf.position()) < 0) {
+                    if (ch.read(buf, data.offset() + buf.position()) < 0) {
                         throw new IOException("unexpected end of file");
                     }
                 }
@@ -391,65 +550,15 @@ public final class OnnxModels {
             } catch (IOException e) {
                 throw new ModelException(
                         "Model "
-                                + modelName
+                                + model
                                 + ": could not read external data of tensor '"
                                 + t.getName()
                                 + "' from "
-                                + file
+                                + data.file()
                                 + ": "
                                 + e,
                         e);
             }
-        }
-
-        /** Resolves a location, refusing any that leaves the model's folder. */
-        private Path inside(String location, String tensor) throws ModelException {
-            Path rel;
-            try {
-                rel = folder.getFileSystem().getPath(location);
-            } catch (RuntimeException e) {
-                throw refused(location, tensor, "it is not a valid path");
-            }
-            if (rel.isAbsolute() || location.startsWith("/") || location.startsWith("\\")) {
-                throw refused(location, tensor, "it is absolute");
-            }
-            Path resolved = folder.resolve(rel).normalize();
-            if (!resolved.startsWith(folder.normalize())) {
-                throw refused(location, tensor, "it leaves the model's folder");
-            }
-            try {
-                Path realFolder = folder.toRealPath();
-                Path real = resolved.toRealPath();
-                if (!real.startsWith(realFolder)) {
-                    throw refused(location, tensor, "it links outside the model's folder");
-                }
-                return real;
-            } catch (IOException e) {
-                throw new ModelException(
-                        "Model "
-                                + modelName
-                                + ": external data file '"
-                                + location
-                                + "' of tensor '"
-                                + tensor
-                                + "' not found in "
-                                + folder,
-                        e);
-            }
-        }
-
-        private ModelException refused(String location, String tensor, String why) {
-            return new ModelException(
-                    "Model "
-                            + modelName
-                            + ": external data location '"
-                            + location
-                            + "' of tensor '"
-                            + tensor
-                            + "' is refused: "
-                            + why
-                            + "; external data must be a file inside "
-                            + folder);
         }
     }
 }

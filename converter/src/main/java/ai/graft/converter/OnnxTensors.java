@@ -52,18 +52,80 @@ public final class OnnxTensors {
     }
 
     /**
+     * Checks that a tensor's data fits its declared shape and type, without reading or copying the
+     * data: no negative dimension, an element count that does not overflow, and as many bytes of
+     * {@code raw_data} (or values in the typed field) as the shape and type need. String tensors,
+     * 4-bit types, unknown types and external data are not checked.
+     *
+     * @param tensor the tensor
+     * @throws IllegalArgumentException naming the tensor, its shape and type, what it holds and
+     *     what it needs
+     */
+    public static void checkData(TensorProto tensor) {
+        long n = checkedCount(tensor);
+        if (tensor.getDataLocation() == TensorProto.DataLocation.EXTERNAL) {
+            return;
+        }
+        int type = tensor.getDataType();
+        int size = byteSize(type);
+        if (size == 0) {
+            return;
+        }
+        if (tensor.hasRawData()) {
+            long have = tensor.getRawData().size();
+            if (have != n * size) {
+                throw new IllegalArgumentException(
+                        describe(tensor) + " has " + have + " bytes of data; it needs " + n * size);
+            }
+            return;
+        }
+        int values =
+                switch (type) {
+                    case TensorProto.DataType.FLOAT_VALUE, TensorProto.DataType.COMPLEX64_VALUE ->
+                            tensor.getFloatDataCount();
+                    case TensorProto.DataType.DOUBLE_VALUE, TensorProto.DataType.COMPLEX128_VALUE ->
+                            tensor.getDoubleDataCount();
+                    case TensorProto.DataType.INT64_VALUE -> tensor.getInt64DataCount();
+                    case TensorProto.DataType.UINT32_VALUE, TensorProto.DataType.UINT64_VALUE ->
+                            tensor.getUint64DataCount();
+                    default -> tensor.getInt32DataCount();
+                };
+        long needed =
+                type == TensorProto.DataType.COMPLEX64_VALUE
+                                || type == TensorProto.DataType.COMPLEX128_VALUE
+                        ? 2 * n
+                        : n;
+        if (values != needed) {
+            throw new IllegalArgumentException(
+                    describe(tensor) + " has " + values + " values; it needs " + needed);
+        }
+    }
+
+    /**
      * Reads a float, float16, bfloat16, double or integer tensor as floats (float16 and bfloat16
      * exactly).
      *
      * @param tensor the tensor
      * @return its values, row-major
-     * @throws IllegalArgumentException for other element types or external data
+     * @throws IllegalArgumentException for other element types, external data, or data that does
+     *     not fit the declared shape (checked before anything is allocated)
      */
     public static float[] toFloats(TensorProto tensor) {
         checkInline(tensor);
-        int n = Math.toIntExact(elementCount(tensor));
-        float[] out = new float[n];
         int type = tensor.getDataType();
+        if (!isFloat(type)) {
+            long[] longs = toLongs(tensor);
+            float[] out = new float[longs.length];
+            for (int i = 0; i < longs.length; i++) {
+                out[i] = longs[i];
+            }
+            return out;
+        }
+        // Checked before the array is made: a shape that declares more than the data holds must
+        // not allocate what it declares.
+        checkData(tensor);
+        int n = (int) checkedCount(tensor);
+        float[] out = new float[n];
         ByteBuffer raw = tensor.hasRawData() ? raw(tensor) : null;
         switch (type) {
             case TensorProto.DataType.FLOAT_VALUE:
@@ -109,11 +171,7 @@ public final class OnnxTensors {
                 }
                 return out;
             default:
-                long[] longs = toLongs(tensor);
-                for (int i = 0; i < n; i++) {
-                    out[i] = longs[i];
-                }
-                return out;
+                throw new AssertionError(type);
         }
     }
 
@@ -122,14 +180,24 @@ public final class OnnxTensors {
      *
      * @param tensor the tensor
      * @return its values, row-major
-     * @throws IllegalArgumentException for other element types or external data
+     * @throws IllegalArgumentException for other element types, external data, or data that does
+     *     not fit the declared shape (checked before anything is allocated)
      */
     public static long[] toLongs(TensorProto tensor) {
         checkInline(tensor);
-        int n = Math.toIntExact(elementCount(tensor));
+        int type = tensor.getDataType();
+        if (!isInteger(type)) {
+            throw new IllegalArgumentException(
+                    "Tensor '"
+                            + tensor.getName()
+                            + "' has element type "
+                            + typeName(type)
+                            + "; expected an integer type");
+        }
+        checkData(tensor);
+        int n = (int) checkedCount(tensor);
         long[] out = new long[n];
         ByteBuffer raw = tensor.hasRawData() ? raw(tensor) : null;
-        int type = tensor.getDataType();
         switch (type) {
             case TensorProto.DataType.INT64_VALUE:
                 if (raw != null) {
@@ -291,6 +359,90 @@ public final class OnnxTensors {
             half++;
         }
         return (short) (sign | half);
+    }
+
+    private static boolean isFloat(int type) {
+        return type == TensorProto.DataType.FLOAT_VALUE
+                || type == TensorProto.DataType.FLOAT16_VALUE
+                || type == TensorProto.DataType.BFLOAT16_VALUE
+                || type == TensorProto.DataType.DOUBLE_VALUE;
+    }
+
+    private static boolean isInteger(int type) {
+        return switch (type) {
+            case TensorProto.DataType.INT64_VALUE,
+                            TensorProto.DataType.INT32_VALUE,
+                            TensorProto.DataType.INT16_VALUE,
+                            TensorProto.DataType.INT8_VALUE,
+                            TensorProto.DataType.UINT32_VALUE,
+                            TensorProto.DataType.UINT16_VALUE,
+                            TensorProto.DataType.UINT8_VALUE,
+                            TensorProto.DataType.BOOL_VALUE ->
+                    true;
+            default -> false;
+        };
+    }
+
+    /** Bytes per element in {@code raw_data}, or 0 for strings, 4-bit and unknown types. */
+    private static int byteSize(int type) {
+        return switch (type) {
+            case TensorProto.DataType.UINT8_VALUE,
+                            TensorProto.DataType.INT8_VALUE,
+                            TensorProto.DataType.BOOL_VALUE,
+                            17, // FLOAT8E4M3FN
+                            18, // FLOAT8E4M3FNUZ
+                            19, // FLOAT8E5M2
+                            20 ->
+                    1; // FLOAT8E5M2FNUZ
+            case TensorProto.DataType.UINT16_VALUE,
+                            TensorProto.DataType.INT16_VALUE,
+                            TensorProto.DataType.FLOAT16_VALUE,
+                            TensorProto.DataType.BFLOAT16_VALUE ->
+                    2;
+            case TensorProto.DataType.FLOAT_VALUE,
+                            TensorProto.DataType.INT32_VALUE,
+                            TensorProto.DataType.UINT32_VALUE ->
+                    4;
+            case TensorProto.DataType.INT64_VALUE,
+                            TensorProto.DataType.UINT64_VALUE,
+                            TensorProto.DataType.DOUBLE_VALUE,
+                            TensorProto.DataType.COMPLEX64_VALUE ->
+                    8;
+            case TensorProto.DataType.COMPLEX128_VALUE -> 16;
+            default -> 0;
+        };
+    }
+
+    /**
+     * The element count, refusing negative dimensions and counts beyond what one Java array or one
+     * protobuf field can hold.
+     */
+    private static long checkedCount(TensorProto tensor) {
+        long n = 1;
+        for (long d : tensor.getDimsList()) {
+            if (d < 0) {
+                throw new IllegalArgumentException(
+                        describe(tensor) + " has a negative dimension, " + d);
+            }
+            n = d == 0 || n == 0 ? 0 : n <= Integer.MAX_VALUE / d ? n * d : Long.MAX_VALUE;
+        }
+        if (n > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(
+                    describe(tensor)
+                            + " declares more than "
+                            + Integer.MAX_VALUE
+                            + " elements; no ONNX file holds that many");
+        }
+        return n;
+    }
+
+    private static String describe(TensorProto tensor) {
+        return "Tensor '"
+                + tensor.getName()
+                + "' of shape "
+                + tensor.getDimsList()
+                + " and type "
+                + typeName(tensor.getDataType());
     }
 
     private static boolean isTwoBytes(int type) {

@@ -8,10 +8,13 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 
 /**
  * Measures how fast a classifier runs on real image files: end to end (read, decode, preprocess,
@@ -34,7 +37,8 @@ public final class ClassifierBenchmark {
      *
      * @param warmup classifications before the timed ones (on the first image), at least 0
      * @param minClassifications the fewest timed classifications: the image list is repeated until
-     *     it is reached, and always gone through once; at least 1
+     *     it is reached, and always gone through once, so that 0 (or any number up to the image
+     *     count) means each image once; at least 0
      * @param progress receives progress messages (about every two seconds); may be null
      * @param concurrency how many classifications run at once, each on its own thread (the
      *     classifier is thread-safe): 1 times one image after another, as a single caller sees it;
@@ -50,16 +54,17 @@ public final class ClassifierBenchmark {
          * @param minClassifications the fewest timed classifications
          * @param progress receives progress messages; may be null
          * @param concurrency classifications at once
-         * @throws IllegalArgumentException when warmup is negative, or minClassifications or
+         * @throws IllegalArgumentException when warmup or minClassifications is negative, or
          *     concurrency below 1
          */
         public Options {
             if (warmup < 0) {
                 throw new IllegalArgumentException("warmup must be >= 0, got " + warmup);
             }
-            if (minClassifications < 1) {
+            if (minClassifications < 0) {
                 throw new IllegalArgumentException(
-                        "minClassifications must be >= 1, got " + minClassifications);
+                        "minClassifications must be >= 0 (0 = each image once), got "
+                                + minClassifications);
             }
             if (concurrency < 1) {
                 throw new IllegalArgumentException("concurrency must be >= 1, got " + concurrency);
@@ -102,6 +107,7 @@ public final class ClassifierBenchmark {
      * @param threads ONNX Runtime intra-op threads: the configured number, or the available
      *     processors when ONNX Runtime chooses
      * @param concurrency classifications that ran at once
+     * @param failures each image that failed, once, with why, in the order of the image list
      */
     public record Report(
             int images,
@@ -121,43 +127,70 @@ public final class ClassifierBenchmark {
             long rssEndMb,
             long rssPeakMb,
             int threads,
-            int concurrency) {
+            int concurrency,
+            List<Failure> failures) {
 
         /**
-         * A human-readable multi-line summary.
+         * Copies the failures into an unmodifiable list.
+         *
+         * @throws NullPointerException when failures is null
+         */
+        public Report {
+            failures = List.copyOf(failures);
+        }
+
+        /**
+         * A human-readable multi-line summary, ending with one line per failed image.
          *
          * @return the summary
          */
         public String format() {
             return String.format(
-                    Locale.ROOT,
-                    "images %d, classified %d, failed %d in %.2f s: %.1f images/s end to end"
-                            + " (%d at once)%n"
-                            + "latency p50 %.2f ms, p95 %.2f ms%n"
-                            + "stages (mean ms): decode %.2f, preprocess %.2f, inference %.2f,"
-                            + " postprocess %.3f%n"
-                            + "ONNX Runtime alone: %.2f ms, %.1f images/s (%d threads)%n"
-                            + "RSS MB: start %d, end %d, peak %d",
-                    images,
-                    classified,
-                    failed,
-                    seconds,
-                    imagesPerSecond,
-                    concurrency,
-                    p50LatencyMs,
-                    p95LatencyMs,
-                    decodeMs,
-                    preprocessMs,
-                    inferenceMs,
-                    postprocessMs,
-                    ortOnlyMs,
-                    ortOnlyImagesPerSecond,
-                    threads,
-                    rssStartMb,
-                    rssEndMb,
-                    rssPeakMb);
+                            Locale.ROOT,
+                            "images %d, classified %d, failed %d in %.2f s: %.1f images/s end to end"
+                                    + " (%d at once)%n"
+                                    + "latency p50 %.2f ms, p95 %.2f ms%n"
+                                    + "stages (mean ms): decode %.2f, preprocess %.2f, inference %.2f,"
+                                    + " postprocess %.3f%n"
+                                    + "ONNX Runtime alone: %.2f ms, %.1f images/s (%d threads)%n"
+                                    + "RSS MB: start %d, end %d, peak %d",
+                            images,
+                            classified,
+                            failed,
+                            seconds,
+                            imagesPerSecond,
+                            concurrency,
+                            p50LatencyMs,
+                            p95LatencyMs,
+                            decodeMs,
+                            preprocessMs,
+                            inferenceMs,
+                            postprocessMs,
+                            ortOnlyMs,
+                            ortOnlyImagesPerSecond,
+                            threads,
+                            rssStartMb,
+                            rssEndMb,
+                            rssPeakMb)
+                    + failures.stream()
+                            .map(
+                                    f ->
+                                            String.format(
+                                                    Locale.ROOT,
+                                                    "%nfailed: %s: %s",
+                                                    f.image(),
+                                                    f.reason()))
+                            .collect(Collectors.joining());
         }
     }
+
+    /**
+     * An image that could not be classified.
+     *
+     * @param image the file
+     * @param reason why, as the {@link ImageException} says
+     */
+    public record Failure(Path image, String reason) {}
 
     /**
      * Runs the benchmark: warm-up, then the timed classifications of the files (repeating the list
@@ -227,8 +260,9 @@ public final class ClassifierBenchmark {
                             Classification c = classifier.classify(image);
                             timed.add((System.nanoTime() - t0) / 1e6, c.timings());
                         } catch (ImageException e) {
-                            timed.fail();
-                            progress.accept("Failed: " + e.getMessage());
+                            if (timed.fail(attempt % images.size(), image, e.getMessage())) {
+                                progress.accept("Failed: " + e.getMessage());
+                            }
                         }
                         long now = System.nanoTime();
                         long last = lastReport.get();
@@ -317,7 +351,8 @@ public final class ClassifierBenchmark {
                         rssEnd[0] / 1024,
                         peakKb / 1024,
                         threads,
-                        options.concurrency());
+                        options.concurrency(),
+                        timed.failures());
         progress.accept("Done: " + classified + " classified, " + failed + " failed");
         return report;
     }
@@ -325,6 +360,7 @@ public final class ClassifierBenchmark {
     /** What the timed classifications measured, added to from several threads. */
     private static final class Timed {
         private final double[] latencies;
+        private final Map<Integer, Failure> failures = new TreeMap<>();
         private int classified;
         private int failed;
         private double decode;
@@ -344,8 +380,14 @@ public final class ClassifierBenchmark {
             post += t.postprocessMs();
         }
 
-        synchronized void fail() {
+        /** Counts a failure; records the image's first one. Tells whether it was its first. */
+        synchronized boolean fail(int index, Path image, String reason) {
             failed++;
+            return failures.putIfAbsent(index, new Failure(image, reason)) == null;
+        }
+
+        synchronized List<Failure> failures() {
+            return List.copyOf(failures.values());
         }
 
         synchronized int classified() {

@@ -9,10 +9,15 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.bytedeco.ffmpeg.avformat.AVFormatContext;
+import org.bytedeco.ffmpeg.avformat.AVIOContext;
 import org.bytedeco.ffmpeg.avformat.AVStream;
 import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
@@ -42,8 +47,13 @@ import org.slf4j.LoggerFactory;
  * another thread. A source is used by one thread at a time.
  *
  * <p><b>Network sources</b> are opened with explicit timeouts (FFmpeg's {@code timeout}, {@code
- * rw_timeout} and {@code stimeout}), so neither opening nor {@code grab()} blocks forever. A source
- * holds native memory: close it.
+ * rw_timeout} and {@code stimeout}), so neither opening nor {@code grab()} blocks forever: opening
+ * (connecting, the protocol's handshake and probing the stream) fails when it has not finished
+ * within the timeout, and {@code grab()} when no data came for the timeout, both saying "No data
+ * from URL for N ms". A source holds native memory: close it.
+ *
+ * <p><b>Skipped items.</b> An image of a folder that cannot be decoded is skipped, told to the
+ * {@link SkipListener} if one is set, else logged.
  */
 public final class FrameSource implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FrameSource.class);
@@ -57,6 +67,11 @@ public final class FrameSource implements AutoCloseable {
     private static final Pattern URL =
             Pattern.compile("(?i)^(rtsp|rtsps|rtmp|http|https|udp|tcp|srt)://.+");
     private static final Pattern FFMPEG_ERROR = Pattern.compile("error (-?\\d+)");
+
+    /** FFmpeg's AVERROR(ETIMEDOUT): -ETIMEDOUT, which is 60 on macOS and 110 on Linux. */
+    private static final int TIMED_OUT =
+            System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("mac") ? -60 : -110;
+
     private static final List<String> IMAGE_EXTENSIONS =
             List.of(".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff");
 
@@ -86,6 +101,22 @@ public final class FrameSource implements AutoCloseable {
         NETWORK
     }
 
+    /**
+     * Receives what a source skips instead of delivering it as a frame: an image of a folder that
+     * cannot be read or decoded. Called on the thread that calls {@link #grab()}.
+     */
+    @FunctionalInterface
+    public interface SkipListener {
+        /**
+         * An item of the source could not be read and was skipped; the source goes on with the
+         * next.
+         *
+         * @param item what was skipped (an image file of a folder)
+         * @param error why; its message names the item
+         */
+        void onSkipped(String item, ImageException error);
+    }
+
     private final String spec;
     private final Kind kind;
     private final Duration timeout;
@@ -102,6 +133,7 @@ public final class FrameSource implements AutoCloseable {
     private long timestampMs = -1;
     private long openedNanos;
     private boolean closed;
+    private volatile SkipListener skipListener;
 
     private FrameSource(String spec, Kind kind, Duration timeout) {
         this.spec = spec;
@@ -262,14 +294,86 @@ public final class FrameSource implements AutoCloseable {
         if (spec.regionMatches(true, 0, "rtsp", 0, 4)) {
             g.setOption("rtsp_transport", "tcp");
         }
-        g.setTimeout((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
-        startGrabber(
+        // Probing (5 s of stream by default) may not take the whole timeout: the open as a whole
+        // has to fit in it.
+        g.setOption(
+                "analyzeduration", Long.toString(Math.min(5_000_000, timeout.toNanos() / 2000)));
+        startWithin(
                 g,
                 "Cannot open network stream " + spec,
                 "check the URL, that the server is up and reachable from this machine, and that no"
                         + " firewall blocks it (timeout "
                         + timeout.toMillis()
                         + " ms)");
+    }
+
+    /**
+     * Starts a network grabber, giving up after the timeout. FFmpeg's own timeouts bound each read,
+     * not the open: JavaCV opens a second time when the first open fails, and probing reads again,
+     * so a server that accepts and never sends would hold the open for twice the timeout or more.
+     * The open runs on its own thread; when the timeout passes first, that thread is left to finish
+     * (FFmpeg's read timeouts end it) and closes its grabber, and the source fails at once.
+     */
+    private void startWithin(FFmpegFrameGrabber g, String what, String advice)
+            throws SourceException {
+        CompletableFuture<Void> opened = new CompletableFuture<>();
+        Thread opener =
+                new Thread(
+                        () -> {
+                            try {
+                                g.start();
+                                opened.complete(null);
+                            } catch (Throwable e) {
+                                opened.completeExceptionally(e);
+                            }
+                        },
+                        "graft-open-" + spec);
+        opener.setDaemon(true);
+        long start = System.nanoTime();
+        opener.start();
+        try {
+            opened.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            opened.whenComplete((ok, failure) -> closeGrabber(g));
+            throw stalled(System.nanoTime() - start, true);
+        } catch (InterruptedException e) {
+            opened.whenComplete((ok, failure) -> closeGrabber(g));
+            Thread.currentThread().interrupt();
+            throw new SourceException("Interrupted while opening network stream " + spec, e);
+        } catch (ExecutionException e) {
+            closeGrabber(g);
+            Throwable cause = e.getCause();
+            if (timedOut(cause)) {
+                throw stalled(System.nanoTime() - start, true);
+            }
+            if (cause instanceof Error error) {
+                throw error;
+            }
+            throw new SourceException(what + ": " + reason(cause) + "; " + advice, cause);
+        }
+        started(g);
+    }
+
+    /** Whether FFmpeg gave up waiting (its error {@link #TIMED_OUT}). */
+    private static boolean timedOut(Throwable e) {
+        Matcher m = FFMPEG_ERROR.matcher(String.valueOf(e.getMessage()));
+        return m.find() && Long.parseLong(m.group(1)) == TIMED_OUT;
+    }
+
+    /** The failure of a network source that sent nothing for the timeout. */
+    private SourceException stalled(long waitedNanos, boolean opening) {
+        return new SourceException(
+                "No data from "
+                        + spec
+                        + " for "
+                        + waitedNanos / 1_000_000
+                        + " ms"
+                        + (opening ? " while opening it" : "")
+                        + " (timeout "
+                        + timeout.toMillis()
+                        + " ms): the stream stalled (the server does not answer, or accepted"
+                        + " the connection and sends nothing); check that it is streaming to this"
+                        + " URL, or allow more time with a longer timeout");
     }
 
     private void startCamera() throws SourceException {
@@ -315,6 +419,10 @@ public final class FrameSource implements AutoCloseable {
             throw new SourceException(
                     what + ": " + reason(e) + (advice.isEmpty() ? "" : "; " + advice), e);
         }
+        started(g);
+    }
+
+    private void started(FrameGrabber g) {
         grabber = g;
         double rate = g.getFrameRate();
         frameRate = Double.isFinite(rate) && rate > 0 && rate < 1000 ? rate : 0;
@@ -388,6 +496,9 @@ public final class FrameSource implements AutoCloseable {
                             ? ffmpeg.grabImage()
                             : grabber.grab();
         } catch (FrameGrabber.Exception | RuntimeException e) {
+            if (kind == Kind.NETWORK && timedOut(e)) {
+                throw stalled(System.nanoTime() - start, false);
+            }
             throw new SourceException(
                     "Cannot read frame "
                             + (frameIndex + 1)
@@ -412,6 +523,19 @@ public final class FrameSource implements AutoCloseable {
         return frame;
     }
 
+    /** Whether FFmpeg's last read gave up waiting for data (JavaCV reports it as the end). */
+    private boolean readTimedOut() {
+        if (!(grabber instanceof FFmpegFrameGrabber ffmpeg)) {
+            return false;
+        }
+        AVFormatContext context = ffmpeg.getFormatContext();
+        if (context == null || context.isNull()) {
+            return false;
+        }
+        AVIOContext io = context.pb();
+        return io != null && !io.isNull() && io.error() == TIMED_OUT;
+    }
+
     /** The grabber found no more frames: the end, or a failure that looks like one. */
     private Frame endOfFrames(long waitedNanos) throws SourceException {
         long read = frameIndex + 1;
@@ -431,15 +555,8 @@ public final class FrameSource implements AutoCloseable {
             }
             return null;
         }
-        if (kind == Kind.NETWORK && waitedNanos >= timeout.toNanos() * 9 / 10) {
-            throw new SourceException(
-                    "No frame from "
-                            + describe()
-                            + " for "
-                            + waitedNanos / 1_000_000
-                            + " ms (timeout "
-                            + timeout.toMillis()
-                            + " ms): it stopped sending or the connection hangs");
+        if (kind == Kind.NETWORK && (readTimedOut() || waitedNanos >= timeout.toNanos() * 9 / 10)) {
+            throw stalled(waitedNanos, false);
         }
         return null;
     }
@@ -451,7 +568,12 @@ public final class FrameSource implements AutoCloseable {
             try {
                 next = decoder.decode(file, 0);
             } catch (ImageException e) {
-                LOG.warn("Skipping {}: {}", file, e.getMessage());
+                SkipListener listener = skipListener;
+                if (listener != null) {
+                    listener.onSkipped(file.toString(), e);
+                } else {
+                    LOG.warn("Skipping {}: {}", file, e.getMessage());
+                }
                 continue;
             }
             if (imageMat != null) {
@@ -482,6 +604,25 @@ public final class FrameSource implements AutoCloseable {
         if (kind == Kind.CAMERA || kind == Kind.NETWORK) {
             openedNanos = opened; // timestamps keep counting from the first open
         }
+    }
+
+    /**
+     * Sets who hears of the items this source skips (see {@link SkipListener}); without one, each
+     * skip is logged as a warning. A {@link VideoClassifier} sets its own for the length of a run.
+     *
+     * @param listener the listener, or null to log skips
+     */
+    public void setSkipListener(SkipListener listener) {
+        this.skipListener = listener;
+    }
+
+    /**
+     * Who hears of the items this source skips.
+     *
+     * @return the listener, or null when skips are logged
+     */
+    public SkipListener skipListener() {
+        return skipListener;
     }
 
     /**

@@ -62,6 +62,12 @@ import org.slf4j.LoggerFactory;
  * it is; without a card each row is taken as probabilities when all its values lie in [0, 1] and
  * they sum to 1 within 1e-3, and as logits (softmax) otherwise.
  *
+ * <p><b>Unsafe and damaged models.</b> Before ONNX Runtime opens a file, {@link #create} checks it
+ * with {@link ModelFiles#check}: weights kept in other files must lie inside the model's folder,
+ * every weight must fit its declared shape, and the input must have a size an image model can have
+ * (at most {@value ModelFiles#MAX_IMAGE_SIDE} pixels a side, one run's input at most 2 GiB). A
+ * dynamic batch is split into runs that keep to that bound.
+ *
  * <p><b>Threads.</b> One classifier may be used from many threads at once: they share one ONNX
  * Runtime session, and each call borrows its own preprocessor and tensor buffer from a pool.
  *
@@ -115,8 +121,9 @@ public final class ImageClassifier implements AutoCloseable {
      *
      * @param model the {@code .onnx} file
      * @return a classifier; close it
-     * @throws ModelException when the file is missing, not ONNX, not an image classifier, or lacks
-     *     labels or preprocessing; the message names the file and what to do
+     * @throws ModelException when the file is missing, not ONNX, unsafe or damaged (see {@link
+     *     ModelFiles}), not an image classifier, or lacks labels or preprocessing; the message
+     *     names the file and what to do
      */
     public static ImageClassifier createFromFile(Path model) throws ModelException {
         return create(model, ImageClassifierOptions.defaults());
@@ -128,10 +135,14 @@ public final class ImageClassifier implements AutoCloseable {
      * @param model the {@code .onnx} file
      * @param options device, filters and overrides
      * @return a classifier; close it
-     * @throws ModelException when the file is missing, not ONNX, not an image classifier, or lacks
-     *     labels or preprocessing, or they do not fit the model; the message names the file
-     * @throws IllegalArgumentException when an allowed or denied label is not one of the model's,
-     *     or the options name an input or output the model does not have
+     * @throws ModelException when the file is missing, not ONNX, unsafe or damaged (external data
+     *     outside its folder, a weight that does not fit its shape, an input size no image model
+     *     has: see {@link ModelFiles}), not an image classifier, or lacks labels or preprocessing,
+     *     or they do not fit the model; the message names the file
+     * @throws UnknownLabelException when an allowed or denied value is neither one of the model's
+     *     labels nor a class index
+     * @throws IllegalArgumentException when the options name an input or output the model does not
+     *     have
      */
     public static ImageClassifier create(Path model, ImageClassifierOptions options)
             throws ModelException {
@@ -146,6 +157,17 @@ public final class ImageClassifier implements AutoCloseable {
         if (!Files.isReadable(model)) {
             throw new ModelException("Model file is not readable: " + model);
         }
+        try {
+            if (Files.size(model) == 0) {
+                throw new ModelException(
+                        "Model file " + model + " is empty; expected an ONNX model (.onnx)");
+            }
+        } catch (java.io.IOException e) {
+            throw new ModelException("Could not read model file " + model + ": " + e, e);
+        }
+        // ONNX Runtime follows external data wherever it points, and reports internal errors
+        // for some malformed models: check the file first.
+        ModelFiles.check(model);
         return new ImageClassifier(model, options);
     }
 
@@ -373,7 +395,11 @@ public final class ImageClassifier implements AutoCloseable {
                             + "; Graft feeds one image input and cannot supply the others");
         }
         long[] inShape = ((TensorInfo) inputs.get(in).getInfo()).getShape();
-        int maxBatch = inShape[0] > 0 ? (int) inShape[0] : Integer.MAX_VALUE;
+        boolean fp16 = ((TensorInfo) inputs.get(in).getInfo()).type == OnnxJavaType.FLOAT16;
+        int elementType = fp16 ? 10 : 1; // TensorProto.DataType FLOAT16, FLOAT
+        int elementBytes = fp16 ? 2 : 4;
+        ModelFiles.checkInputShape(modelPath.toString(), in, inShape, elementType);
+        // Within the bounds just checked, a fixed batch fits an int.
         int fixedBatch = inShape[0] > 1 ? (int) inShape[0] : 0;
 
         // --- outputs and signature
@@ -480,8 +506,23 @@ public final class ImageClassifier implements AutoCloseable {
                             + HOW_TO_SUPPLY);
         }
         p = fitToModel(p, modelLayout, modelChannels, modelW, modelH);
+        // A dynamic input takes its size from the preprocessing: the same bounds apply to it.
+        long rows = Math.max(1, fixedBatch);
+        long[] runShape =
+                p.layout() == Preprocessing.Layout.NCHW
+                        ? new long[] {rows, p.channels(), p.height(), p.width()}
+                        : new long[] {rows, p.height(), p.width(), p.channels()};
+        ModelFiles.checkInputShape(
+                modelPath + " (with preprocessing " + p.toJson() + ")", in, runShape, elementType);
+        // A dynamic batch is split so that one run's input fits one buffer.
+        long imageBytes = (long) elementBytes * p.channels() * p.height() * p.width();
+        int maxBatch =
+                inShape[0] > 0
+                        ? (int) inShape[0]
+                        : (int)
+                                Math.min(
+                                        Integer.MAX_VALUE, ModelFiles.MAX_INPUT_BYTES / imageBytes);
 
-        boolean fp16 = ((TensorInfo) inputs.get(in).getInfo()).type == OnnxJavaType.FLOAT16;
         return new Resolved(
                 sig, in, maxBatch, fixedBatch, p, out, classes, kind, src, metadata, fp16);
     }
@@ -748,39 +789,67 @@ public final class ImageClassifier implements AutoCloseable {
         boolean[] mask = new boolean[labels.size()];
         Arrays.fill(mask, options.allowLabels().isEmpty());
         for (String a : options.allowLabels()) {
-            int[] idx = indicesOf(a, "allowLabels");
-            for (int i : idx) {
+            for (int i : indicesOf(a, UnknownLabelException.Filter.ALLOW)) {
                 mask[i] = true;
             }
         }
         for (String d : options.denyLabels()) {
-            for (int i : indicesOf(d, "denyLabels")) {
+            for (int i : indicesOf(d, UnknownLabelException.Filter.DENY)) {
                 mask[i] = false;
             }
         }
         return mask;
     }
 
-    private int[] indicesOf(String label, String option) {
+    /**
+     * The classes a filter value names: every class with exactly that label, else, when the value
+     * is a decimal number, the class with that index. A label that is itself a number therefore
+     * wins over the index.
+     */
+    private int[] indicesOf(String value, UnknownLabelException.Filter filter) {
         int[] found = new int[0];
         for (int i = 0; i < labels.size(); i++) {
-            if (labels.get(i).equals(label)) {
+            if (labels.get(i).equals(value)) {
                 found = Arrays.copyOf(found, found.length + 1);
                 found[found.length - 1] = i;
             }
         }
-        if (found.length == 0) {
-            throw new IllegalArgumentException(
-                    "Unknown label '"
-                            + label
-                            + "' in "
-                            + option
-                            + ", expected one of the labels of "
-                            + modelPath
-                            + " such as "
-                            + labels.subList(0, Math.min(5, labels.size())));
+        if (found.length > 0) {
+            return found;
         }
-        return found;
+        boolean number = value.length() <= 9 && value.chars().allMatch(c -> c >= '0' && c <= '9');
+        if (number && Integer.parseInt(value) < labels.size()) {
+            return new int[] {Integer.parseInt(value)};
+        }
+        List<String> close = new ArrayList<>();
+        List<String> described = new ArrayList<>();
+        for (int i : Labels.closest(labels, value, 3)) {
+            close.add(labels.get(i));
+            described.add("'" + labels.get(i) + "' (class " + i + ")");
+        }
+        StringBuilder reason = new StringBuilder();
+        if (number) {
+            reason.append(modelPath)
+                    .append(" has no label '")
+                    .append(value)
+                    .append("', and class index ")
+                    .append(value)
+                    .append(" is out of range.");
+        } else {
+            reason.append(modelPath).append(" has no class with that label.");
+        }
+        if (!described.isEmpty()) {
+            reason.append(" Did you mean ").append(String.join(" or ", described)).append('?');
+        }
+        if (value.contains(",")) {
+            reason.append(
+                    " A label with commas must be one of the model's labels whole; to name"
+                            + " several classes, give each separately.");
+        }
+        reason.append(" Expected a label spelled exactly as the model spells it, or a class index")
+                .append(" from 0 to ")
+                .append(labels.size() - 1);
+        throw new UnknownLabelException(filter, value, reason.toString(), close);
     }
 
     /** Runs the model once on zeros to learn an output width the model leaves dynamic. */

@@ -144,7 +144,8 @@ public final class ImageClassifierOptions {
     }
 
     /**
-     * The labels that may be returned; empty for all.
+     * The labels (or class indices) that may be returned; empty for all. See {@link
+     * Builder#allowLabels(Collection)}.
      *
      * @return an unmodifiable set
      */
@@ -153,7 +154,7 @@ public final class ImageClassifierOptions {
     }
 
     /**
-     * The labels that are never returned.
+     * The labels (or class indices) that are never returned.
      *
      * @return an unmodifiable set
      */
@@ -325,10 +326,15 @@ public final class ImageClassifierOptions {
         }
 
         /**
-         * Returns only these labels (scores stay those of all classes: they are not renormalised).
-         * Each must be one of the model's labels.
+         * Returns only these classes (scores stay those of all classes: they are not renormalised).
+         * Each value names classes as {@link ImageClassifier#create} resolves it: every class whose
+         * label is exactly the value, as the model spells it (ImageNet's {@code "fox squirrel,
+         * eastern fox squirrel, Sciurus niger"} whole, commas and all); else, when the value is a
+         * decimal number such as {@code "335"}, the class with that index. So a label that is
+         * itself a number means that label, not the index. A value that names no class makes {@code
+         * create} throw {@link UnknownLabelException}.
          *
-         * @param labels labels; empty for all
+         * @param labels labels or class indices; empty for all
          * @return this builder
          */
         public Builder allowLabels(Collection<String> labels) {
@@ -338,9 +344,10 @@ public final class ImageClassifierOptions {
         }
 
         /**
-         * Never returns these labels. Each must be one of the model's labels.
+         * Never returns these classes. Each value is a label or a class index, resolved as for
+         * {@link #allowLabels(Collection)}; deny wins over allow.
          *
-         * @param labels labels
+         * @param labels labels or class indices
          * @return this builder
          */
         public Builder denyLabels(Collection<String> labels) {

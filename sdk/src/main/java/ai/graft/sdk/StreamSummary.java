@@ -8,6 +8,10 @@ package ai.graft.sdk;
  * @param framesDropped frames read but not classified, in live mode only: replaced by a newer frame
  *     while the model was busy, or still waiting when the run stopped (frames skipped by {@code
  *     everyNFrames} are not counted here)
+ * @param framesSkipped items skipped because they could not be used: images of a folder that could
+ *     not be decoded (not counted in {@code framesRead}) and frames that could not be classified
+ *     (counted in {@code framesRead}); each was reported to {@link
+ *     VideoClassifier.Listener#onSkipped} or {@link VideoClassifier.Listener#onFrameError}
  * @param reconnects how many times a camera or network stream was reopened
  * @param seconds wall-clock seconds from the start of the run to its end
  * @param framesPerSecond frames classified per wall-clock second
@@ -19,6 +23,7 @@ public record StreamSummary(
         long framesRead,
         long framesClassified,
         long framesDropped,
+        long framesSkipped,
         int reconnects,
         double seconds,
         double framesPerSecond,

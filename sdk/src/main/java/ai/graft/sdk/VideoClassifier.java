@@ -48,9 +48,11 @@ import org.slf4j.LoggerFactory;
  * video classifier.
  *
  * <p>A camera or stream that fails or ends is reopened with a doubling back-off, reported to {@link
- * Listener#onReconnect}; a file that ends stops the run. Close the video classifier to release the
- * image classifier it loaded (one passed to {@link #create(ImageClassifier,
- * VideoClassifierOptions)} stays open).
+ * Listener#onReconnect}; a file that ends stops the run. An image of a folder that cannot be
+ * decoded ({@link Listener#onSkipped}) and a frame that cannot be classified ({@link
+ * Listener#onFrameError}) are skipped, counted in {@link StreamSummary#framesSkipped()}, and the
+ * run goes on. Close the video classifier to release the image classifier it loaded (one passed to
+ * {@link #create(ImageClassifier, VideoClassifierOptions)} stays open).
  */
 public final class VideoClassifier implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(VideoClassifier.class);
@@ -96,6 +98,15 @@ public final class VideoClassifier implements AutoCloseable {
          * @param error why
          */
         default void onFrameError(long frameIndex, ImageException error) {}
+
+        /**
+         * The source skipped an item it could not read, such as an image of a folder that cannot be
+         * decoded; the run goes on with the next.
+         *
+         * @param item what was skipped (the image file)
+         * @param error why; its message names the item
+         */
+        default void onSkipped(String item, ImageException error) {}
     }
 
     private final ImageClassifier classifier;
@@ -109,6 +120,7 @@ public final class VideoClassifier implements AutoCloseable {
     private final AtomicLong framesRead = new AtomicLong();
     private final AtomicLong framesClassified = new AtomicLong();
     private final AtomicLong framesDropped = new AtomicLong();
+    private final AtomicLong framesSkipped = new AtomicLong();
     private final AtomicInteger reconnects = new AtomicInteger();
     private final Latencies latencies = new Latencies();
     private volatile long startNanos;
@@ -174,23 +186,35 @@ public final class VideoClassifier implements AutoCloseable {
         framesRead.set(0);
         framesClassified.set(0);
         framesDropped.set(0);
+        framesSkipped.set(0);
         reconnects.set(0);
         latencies.clear();
         stopRequested = false;
         endNanos = 0;
         startNanos = System.nanoTime();
+        FrameSource.SkipListener callersSkipListener = source.skipListener();
         try {
             if (options.runningMode() == RunningMode.LIVE) {
                 runLive(source, listener);
             } else {
+                source.setSkipListener(counting(listener));
                 runVideo(source, listener);
             }
         } finally {
+            source.setSkipListener(callersSkipListener);
             endNanos = System.nanoTime();
             copies.clear();
             running.set(false);
         }
         return summary();
+    }
+
+    /** The source's skips, counted and passed to the listener, on the grabbing thread. */
+    private FrameSource.SkipListener counting(Listener listener) {
+        return (item, error) -> {
+            framesSkipped.incrementAndGet();
+            listener.onSkipped(item, error);
+        };
     }
 
     /** Asks a run in progress to end after the frame at hand; safe from any thread. */
@@ -213,6 +237,7 @@ public final class VideoClassifier implements AutoCloseable {
                 framesRead.get(),
                 classified,
                 framesDropped.get(),
+                framesSkipped.get(),
                 reconnects.get(),
                 seconds,
                 seconds > 0 ? classified / seconds : 0,
@@ -377,7 +402,8 @@ public final class VideoClassifier implements AutoCloseable {
         try (Mat roi = region(mat)) {
             return new Outcome(classifier.classify(ImageInput.of(roi == null ? mat : roi)), null);
         } catch (ImageException e) {
-            LOG.warn("Frame {} could not be classified: {}", index, e.getMessage());
+            // Reported to the listener (onFrameError), on the run's thread.
+            LOG.debug("Frame {} could not be classified: {}", index, e.getMessage());
             return new Outcome(null, e);
         }
     }
@@ -392,6 +418,7 @@ public final class VideoClassifier implements AutoCloseable {
             Smoother smoother,
             Listener listener) {
         if (outcome.error() != null) {
+            framesSkipped.incrementAndGet();
             listener.onFrameError(index, outcome.error());
             return;
         }
@@ -461,6 +488,8 @@ public final class VideoClassifier implements AutoCloseable {
             events.clear();
         }
         Listener relay = new ReaderRelay(listener);
+        // The reader thread grabs: what it skips is told on the run's thread, as reconnects are.
+        source.setSkipListener(counting(relay));
         Thread reader = new Thread(() -> readLive(source, relay), "graft-reader-" + source.spec());
         reader.setDaemon(true);
         reader.start();
@@ -560,6 +589,14 @@ public final class VideoClassifier implements AutoCloseable {
         public void onReconnect(String source, int attempt, long delayMs, String reason) {
             synchronized (slotLock) {
                 events.add(() -> target.onReconnect(source, attempt, delayMs, reason));
+                slotLock.notifyAll();
+            }
+        }
+
+        @Override
+        public void onSkipped(String item, ImageException error) {
+            synchronized (slotLock) {
+                events.add(() -> target.onSkipped(item, error));
                 slotLock.notifyAll();
             }
         }

@@ -70,8 +70,53 @@ class ClassifierBenchmarkTest {
             ClassifierBenchmark.run(
                     c, images.subList(0, 1), new ClassifierBenchmark.Options(0, 1, null));
         }
-        assertThrows(
-                IllegalArgumentException.class, () -> new ClassifierBenchmark.Options(0, 0, null));
+        IllegalArgumentException negative =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> new ClassifierBenchmark.Options(0, -1, null));
+        assertTrue(negative.getMessage().contains("got -1"), negative.getMessage());
+    }
+
+    @Test
+    void run_zeroMinClassificationsClassifiesEachImageOnceAndNamesEachFailedImage()
+            throws Exception {
+        Path model = TinyOnnx.rgbClassifier().write(dir.resolve("rgb.onnx"));
+        Path red = dir.resolve("red.png");
+        Files.write(red, ImageClassifierTest.png(ImageClassifierTest.solidImage(Color.RED)));
+        Path text = Files.writeString(dir.resolve("text.jpg"), "not a jpeg");
+        Path empty = Files.write(dir.resolve("empty.png"), new byte[0]);
+        ImageClassifierOptions options =
+                ImageClassifierOptions.builder()
+                        .labels(List.of("red", "green", "blue"))
+                        .preprocessing(Preprocessing.unit(224, 224))
+                        .intraOpThreads(1)
+                        .build();
+        try (ImageClassifier c = ImageClassifier.create(model, options)) {
+            ClassifierBenchmark.Report once =
+                    ClassifierBenchmark.run(
+                            c,
+                            List.of(text, red, empty),
+                            new ClassifierBenchmark.Options(0, 0, null));
+            assertEquals(1, once.classified());
+            assertEquals(2, once.failed());
+            assertEquals(2, once.failures().size(), once.failures().toString());
+            assertEquals(text, once.failures().get(0).image());
+            assertEquals(empty, once.failures().get(1).image());
+            for (ClassifierBenchmark.Failure f : once.failures()) {
+                assertTrue(
+                        f.reason().contains(f.image().getFileName().toString()),
+                        "the reason names the file: " + f);
+            }
+            assertTrue(once.format().contains("failed: " + text + ": "), once.format());
+
+            // Cycling through the list: each failed image is named once, every failure counted.
+            ClassifierBenchmark.Report cycled =
+                    ClassifierBenchmark.run(
+                            c, List.of(red, text), new ClassifierBenchmark.Options(0, 6, null, 2));
+            assertEquals(3, cycled.classified());
+            assertEquals(3, cycled.failed());
+            assertEquals(List.of(text), cycled.failures().stream().map(f -> f.image()).toList());
+        }
     }
 
     @Test

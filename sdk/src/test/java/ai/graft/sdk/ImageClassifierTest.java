@@ -398,7 +398,9 @@ class ImageClassifierTest {
         Path text = Files.writeString(dir.resolve("notes.onnx"), "this is not a model\n");
         ModelException e2 =
                 assertThrows(ModelException.class, () -> ImageClassifier.createFromFile(text));
-        assertTrue(e2.getMessage().startsWith("Not an ONNX model: " + text), e2.getMessage());
+        assertTrue(
+                e2.getMessage().startsWith("Model file " + text + " is not a valid ONNX model"),
+                e2.getMessage());
 
         ModelException e3 =
                 assertThrows(ModelException.class, () -> ImageClassifier.createFromFile(dir));

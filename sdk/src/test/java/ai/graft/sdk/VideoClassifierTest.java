@@ -175,11 +175,17 @@ class VideoClassifierTest {
         List<FrameClassification> results = run(options, video.toString(), summary);
         double seconds = (System.nanoTime() - start) / 1e9;
 
-        // 30 frames at 10 fps, twice as fast: 2.9 s of video in about 1.45 s.
+        // 30 frames at 10 fps, twice as fast: 2.9 s of video in about 1.45 s. A lower bound
+        // only: load can make a run slower, never faster. How many frames a loaded machine
+        // drops is its own business, but each frame is classified or dropped, in order.
         assertTrue(seconds >= 1.3, "paced, took " + seconds + " s");
-        assertEquals(0, summary[0].framesDropped(), "a tiny model keeps up at 20 fps");
-        assertEquals(FRAMES, results.size());
-        assertTrue(summary[0].latencyP99Ms() < 1000, summary[0].toString());
+        assertEquals(FRAMES, summary[0].framesRead(), summary[0].toString());
+        assertEquals(results.size(), summary[0].framesClassified(), summary[0].toString());
+        assertEquals(FRAMES, results.size() + summary[0].framesDropped(), summary[0].toString());
+        assertFalse(results.isEmpty());
+        for (int i = 1; i < results.size(); i++) {
+            assertTrue(results.get(i).frameIndex() > results.get(i - 1).frameIndex());
+        }
     }
 
     @Test
@@ -419,6 +425,49 @@ class VideoClassifierTest {
     }
 
     @Test
+    void folder_undecodableImageIsToldToTheListenerAndCountedInEveryMode() throws Exception {
+        Path folder = Files.createDirectories(dir.resolve("with-a-damaged-image"));
+        for (int i = 0; i < 4; i++) {
+            try (Scalar s = ColourVideo.bgr("green");
+                    Mat mat = new Mat(24, 32, org.bytedeco.opencv.global.opencv_core.CV_8UC3, s)) {
+                opencv_imgcodecs.imwrite(folder.resolve("f" + i + ".png").toString(), mat);
+            }
+        }
+        Path damaged = Files.write(folder.resolve("f1b.jpg"), new byte[] {(byte) 0xFF, 0});
+        for (VideoClassifierOptions options :
+                List.of(
+                        VideoClassifierOptions.defaults(),
+                        VideoClassifierOptions.builder().concurrency(2).build(),
+                        VideoClassifierOptions.builder().runningMode(RunningMode.LIVE).build())) {
+            List<String> skipped = new ArrayList<>();
+            List<String> threads = new ArrayList<>();
+            StreamSummary summary;
+            try (VideoClassifier vc = VideoClassifier.create(classifier, options);
+                    FrameSource src = FrameSource.open(folder.toString())) {
+                summary =
+                        vc.run(
+                                src,
+                                new VideoClassifier.Listener() {
+                                    @Override
+                                    public void onResult(FrameClassification result) {}
+
+                                    @Override
+                                    public void onSkipped(String item, ImageException error) {
+                                        skipped.add(item + ": " + error.getMessage());
+                                        threads.add(Thread.currentThread().getName());
+                                    }
+                                });
+                assertEquals(null, src.skipListener(), "the run's listener is removed after it");
+            }
+            assertEquals(1, skipped.size(), options + ": " + skipped);
+            assertTrue(skipped.get(0).startsWith(damaged + ": " + damaged), skipped.get(0));
+            assertEquals(List.of(Thread.currentThread().getName()), threads, "on the run thread");
+            assertEquals(1, summary.framesSkipped(), summary.toString());
+            assertEquals(4, summary.framesRead(), "a skipped image is no frame read");
+        }
+    }
+
+    @Test
     void copyPool_reusesCopiesAndFreesThemOnClear() {
         VideoClassifier.CopyPool pool = new VideoClassifier.CopyPool();
         try (Scalar red = ColourVideo.bgr("red");
@@ -541,12 +590,10 @@ class VideoClassifierTest {
                             .reconnectDelayMs(100)
                             .build();
             StreamSummary summary;
-            long start = System.nanoTime();
             try (VideoClassifier vc = VideoClassifier.create(classifier, options);
                     FrameSource src = FrameSource.open(camera.url(), Duration.ofMillis(700))) {
                 summary = vc.run(src, recorder);
             }
-            double seconds = (System.nanoTime() - start) / 1e9;
 
             assertEquals(40, summary.framesRead(), summary.toString());
             assertTrue(summary.reconnects() >= 1, summary.toString());
@@ -554,7 +601,7 @@ class VideoClassifierTest {
             assertTrue(
                     recorder.reconnects
                             .get(0)
-                            .startsWith("1: No frame from network stream " + camera.url() + " for"),
+                            .startsWith("1: No data from " + camera.url() + " for"),
                     recorder.reconnects.toString());
             assertEquals(100L, recorder.delays.get(0));
             for (int i = 1; i < recorder.delays.size(); i++) {
@@ -572,7 +619,6 @@ class VideoClassifierTest {
             assertTrue(
                     recorder.threads.stream().allMatch(runThread.getName()::equals),
                     "listener called on the run's thread only: " + recorder.threads);
-            assertTrue(seconds < 15, "took " + seconds + " s");
         }
     }
 
@@ -589,12 +635,10 @@ class VideoClassifierTest {
                             });
             VideoClassifierOptions options =
                     VideoClassifierOptions.builder().maxReconnects(3).reconnectDelayMs(50).build();
-            long start = System.nanoTime();
             try (VideoClassifier vc = VideoClassifier.create(classifier, options);
                     FrameSource src = FrameSource.open(camera.url(), Duration.ofSeconds(2))) {
                 SourceException e =
                         assertThrows(SourceException.class, () -> vc.run(src, recorder));
-                double seconds = (System.nanoTime() - start) / 1e9;
 
                 assertTrue(
                         e.getMessage()
@@ -611,7 +655,6 @@ class VideoClassifierTest {
                 assertEquals(0, vc.summary().reconnects());
                 assertEquals(recorder.results.size(), vc.summary().framesClassified());
                 assertTrue(recorder.results.size() >= 5);
-                assertTrue(seconds < 5, "took " + seconds + " s");
             }
         }
     }

@@ -8,6 +8,7 @@ import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
 import ai.graft.converter.zoo.BackboneZoo;
 import ai.graft.sdk.ModelCard;
 import ai.graft.sdk.ModelException;
+import ai.graft.sdk.ModelFiles;
 import ai.graft.sdk.OutputKind;
 import ai.graft.sdk.Preprocessing;
 import java.io.IOException;
@@ -25,7 +26,8 @@ import java.util.Map;
  * with one output {@value ModelEditor#FEATURES} {@code [N, C]} and an embedding model card.
  *
  * @param name the file name, or the zoo architecture's name
- * @param sha256 SHA-256 of the file (of the built model's bytes for a zoo name)
+ * @param sha256 SHA-256 of the file; of the model with its external data inlined when its weights
+ *     lie in other files too; of the built model's bytes for a zoo name
  * @param preprocessing the backbone's preprocessing: the override, else its model card
  * @param featureModel the feature extractor (float32, dynamic batch)
  */
@@ -78,12 +80,19 @@ public record Backbone(
         Preprocessing pre;
         if (Files.isRegularFile(file)) {
             name = file.getFileName().toString();
-            try {
-                bytes = Files.readAllBytes(file);
-            } catch (IOException e) {
-                throw new ModelException("Cannot read backbone " + file + ": " + e.getMessage(), e);
+            // Weights kept in files beside the model are read under the one external-data rule.
+            model = OnnxModels.read(file);
+            if (ModelFiles.check(file).isEmpty()) {
+                try {
+                    bytes = Files.readAllBytes(file);
+                } catch (IOException e) {
+                    throw new ModelException(
+                            "Cannot read backbone " + file + ": " + e.getMessage(), e);
+                }
+            } else {
+                // The fingerprint (the embedding cache's key) must change when the weights do.
+                bytes = OnnxModels.toBytes(model);
             }
-            model = OnnxModels.parse(bytes, file.toString());
             pre = preprocessing(model, file.toString(), preprocess);
         } else if (BackboneZoo.names().contains(backbone)) {
             name = backbone;

@@ -1,5 +1,8 @@
 package ai.graft.trainer;
 
+import ai.graft.converter.AtomicFiles;
+import ai.graft.converter.ModelEditor;
+import ai.graft.converter.ModelInspector;
 import ai.graft.converter.OnnxModels;
 import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
 import ai.graft.sdk.GraftException;
@@ -11,6 +14,7 @@ import ai.graft.sdk.ModelException;
 import ai.graft.sdk.OutputKind;
 import ai.graft.sdk.internal.Json;
 import ai.graft.trainer.data.DatasetException;
+import ai.graft.trainer.data.Datasets;
 import ai.graft.trainer.data.ImageDataset;
 import ai.graft.trainer.data.Sample;
 import ai.graft.trainer.data.Skipped;
@@ -23,6 +27,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -109,9 +114,7 @@ public final class FeatureTrainer {
         } catch (IOException e) {
             throw new GraftException("Cannot create " + cacheDir + ": " + e.getMessage(), e);
         }
-        if (!Files.isRegularFile(featureFile)) {
-            OnnxModels.write(backbone.featureModel(), featureFile);
-        }
+        writeFeatureModel(backbone.featureModel(), featureFile, progress);
         progress.accept(
                 "backbone: "
                         + backbone.name()
@@ -120,44 +123,47 @@ public final class FeatureTrainer {
                         + "), preprocessing "
                         + backbone.preprocessing().toJson());
 
-        EmbeddingCache cache = new EmbeddingCache(cacheDir, modelKey);
-        EmbeddingCache.Embeddings trainEmb;
-        EmbeddingCache.Embeddings valEmb;
         int threads =
                 options.threads() > 0
                         ? options.threads()
                         : Runtime.getRuntime().availableProcessors();
-        ImageClassifier extractor = null;
-        try {
-            if (!Files.isRegularFile(cache.file(train)) || !Files.isRegularFile(cache.file(val))) {
-                extractor =
-                        ImageClassifier.create(
-                                featureFile,
-                                ImageClassifierOptions.builder()
-                                        .device(options.device())
-                                        .intraOpThreads(threads > 1 ? 1 : 0)
-                                        .build());
-            }
-            trainEmb = cache.get(train, "train", extractor, threads, progress);
-            valEmb = cache.get(val, "val", extractor, threads, progress);
-        } catch (IOException e) {
-            throw new GraftException("Cannot compute or cache embeddings: " + e.getMessage(), e);
-        } finally {
-            if (extractor != null) {
-                extractor.close();
-            }
+        EmbeddingCache.Embeddings trainEmb;
+        EmbeddingCache.Embeddings valEmb;
+        int computed;
+        int reused;
+        try (EmbeddingCache cache =
+                new EmbeddingCache(
+                        cacheDir,
+                        modelKey,
+                        featureDimension(backbone.featureModel()),
+                        () ->
+                                ImageClassifier.create(
+                                        featureFile,
+                                        ImageClassifierOptions.builder()
+                                                .device(options.device())
+                                                .intraOpThreads(threads > 1 ? 1 : 0)
+                                                .build()))) {
+            trainEmb = cache.get(train, "train", threads, progress);
+            valEmb = cache.get(val, "val", threads, progress);
+            computed = cache.computed();
+            reused = cache.reused();
         }
         List<Skipped> skipped = new ArrayList<>(trainEmb.skipped());
         skipped.addAll(valEmb.skipped());
         for (Skipped s : skipped) {
             progress.accept("skipped " + s.id() + ": " + s.reason());
         }
-        if (trainEmb.size() == 0 || valEmb.size() == 0) {
+        // Only now is it known which images could not be read: they do not count.
+        Datasets.requireReadable(train, trainEmb.skipped(), options.minPerClass(), options.data());
+        if (valEmb.size() == 0) {
             throw new DatasetException(
-                    "No readable "
-                            + (trainEmb.size() == 0 ? "training" : "validation")
-                            + " images in "
-                            + options.data());
+                    "No validation image of "
+                            + options.data()
+                            + " could be read ("
+                            + valEmb.skipped().get(0).id()
+                            + ": "
+                            + valEmb.skipped().get(0).reason()
+                            + "); replace or remove the unreadable files");
         }
 
         LinearHead.Result head =
@@ -195,7 +201,7 @@ public final class FeatureTrainer {
         training.put("hyperparameters", hyper);
         training.put("versions", versions);
         Map<String, String> extra = new LinkedHashMap<>();
-        extra.put(ModelCard.KEY_EMBEDDING_OUTPUT, ai.graft.converter.ModelEditor.FEATURES);
+        extra.put(ModelCard.KEY_EMBEDDING_OUTPUT, ModelEditor.FEATURES);
         extra.put("graft.backbone", backbone.name());
         extra.put("graft.strategy", options.strategy().cliName());
         extra.put("graft.training", Json.write(training));
@@ -247,8 +253,8 @@ public final class FeatureTrainer {
                 summary,
                 classes,
                 head.epochs(),
-                cache.computed(),
-                cache.reused(),
+                computed,
+                reused,
                 parity,
                 start,
                 progress);
@@ -324,6 +330,48 @@ public final class FeatureTrainer {
                     // best effort: the candidate has a hidden name and is replaced next run
                 }
             }
+        }
+    }
+
+    /**
+     * Writes the feature extractor into the cache folder unless the file there already holds
+     * exactly it; a file that differs (damaged, or left by another version) is replaced, saying so.
+     */
+    private static void writeFeatureModel(
+            ModelProto featureModel, Path featureFile, Consumer<String> progress)
+            throws GraftException {
+        byte[] expected = OnnxModels.toBytes(featureModel);
+        if (Files.isRegularFile(featureFile)) {
+            try {
+                if (Arrays.equals(Files.readAllBytes(featureFile), expected)) {
+                    return;
+                }
+            } catch (IOException e) {
+                // unreadable: replaced below like a damaged one
+            }
+            progress.accept(
+                    "the cached feature extractor "
+                            + featureFile
+                            + " does not match the backbone (damaged?); rewriting it");
+        }
+        try {
+            AtomicFiles.write(featureFile, expected);
+        } catch (IOException e) {
+            throw new GraftException(
+                    "Cannot write the feature extractor " + featureFile + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The width of the extractor's {@code features} output, or 0 when its model does not say. */
+    static int featureDimension(ModelProto featureModel) {
+        try {
+            long[] shape = ModelInspector.shapes(featureModel, 1).get(ModelEditor.FEATURES);
+            return shape != null && shape.length == 2 && shape[1] > 0 && shape[1] <= 1 << 24
+                    ? (int) shape[1]
+                    : 0;
+        } catch (RuntimeException e) {
+            return 0; // shape inference does not know every operator; the cache then skips the
+            // check
         }
     }
 

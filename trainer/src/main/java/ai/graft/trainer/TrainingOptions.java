@@ -37,6 +37,13 @@ import java.util.Objects;
  * validation set when the data has none. AdamW's defaults, when chosen, are learning rate 0.001 and
  * weight decay 0.05. The graph strategies augment training images ({@code Augmentation.forInput})
  * and write a checkpoint each epoch.
+ *
+ * <p>Small sets are where defaults fail: with 8 images a class an epoch is one step, so the warm-up
+ * is no warm-up. The graph strategies therefore start the new head near zero on pretrained
+ * features, and watch each epoch: when the training and validation losses both rise well above the
+ * starting loss (or are not finite), the weights go back to the best epoch's (or the start), the
+ * learning rate is halved, and the log and the report say so; after three halvings a run that still
+ * diverges stops and names a smaller {@code --lr} to try.
  */
 public final class TrainingOptions {
     /** The optimizer of the graph strategies ({@code features} always uses AdamW). */

@@ -41,8 +41,11 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * <ul>
  *   <li>The format is recognised from the content, never from the file name: a JPEG named {@code
  *       .png} decodes as JPEG; anything else is refused with an {@link ImageException}.
- *   <li>The image size is read from the header and an image of more than {@code maxPixels} pixels
- *       is refused before any pixel memory is allocated (decompression bombs).
+ *   <li>The image size is read from the header (for a GIF, the larger of the screen and the first
+ *       frame, which is what is decoded) and an image of more than {@code maxPixels} pixels is
+ *       refused before any pixel memory is allocated (decompression bombs). A PNG chunk that
+ *       declares more data than the file holds is refused too: OpenCV would allocate and clear the
+ *       declared size, up to 4 GB, before noticing.
  *   <li>EXIF orientation is applied (OpenCV's {@code IMREAD_COLOR} does it, also in its reduced
  *       modes), so a camera photo taken in portrait comes out upright.
  *   <li>A JPEG whose shorter side is at least 2, 4 or 8 times {@code minShortSide} is decoded at
@@ -59,8 +62,9 @@ import org.bytedeco.opencv.opencv_core.Mat;
  *       decoded by OpenCV.
  *   <li>A truncated file is an error, never a partial image: libjpeg's "premature end of data" and
  *       libpng's "incomplete buffer" make OpenCV return nothing, and this class then reports
- *       whether the data ended early (no JPEG end-of-image marker, no PNG {@code IEND} chunk) or is
- *       otherwise corrupt. OpenCV may also print the native library's warning on stderr.
+ *       whether the data ended early (no JPEG end-of-image marker, no PNG {@code IEND} chunk, a
+ *       WebP shorter than its RIFF header declares) or is otherwise corrupt. OpenCV may also print
+ *       the native library's warning on stderr.
  * </ul>
  *
  * <p>Thread-safe: a decoder holds only its limit.
@@ -163,7 +167,6 @@ public final class ImageDecoder {
                             + EXPECTED);
         }
         long[] size = ImageHeaders.dimensions(format, bytes, label);
-        long pixels = size[0] * size[1];
         if (size[0] <= 0 || size[1] <= 0) {
             throw new ImageException(
                     label
@@ -175,7 +178,8 @@ public final class ImageDecoder {
                             + size[1]
                             + " pixels");
         }
-        if (pixels > maxPixels) {
+        // Divided, not multiplied: two 32-bit TIFF sides multiply past Long.MAX_VALUE.
+        if (size[0] > maxPixels / size[1]) {
             throw new ImageException(
                     label
                             + ": "
@@ -185,10 +189,27 @@ public final class ImageDecoder {
                             + " x "
                             + size[1]
                             + " = "
-                            + pixels
+                            + java.math.BigInteger.valueOf(size[0])
+                                    .multiply(java.math.BigInteger.valueOf(size[1]))
                             + " pixels is larger than the limit of "
                             + maxPixels
                             + " pixels; downscale the image or raise the limit (maxImagePixels)");
+        }
+        if (format == Format.PNG) {
+            String overrun = ImageHeaders.pngChunkOverrun(bytes);
+            if (overrun != null) {
+                throw new ImageException(
+                        label
+                                + ": "
+                                + overrun
+                                + " ("
+                                + bytes.length
+                                + " bytes); "
+                                + (overrun.startsWith("truncated")
+                                        ? "the file may be partly downloaded or copied, get it"
+                                                + " again"
+                                        : "the file is damaged"));
+            }
         }
         if (format == Format.GIF) {
             return decodeWithImageIo(bytes, label, format);
@@ -410,7 +431,13 @@ public final class ImageDecoder {
     private static String whyUndecodable(Format format, byte[] bytes) {
         String f = format.displayName();
         if (isTruncated(format, bytes)) {
-            String marker = format == Format.JPEG ? "no end-of-image marker" : "no IEND chunk";
+            String marker =
+                    switch (format) {
+                        case JPEG -> "no end-of-image marker";
+                        case PNG -> "no IEND chunk";
+                        case WEBP -> "its RIFF header declares " + (8 + le32(bytes, 4)) + " bytes";
+                        default -> "no end marker";
+                    };
             return "truncated "
                     + f
                     + ": the data ends before the image is complete ("
@@ -422,7 +449,10 @@ public final class ImageDecoder {
         return "corrupt " + f + " data, OpenCV could not decode it (" + bytes.length + " bytes)";
     }
 
-    /** Whether the data visibly ends early: JPEG without EOI, PNG without IEND. */
+    /**
+     * Whether the data visibly ends early: JPEG without EOI, PNG without IEND, WebP shorter than
+     * its RIFF header declares.
+     */
     static boolean isTruncated(Format format, byte[] b) {
         switch (format) {
             case JPEG:
@@ -432,6 +462,8 @@ public final class ImageDecoder {
             case GIF:
                 // A GIF ends with the trailer byte 0x3B.
                 return b[b.length - 1] != 0x3B;
+            case WEBP:
+                return 8 + le32(b, 4) > b.length;
             default:
                 return false;
         }
@@ -483,5 +515,9 @@ public final class ImageDecoder {
 
     private static int u8(byte[] b, int i) {
         return b[i] & 0xFF;
+    }
+
+    private static long le32(byte[] b, int i) {
+        return u8(b, i) | u8(b, i + 1) << 8 | u8(b, i + 2) << 16 | (long) u8(b, i + 3) << 24;
     }
 }

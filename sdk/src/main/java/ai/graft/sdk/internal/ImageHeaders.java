@@ -26,7 +26,7 @@ final class ImageHeaders {
                     size = png(b);
                     break;
                 case GIF:
-                    size = new long[] {le16(b, 6), le16(b, 8)};
+                    size = gif(b);
                     break;
                 case BMP:
                     size = bmp(b);
@@ -40,7 +40,7 @@ final class ImageHeaders {
                 default:
                     throw new AssertionError(format);
             }
-        } catch (ArrayIndexOutOfBoundsException e) {
+        } catch (IndexOutOfBoundsException e) {
             throw new ImageException(
                     label
                             + ": truncated "
@@ -140,6 +140,94 @@ final class ImageHeaders {
             }
         }
         return false;
+    }
+
+    /**
+     * The size of a GIF as {@code javax.imageio} decodes it: the logical screen, or the first frame
+     * where its image descriptor is larger (the reader allocates the frame's size).
+     */
+    private static long[] gif(byte[] b) {
+        long width = le16(b, 6);
+        long height = le16(b, 8);
+        int flags = u8(b, 10);
+        int i = 13 + ((flags & 0x80) != 0 ? 3 << ((flags & 7) + 1) : 0);
+        while (true) {
+            int block = u8(b, i);
+            if (block == 0x2C) {
+                // Image descriptor: left, top, width, height.
+                long frameWidth = le16(b, i + 5);
+                long frameHeight = le16(b, i + 7);
+                return new long[] {Math.max(width, frameWidth), Math.max(height, frameHeight)};
+            }
+            if (block != 0x21) {
+                return null; // the trailer, or no block at all, before any image
+            }
+            // Extension: label, then sub-blocks each led by its length, up to a zero length.
+            i += 2;
+            for (int length = u8(b, i); length != 0; length = u8(b, i)) {
+                i += length + 1;
+            }
+            i++;
+        }
+    }
+
+    /**
+     * Why a PNG cannot be handed to a decoder, or null when its chunks fit: a chunk that declares
+     * more data than follows would make OpenCV allocate (and clear) the declared size, up to 4 GB,
+     * before it finds that the data is missing.
+     *
+     * @return "truncated ..." when the data ends inside a chunk and the file has no {@code IEND} at
+     *     its end, "corrupt ..." when a chunk's length overruns a file that does end with one
+     */
+    static String pngChunkOverrun(byte[] b) {
+        long i = 8;
+        while (i + 8 <= b.length) {
+            long length = be32(b, (int) i);
+            int t = (int) i + 4;
+            String type = chunkType(b, t);
+            if (type.equals("IEND")) {
+                return null;
+            }
+            long left = b.length - i - 12;
+            if (length > left) {
+                return (endsWithIend(b) ? "corrupt" : "truncated")
+                        + " PNG: chunk '"
+                        + type
+                        + "' at byte "
+                        + i
+                        + " declares "
+                        + length
+                        + " bytes of data, but "
+                        + Math.max(0, left)
+                        + " follow";
+            }
+            i += 12 + length;
+        }
+        return null;
+    }
+
+    private static boolean endsWithIend(byte[] b) {
+        int n = b.length;
+        return n >= 20 && be32(b, n - 12) == 0 && chunkType(b, n - 8).equals("IEND");
+    }
+
+    /** A chunk type: its four letters, or its bytes in hex when they are not letters. */
+    private static String chunkType(byte[] b, int t) {
+        StringBuilder sb = new StringBuilder(4);
+        for (int k = 0; k < 4; k++) {
+            int c = u8(b, t + k);
+            if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) {
+                return String.format(
+                        java.util.Locale.ROOT,
+                        "%02X %02X %02X %02X",
+                        u8(b, t),
+                        u8(b, t + 1),
+                        u8(b, t + 2),
+                        u8(b, t + 3));
+            }
+            sb.append((char) c);
+        }
+        return sb.toString();
     }
 
     private static long[] png(byte[] b) {

@@ -6,7 +6,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -22,9 +24,17 @@ public final class Labels {
      *
      * @param file the file
      * @return the labels, at least one
-     * @throws ModelException when the file cannot be read or holds no labels, naming the file
+     * @throws ModelException when the file is missing or a folder, cannot be read or holds no
+     *     labels, naming the file
      */
     public static List<String> read(Path file) throws ModelException {
+        if (Files.isDirectory(file)) {
+            throw new ModelException(
+                    "Labels file "
+                            + file
+                            + " is a folder, expected a text file with one label per line (or a"
+                            + " JSON array of labels)");
+        }
         String text;
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
@@ -229,6 +239,90 @@ public final class Labels {
         }
         throw new IllegalArgumentException(
                 "expected [height, width] or one size, got '" + imgsz + "'");
+    }
+
+    /**
+     * The labels closest to what someone typed, for a "did you mean" hint: the same label in
+     * another case, a label one of whose comma-separated names is the text (ImageNet's {@code fox
+     * squirrel, eastern fox squirrel, Sciurus niger} for {@code fox squirrel}), a label containing
+     * the text, then labels or names within a few typing errors.
+     *
+     * @param labels the labels by class index
+     * @param text what was typed
+     * @param max the most indices to return
+     * @return class indices, closest first, ties in index order; empty when nothing is close
+     */
+    public static List<Integer> closest(List<String> labels, String text, int max) {
+        String query = text.strip().toLowerCase(Locale.ROOT);
+        if (query.isEmpty()) {
+            return List.of();
+        }
+        int typos = Math.max(1, query.length() / 4);
+        List<int[]> ranked = new ArrayList<>();
+        for (int i = 0; i < labels.size(); i++) {
+            String label = labels.get(i).toLowerCase(Locale.ROOT);
+            int rank;
+            if (label.equals(query)) {
+                rank = 0;
+            } else {
+                String[] names = label.split(",");
+                int distance = Integer.MAX_VALUE;
+                boolean name = false;
+                for (String n : names) {
+                    String stripped = n.strip();
+                    name |= stripped.equals(query);
+                    distance = Math.min(distance, distance(stripped, query, typos));
+                }
+                distance = Math.min(distance, distance(label, query, typos));
+                if (name) {
+                    rank = 1;
+                } else if (query.length() >= 3 && label.contains(query)) {
+                    rank = 2;
+                } else if (distance <= typos) {
+                    rank = 2 + distance;
+                } else {
+                    continue;
+                }
+            }
+            ranked.add(new int[] {rank, i});
+        }
+        ranked.sort(Comparator.<int[]>comparingInt(r -> r[0]).thenComparingInt(r -> r[1]));
+        List<Integer> indices = new ArrayList<>();
+        for (int j = 0; j < Math.min(max, ranked.size()); j++) {
+            indices.add(ranked.get(j)[1]);
+        }
+        return indices;
+    }
+
+    /** Levenshtein distance, or {@code limit + 1} as soon as it is known to exceed the limit. */
+    private static int distance(String a, String b, int limit) {
+        if (Math.abs(a.length() - b.length()) > limit) {
+            return limit + 1;
+        }
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            int rowMin = current[0];
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                current[j] =
+                        Math.min(
+                                Math.min(current[j - 1] + 1, previous[j] + 1),
+                                previous[j - 1] + cost);
+                rowMin = Math.min(rowMin, current[j]);
+            }
+            if (rowMin > limit) {
+                return limit + 1;
+            }
+            int[] swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[b.length()];
     }
 
     private static int skipSpace(String s, int i) {

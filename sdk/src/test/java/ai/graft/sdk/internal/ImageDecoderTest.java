@@ -15,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.graft.sdk.ImageException;
 import ai.graft.sdk.internal.ImageDecoder.Format;
+import ai.graft.sdk.testing.ProcessMemory;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
@@ -27,6 +28,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Random;
+import java.util.regex.Pattern;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageWriter;
@@ -574,7 +576,8 @@ class ImageDecoderTest {
 
     @Test
     void decode_rejectsCorruptDataBehindAValidSignature() {
-        // Random bytes after a valid signature must give an ImageException, never a crash.
+        // Random bytes after a valid signature: an ImageException naming the input and the
+        // format, never a crash and never a picture.
         Random random = new Random(7);
         byte[][] signatures = {
             {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF},
@@ -584,18 +587,144 @@ class ImageDecoderTest {
             {'I', 'I', 42, 0},
             {'R', 'I', 'F', 'F', 0, 0, 0, 0, 'W', 'E', 'B', 'P'}
         };
-        for (byte[] sig : signatures) {
+        String[] formats = {"JPEG", "PNG", "GIF", "BMP", "TIFF", "WebP"};
+        for (int f = 0; f < signatures.length; f++) {
             for (int trial = 0; trial < 5; trial++) {
                 byte[] b = new byte[200];
                 random.nextBytes(b);
-                System.arraycopy(sig, 0, b, 0, sig.length);
-                try {
-                    decoder.decode(b, "junk", 0).close();
-                } catch (ImageException expected) {
-                    assertContains("junk: ", expected);
-                }
+                System.arraycopy(signatures[f], 0, b, 0, signatures[f].length);
+                String name = "junk-" + formats[f] + "-" + trial;
+                ImageException e = rejects(b, name);
+                assertTrue(
+                        e.getMessage()
+                                .matches(
+                                        Pattern.quote(name)
+                                                + ": (corrupt|truncated) "
+                                                + formats[f]
+                                                + "[ :].*"
+                                                + "|"
+                                                + Pattern.quote(name)
+                                                + ": "
+                                                + formats[f]
+                                                + " image of .* is larger than the limit of"
+                                                + " 100000000 pixels.*"),
+                        e.getMessage());
             }
         }
+    }
+
+    @Test
+    void decode_rejectsAPngChunkLongerThanTheFileBeforeOpenCvAllocatesIt() {
+        try (Mat img = new Mat(10, 20, CV_8UC3)) {
+            randomise(img);
+            byte[] png = encode(".png", img);
+            int idat = indexOf(png, new byte[] {'I', 'D', 'A', 'T'}) - 4;
+            // IDAT declares 2 GB; the file still ends with its IEND chunk.
+            byte[] bomb = png.clone();
+            bomb[idat] = 0x7F;
+            bomb[idat + 1] = (byte) 0xFF;
+            bomb[idat + 2] = (byte) 0xFF;
+            bomb[idat + 3] = (byte) 0xF0;
+            boolean measured = ProcessMemory.available() && ProcessMemory.resetPeak();
+            long before = measured ? ProcessMemory.residentBytes() : 0;
+            ImageException e = rejects(bomb, "bomb.png");
+            if (measured) {
+                long growth = ProcessMemory.peakResidentBytes() - before;
+                assertTrue(growth < 256 << 20, "resident memory rose " + growth + " bytes");
+            }
+            assertEquals(
+                    "bomb.png: corrupt PNG: chunk 'IDAT' at byte "
+                            + idat
+                            + " declares 2147483632 bytes of data, but "
+                            + (png.length - idat - 12)
+                            + " follow ("
+                            + png.length
+                            + " bytes); the file is damaged",
+                    e.getMessage());
+            // Cut inside IDAT: the same check, told as a truncation.
+            e = rejects(Arrays.copyOf(png, idat + 20), "cut.png");
+            assertContains("cut.png: truncated PNG: chunk 'IDAT' at byte " + idat, e);
+            assertContains("get it again", e);
+        }
+    }
+
+    @Test
+    void decode_refusesAGifWhoseFirstFrameIsLargerThanTheLimit() throws Exception {
+        BufferedImage small = new BufferedImage(21, 13, BufferedImage.TYPE_3BYTE_BGR);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        assertTrue(ImageIO.write(small, "gif", out));
+        byte[] gif = out.toByteArray();
+        // Image descriptor: 2C, left 0, top 0, width 21, height 13 (little-endian).
+        int at = indexOf(gif, new byte[] {0x2C, 0, 0, 0, 0, 21, 0, 13, 0});
+        assertTrue(at > 0, "no image descriptor");
+        gif[at + 5] = (byte) 200;
+        gif[at + 7] = (byte) 200;
+        // The screen (21 x 13 = 273 pixels) is under the limit; the frame ImageIO would allocate
+        // is not.
+        ImageException e =
+                assertThrows(
+                        ImageException.class,
+                        () -> new ImageDecoder(1000).decode(gif, "frame.gif", 0));
+        assertContains("frame.gif: GIF image of 200 x 200 = 40000 pixels is larger than the", e);
+    }
+
+    @Test
+    void decode_refusesATiffWhoseSidesMultiplyPastTheRangeOfLong() {
+        try (Mat img = new Mat(10, 20, CV_8UC3, new Scalar(1, 2, 3, 0))) {
+            byte[] tiff = encode(".tiff", img);
+            assertEquals('I', tiff[0], "little-endian TIFF");
+            int ifd = (tiff[4] & 0xFF) | (tiff[5] & 0xFF) << 8;
+            int entries = (tiff[ifd] & 0xFF) | (tiff[ifd + 1] & 0xFF) << 8;
+            for (int k = 0; k < entries; k++) {
+                int entry = ifd + 2 + 12 * k;
+                int tag = (tiff[entry] & 0xFF) | (tiff[entry + 1] & 0xFF) << 8;
+                if (tag == 256 || tag == 257) {
+                    // Type LONG, value 2^32 - 1: the product overflowed to a negative count.
+                    tiff[entry + 2] = 4;
+                    tiff[entry + 3] = 0;
+                    Arrays.fill(tiff, entry + 8, entry + 12, (byte) 0xFF);
+                }
+            }
+            ImageException e = rejects(tiff, "wide.tiff");
+            assertContains(
+                    "wide.tiff: TIFF image of 4294967295 x 4294967295 = 18446744065119617025"
+                            + " pixels is larger than the limit of 100000000 pixels",
+                    e);
+        }
+    }
+
+    @Test
+    void decode_rejectsTruncatedWebp() {
+        try (Mat img = new Mat(10, 20, CV_8UC3)) {
+            randomise(img);
+            for (int quality : new int[] {80, 101}) { // lossy VP8 and lossless VP8L
+                byte[] webp = encode(".webp", img, IMWRITE_WEBP_QUALITY, quality);
+                // Cut inside the header (once an IndexOutOfBoundsException), then in the data.
+                for (int n = 12; n < webp.length; n += n < 40 ? 1 : 37) {
+                    ImageException e = rejects(Arrays.copyOf(webp, n), "cut.webp");
+                    assertTrue(
+                            e.getMessage().startsWith("cut.webp: truncated WebP: the data ends "),
+                            n + " bytes: " + e.getMessage());
+                }
+                ImageException e = rejects(Arrays.copyOf(webp, webp.length - 1), "cut.webp");
+                assertContains(
+                        "ends before the image is complete (its RIFF header declares "
+                                + webp.length
+                                + " bytes, "
+                                + (webp.length - 1)
+                                + " bytes)",
+                        e);
+            }
+        }
+    }
+
+    static int indexOf(byte[] b, byte[] pattern) {
+        for (int i = 0; i + pattern.length <= b.length; i++) {
+            if (Arrays.equals(b, i, i + pattern.length, pattern, 0, pattern.length)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     @Test
@@ -609,8 +738,14 @@ class ImageDecoderTest {
 
     @Test
     void decoder_rejectsMisuse() {
-        assertThrows(IllegalArgumentException.class, () -> new ImageDecoder(0));
-        assertThrows(IllegalArgumentException.class, () -> decoder.decode(new byte[] {1}, "x", -1));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> new ImageDecoder(0));
+        assertEquals("maxPixels must be positive, got 0", e.getMessage());
+        e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> decoder.decode(new byte[] {1}, "x", -1));
+        assertEquals("minShortSide must be 0 (full size) or positive, got -1", e.getMessage());
     }
 
     // ---------------------------------------------------------------- conversions

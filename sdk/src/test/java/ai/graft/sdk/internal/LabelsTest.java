@@ -59,4 +59,36 @@ class LabelsTest {
         Path empty = Files.writeString(dir.resolve("empty.txt"), "\n\n");
         assertThrows(ModelException.class, () -> Labels.read(empty));
     }
+
+    @Test
+    void read_aFolderSaysItIsAFolderAndWhatIsExpected() throws Exception {
+        Path folder = Files.createDirectories(dir.resolve("labels"));
+        ModelException e = assertThrows(ModelException.class, () -> Labels.read(folder));
+        assertEquals(
+                "Labels file "
+                        + folder
+                        + " is a folder, expected a text file with one label per line (or a JSON"
+                        + " array of labels)",
+                e.getMessage());
+    }
+
+    @Test
+    void closest_ranksCaseThenCommaNamesThenContainedThenTypos() {
+        List<String> labels =
+                List.of(
+                        "tabby, tabby cat",
+                        "tiger cat",
+                        "fox squirrel, eastern fox squirrel, Sciurus niger",
+                        "Persian cat",
+                        "crane",
+                        "Crane");
+        assertEquals(List.of(4, 5), Labels.closest(labels, "CRANE", 3));
+        assertEquals(List.of(2), Labels.closest(labels, "eastern fox squirrel", 3));
+        assertEquals(List.of(2), Labels.closest(labels, "fox squirel", 3));
+        // "tabby cat" is a comma-separated name of class 0; "tiger cat" is 4 edits away.
+        assertEquals(List.of(0), Labels.closest(labels, "tabby cat", 3));
+        assertEquals(List.of(0, 1, 3), Labels.closest(labels, "cat", 3));
+        assertEquals(List.of(), Labels.closest(labels, "zebra", 3));
+        assertEquals(List.of(), Labels.closest(labels, "  ", 3));
+    }
 }

@@ -86,15 +86,10 @@ public final class EvaluateCommand implements Subcommand {
     public Integer call() throws GraftException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        ImageDataset dataset;
-        try {
-            dataset = evaluationSet(data);
-            if (classNames != null) {
-                dataset = ClassNames.apply(dataset, classNames);
-            }
-        } catch (DatasetException e) {
-            // Bad data is bad input to this command: exit code 2, like a missing image.
-            throw new IllegalArgumentException(e.getMessage(), e);
+        // Bad data is a DatasetException, which Graft maps to exit code 2 as for train.
+        ImageDataset dataset = evaluationSet(data);
+        if (classNames != null) {
+            dataset = ClassNames.apply(dataset, classNames);
         }
         // Top-5 accuracy needs the five best categories whatever --top-k says.
         OptionSpec topK = spec.findOption("--top-k");
@@ -109,7 +104,8 @@ public final class EvaluateCommand implements Subcommand {
             try {
                 result = Evaluator.evaluate(model, dataset, status::show);
             } catch (DatasetException e) {
-                throw new IllegalArgumentException(e.getMessage() + " (--data " + data + ")", e);
+                // The evaluator knows the images, not the folder: name it.
+                throw new DatasetException(e.getMessage() + " (--data " + data + ")", e);
             }
         }
         for (Skipped s : result.skipped()) {

@@ -1,5 +1,6 @@
 package ai.graft.trainer.cli;
 
+import ai.graft.cli.ExitCodes;
 import ai.graft.cli.Subcommand;
 import ai.graft.sdk.GraftException;
 import ai.graft.sdk.internal.Json;
@@ -71,6 +72,6 @@ public final class ExportCommand implements Subcommand {
                     r.parityMaxAbsDiff(),
                     r.logitScale());
         }
-        return 0;
+        return ExitCodes.OK;
     }
 }

@@ -41,8 +41,9 @@ import picocli.CommandLine.Spec;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:trained and exported",
-            "1:training failed (for example unreadable data)",
-            "2:invalid usage",
+            "1:training failed",
+            "2:invalid usage or data (a missing or malformed dataset, a class with too few"
+                    + " readable images)",
             "3:unusable backbone"
         })
 public final class TrainCommand implements Subcommand {
@@ -107,7 +108,8 @@ public final class TrainCommand implements Subcommand {
             names = "--lr",
             description =
                     "Peak learning rate, of the head for the graph strategies (default: 0.01;"
-                            + " 0.001 with --optimizer adamw).")
+                            + " 0.001 with --optimizer adamw). A graph run that diverges is set"
+                            + " back and continues at half the rate, saying so.")
     Double learningRate;
 
     @Option(

@@ -1,14 +1,15 @@
 package ai.graft.trainer.data;
 
-import ai.graft.sdk.GraftException;
+import ai.graft.sdk.InputException;
 
 /**
  * A dataset cannot be used: a missing or malformed folder, CSV manifest or IDX file, or a class
  * with too few images. The message names the file or class, what was expected and what to do.
- * Thrown before training starts; single images that do not decode are not errors but {@link
- * Skipped} entries.
+ * Thrown before training starts, or, for a class left with too few readable images ({@link
+ * Datasets#requireReadable}), once its images have been read; single images that do not decode are
+ * not errors but {@link Skipped} entries. Bad input to the command line: exit code 2.
  */
-public class DatasetException extends GraftException {
+public class DatasetException extends InputException {
     private static final long serialVersionUID = 1L;
 
     /**

@@ -139,6 +139,12 @@ public record Checkpoint(
      * @param bestValLoss its validation loss
      * @param sinceBest epochs since the validation accuracy last improved
      * @param history per-epoch metrics, one per epoch done
+     * @param rateScale the factor on the learning-rate schedule: 1, halved each time the training
+     *     diverged and was set back
+     * @param adjustments what the run changed on its own (a divergence set back, the learning rate
+     *     halved), one sentence each, in order, for the log and the report
+     * @param startLoss the training loss of the run's first batch, before any step (the divergence
+     *     guard's reference); NaN when not known yet, or in checkpoints of older versions
      */
     public record State(
             int epoch,
@@ -148,10 +154,42 @@ public record Checkpoint(
             double bestValAccuracy,
             double bestValLoss,
             int sinceBest,
-            List<EpochMetrics> history) {
-        /** Copies the history into an unmodifiable list. */
+            List<EpochMetrics> history,
+            double rateScale,
+            List<String> adjustments,
+            double startLoss) {
+        /** Copies the lists into unmodifiable ones and checks the scale. */
         public State {
             history = List.copyOf(history);
+            adjustments = List.copyOf(adjustments);
+            if (!(rateScale > 0 && rateScale <= 1)) {
+                throw new IllegalArgumentException(
+                        "Learning-rate scale must be in (0, 1], got " + rateScale);
+            }
+        }
+
+        /** A state with the full learning rate and no adjustments (as before any divergence). */
+        public State(
+                int epoch,
+                long step,
+                boolean finished,
+                int bestEpoch,
+                double bestValAccuracy,
+                double bestValLoss,
+                int sinceBest,
+                List<EpochMetrics> history) {
+            this(
+                    epoch,
+                    step,
+                    finished,
+                    bestEpoch,
+                    bestValAccuracy,
+                    bestValLoss,
+                    sinceBest,
+                    history,
+                    1.0,
+                    List.of(),
+                    Double.NaN);
         }
     }
 
@@ -314,6 +352,12 @@ public record Checkpoint(
         m.put("bestValAccuracy", s.bestValAccuracy());
         m.put("bestValLoss", s.bestValLoss());
         m.put("sinceBest", s.sinceBest());
+        m.put("rateScale", s.rateScale());
+        m.put("adjustments", s.adjustments());
+        // JSON has no NaN: an unknown start is left out.
+        if (Double.isFinite(s.startLoss())) {
+            m.put("startLoss", s.startLoss());
+        }
         List<Object> history = new ArrayList<>();
         for (EpochMetrics e : s.history()) {
             Map<String, Object> h = new LinkedHashMap<>();
@@ -361,7 +405,13 @@ public record Checkpoint(
                 dbl(m, "bestValAccuracy"),
                 dbl(m, "bestValLoss"),
                 num(m, "sinceBest").intValue(),
-                history);
+                history,
+                // Checkpoints written before the divergence guard have neither.
+                m.containsKey("rateScale") ? dbl(m, "rateScale") : 1.0,
+                m.containsKey("adjustments")
+                        ? strings(m.get("adjustments"), "adjustments")
+                        : List.of(),
+                m.containsKey("startLoss") ? dbl(m, "startLoss") : Double.NaN);
     }
 
     @SuppressWarnings("unchecked")

@@ -34,6 +34,7 @@ import ai.graft.trainer.data.Augmentation;
 import ai.graft.trainer.data.Batch;
 import ai.graft.trainer.data.BatchLoader;
 import ai.graft.trainer.data.DatasetException;
+import ai.graft.trainer.data.Datasets;
 import ai.graft.trainer.data.ImageDataset;
 import ai.graft.trainer.data.Skipped;
 import ai.graft.trainer.data.Splits;
@@ -46,6 +47,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -111,6 +113,15 @@ public final class GraphTrainer {
     private static final String HEAD_PREFIX = "head.";
     private static final int PARITY_IMAGES = 16;
 
+    /** How far above its start the loss may rise before a run counts as diverging. */
+    static final double DIVERGENCE_RATIO = 1.5;
+
+    /** The most times the learning rate is halved; a run that diverges again then stops. */
+    static final int MAX_RATE_CUTS = 3;
+
+    /** The new head's start on pretrained features: PyTorch's random start times this. */
+    static final float HEAD_INIT_SCALE = 0.01f;
+
     private GraphTrainer() {}
 
     /**
@@ -156,6 +167,7 @@ public final class GraphTrainer {
         private final TrainingOptions o;
         private final TrainingMonitor monitor;
         private final long start = System.nanoTime();
+        private String resumedSha;
 
         Run(TrainingOptions options, TrainingMonitor monitor) {
             this.o = options;
@@ -184,6 +196,7 @@ public final class GraphTrainer {
                 graph = resumed.model();
                 backboneName = resumed.run().backbone();
                 backboneSha = resumed.run().backboneSha256();
+                resumedSha = backboneSha;
                 pre = resumed.run().preprocessing();
                 monitor.log(
                         "resuming from "
@@ -204,16 +217,7 @@ public final class GraphTrainer {
                 backboneName = backbone.name();
                 backboneSha = backbone.sha256();
                 pre = backbone.preprocessing();
-                graph =
-                        ModelEditor.appendHead(
-                                backbone.featureModel(),
-                                HeadOptions.builder(classes.size())
-                                        .seed(o.seed())
-                                        .inputName(ModelEditor.FEATURES)
-                                        .outputName(ModelExport.LOGITS)
-                                        .parameterPrefix(HEAD_PREFIX)
-                                        .keepOutputs(true)
-                                        .build());
+                graph = withNewHead(backbone, classes.size());
                 monitor.log(
                         "backbone: "
                                 + backbone.name()
@@ -223,7 +227,7 @@ public final class GraphTrainer {
                                 + pre.toJson());
             }
 
-            OnnxBlock block = OnnxBlock.create(graph, List.of(ModelExport.LOGITS));
+            OnnxBlock block = newBlock(graph);
             Set<String> head = headParameters(graph, block);
             List<Stages.Stage> stages =
                     Stages.of(
@@ -240,9 +244,18 @@ public final class GraphTrainer {
                 frozen.addAll(s.parameters());
                 frozenBatchNorms.addAll(s.batchNorms());
             }
+            BlockFactory blocks =
+                    values -> {
+                        OnnxBlock b = newBlock(values);
+                        b.freezeParameters(true, p -> frozen.contains(p.getName()));
+                        b.freezeBatchNorm(true, frozenBatchNorms::contains);
+                        return b;
+                    };
             block.freezeParameters(true, p -> frozen.contains(p.getName()));
             block.freezeBatchNorm(true, frozenBatchNorms::contains);
-            logStages(stages, trained, graph, block, frozen);
+            Device[] devices = devices(o.device());
+            logStages(stages, trained, graph, block, frozen, devices);
+            ModelProto initial = resumed == null ? graph : null;
 
             List<String> stageNames = stages.stream().map(Stages.Stage::name).toList();
             Checkpoint.Run run =
@@ -262,7 +275,6 @@ public final class GraphTrainer {
                             stageNames,
                             trained);
 
-            Device[] devices = devices(o.device());
             Loop loop;
             List<Skipped> skipped;
             try (BatchLoader trainLoader =
@@ -285,8 +297,19 @@ public final class GraphTrainer {
                                     false,
                                     o.seed(),
                                     o.threads())) {
-                loop = new Loop(o, monitor, graph, block, head, devices, run, resumed);
-                loop.run(trainLoader, valLoader, train.countsPerClass());
+                loop =
+                        new Loop(
+                                o,
+                                monitor,
+                                graph,
+                                block,
+                                blocks,
+                                () -> initial != null ? initial : initialGraph(classes.size()),
+                                head,
+                                devices,
+                                run,
+                                resumed);
+                loop.run(trainLoader, valLoader, train);
                 skipped = new ArrayList<>(trainLoader.skipped());
                 skipped.addAll(valLoader.skipped());
                 Checkpoint last = loop.last();
@@ -295,6 +318,45 @@ public final class GraphTrainer {
                 }
                 return finish(last, valLoader, train, val, devices[0], skipped);
             }
+        }
+
+        /**
+         * The backbone cut at its features with a new head: a run's starting point. On pretrained
+         * features the head starts near zero (PyTorch's random start times {@link
+         * #HEAD_INIT_SCALE}, so predictions start near uniform), as Big Transfer (Kolesnikov et
+         * al., 2020) starts its heads at zero: a head at the usual random scale on unnormalised
+         * features (SqueezeNet's, with Caffe preprocessing, have a mean squared norm near 8,600)
+         * starts confidently wrong, and its first full-rate steps on a tiny set overshoot. Not
+         * exactly zero: DJL refuses a first step whose gradients sum to zero, and a zero head's do.
+         * A fresh architecture keeps the usual random start.
+         */
+        private ModelProto withNewHead(Backbone backbone, int classes) {
+            ModelProto graph =
+                    ModelEditor.appendHead(
+                            backbone.featureModel(),
+                            HeadOptions.builder(classes)
+                                    .seed(o.seed())
+                                    .inputName(ModelEditor.FEATURES)
+                                    .outputName(ModelExport.LOGITS)
+                                    .parameterPrefix(HEAD_PREFIX)
+                                    .keepOutputs(true)
+                                    .build());
+            return o.strategy() == Strategy.SCRATCH ? graph : scaledHead(graph, HEAD_INIT_SCALE);
+        }
+
+        /**
+         * A resumed run's starting point, rebuilt from the backbone as the first run built it (for
+         * setting back a divergence whose best epoch is no better).
+         */
+        private ModelProto initialGraph(int classes) throws GraftException {
+            Backbone b = Backbone.open(o.backbone(), o.preprocess(), o.featureNode(), o.seed());
+            if (!b.sha256().equals(resumedSha)) {
+                throw new ModelException(
+                        "Cannot set the run back to its start: the backbone "
+                                + o.backbone()
+                                + " is not the one the checkpoint was trained from");
+            }
+            return withNewHead(b, classes);
         }
 
         private Backbone openBackbone() throws ModelException {
@@ -357,7 +419,9 @@ public final class GraphTrainer {
                             run.hyperparameters(),
                             run.versions(),
                             skipped,
-                            note(run));
+                            state.adjustments().isEmpty()
+                                    ? note(run)
+                                    : note(run) + " " + String.join(" ", state.adjustments()));
             return TrainingSteps.evaluateAndWrite(
                     modelFile,
                     out,
@@ -423,7 +487,8 @@ public final class GraphTrainer {
                 int trained,
                 ModelProto graph,
                 OnnxBlock block,
-                Set<String> frozen) {
+                Set<String> frozen,
+                Device[] devices) {
             long total = 0;
             long training = 0;
             for (TensorProto t : graph.getGraph().getInitializerList()) {
@@ -457,7 +522,7 @@ public final class GraphTrainer {
                     String.format(
                             Locale.ROOT,
                             "%s: training %s, %,d of %,d parameters; %s, learning rate %.3g"
-                                    + " (backbone x %.3g), %s schedule",
+                                    + " (backbone x %.3g), %s schedule, on %s",
                             o.strategy().cliName(),
                             what,
                             training,
@@ -465,7 +530,8 @@ public final class GraphTrainer {
                             o.optimizer().cliName(),
                             o.learningRate(),
                             o.backboneLrFactor(),
-                            o.schedule().cliName()));
+                            o.schedule().cliName(),
+                            devices.length == 1 ? devices[0] : Arrays.toString(devices)));
         }
 
         private void checkResumable(
@@ -512,12 +578,60 @@ public final class GraphTrainer {
         }
     }
 
-    /** The epochs: training, validation, early stopping and checkpoints. */
+    /** Makes a training block, frozen as the run asks, from a graph with given values. */
+    @FunctionalInterface
+    private interface BlockFactory {
+        OnnxBlock create(ModelProto values) throws ModelException;
+    }
+
+    /** The run's starting point (the backbone with its fresh head), made when first needed. */
+    @FunctionalInterface
+    private interface InitialGraph {
+        ModelProto get() throws GraftException;
+    }
+
+    private static OnnxBlock newBlock(ModelProto graph) throws ModelException {
+        return OnnxBlock.create(graph, List.of(ModelExport.LOGITS));
+    }
+
+    /**
+     * One pass over the training data: its mean loss and accuracy (over the steps taken), where the
+     * steps stand, the steps skipped for a non-finite loss or gradient, and the loss of the run's
+     * very first batch (before any step; NaN unless the pass began the run).
+     */
+    private record TrainPass(
+            double loss,
+            double accuracy,
+            long images,
+            long step,
+            int skippedSteps,
+            double firstLoss) {}
+
+    /** One pass over the validation data: plain cross-entropy and accuracy. */
+    private record ValPass(double loss, double accuracy) {}
+
+    /**
+     * The epochs: training, validation, early stopping, checkpoints, and the divergence guard.
+     *
+     * <p>An epoch has diverged when its training loss and its validation loss both end above {@link
+     * #DIVERGENCE_RATIO} times the larger of the first epoch's training loss and {@code ln K}
+     * (chance for K classes), or when either is not finite (every step of the epoch had a NaN or
+     * infinite loss or gradient), or when steps were skipped for such values and the validation
+     * loss ends above the limit: on a small set one step too large sends the head's logits far past
+     * the data, and the run does not recover. The guard then sets the weights back to the best
+     * epoch's (to the run's start when the best epoch is no better), drops the optimizer's
+     * momentum, halves the learning rate, and says so in the log and the report; after {@link
+     * #MAX_RATE_CUTS} halvings a run that still diverges stops and says what to change. A diverged
+     * epoch is never the best one. Checkpoints carry the scale, so {@code --resume} continues on
+     * the same curve.
+     */
     private static final class Loop {
         private final TrainingOptions o;
         private final TrainingMonitor monitor;
         private final ModelProto graph;
         private final OnnxBlock block;
+        private final BlockFactory blocks;
+        private final InitialGraph initial;
         private final Set<String> head;
         private final Device[] devices;
         private final Checkpoint.Run run;
@@ -529,6 +643,8 @@ public final class GraphTrainer {
                 TrainingMonitor monitor,
                 ModelProto graph,
                 OnnxBlock block,
+                BlockFactory blocks,
+                InitialGraph initial,
                 Set<String> head,
                 Device[] devices,
                 Checkpoint.Run run,
@@ -537,6 +653,8 @@ public final class GraphTrainer {
             this.monitor = monitor;
             this.graph = graph;
             this.block = block;
+            this.blocks = blocks;
+            this.initial = initial;
             this.head = head;
             this.devices = devices;
             this.run = run;
@@ -547,7 +665,7 @@ public final class GraphTrainer {
             return last;
         }
 
-        void run(BatchLoader trainLoader, BatchLoader valLoader, int[] counts)
+        void run(BatchLoader trainLoader, BatchLoader valLoader, ImageDataset train)
                 throws GraftException {
             if (resumed != null && resumed.state().finished()) {
                 last =
@@ -573,106 +691,212 @@ public final class GraphTrainer {
             List<EpochMetrics> history =
                     new ArrayList<>(resumed == null ? List.of() : resumed.state().history());
             ModelProto best = resumed == null ? graph : resumed.best();
+            double rateScale = resumed == null ? 1.0 : resumed.state().rateScale();
+            double startLoss = resumed == null ? Double.NaN : resumed.state().startLoss();
+            List<String> adjustments =
+                    new ArrayList<>(resumed == null ? List.of() : resumed.state().adjustments());
 
-            float[] classWeights = classWeights(counts, o.classWeights());
+            float[] classWeights = classWeights(train.countsPerClass(), o.classWeights());
             SmoothedCrossEntropy loss =
                     new SmoothedCrossEntropy((float) o.labelSmoothing(), classWeights);
             int stepsPerEpoch = trainLoader.batchesPerEpoch();
             LearningRates rates = LearningRates.of(o, stepsPerEpoch);
-            try (Model model =
-                    Model.newInstance("graft-" + o.strategy().cliName(), devices[0], ENGINE)) {
-                model.setBlock(block);
-                GraphOptimizer optimizer = optimizer(model.getNDManager());
-                DefaultTrainingConfig config =
-                        new DefaultTrainingConfig(loss).optOptimizer(optimizer).optDevices(devices);
-                Preprocessing pre = run.preprocessing();
-                try (Trainer trainer = model.newTrainer(config)) {
-                    trainer.initialize(new Shape(ModelExport.inputShape(pre, 1)));
-                    if (!savedOptimizer.isEmpty()) {
-                        optimizer.restoreState(savedOptimizer, shapes());
-                    }
-                    while (epoch < o.epochs()) {
-                        epoch++;
-                        engine.setRandomSeed(epochSeed(o.seed(), epoch));
-                        long t0 = System.nanoTime();
-                        double[] tr =
-                                trainEpoch(
-                                        trainer,
-                                        optimizer,
-                                        loss,
-                                        rates,
-                                        trainLoader,
-                                        epoch,
-                                        step,
-                                        stepsPerEpoch);
-                        step = (long) tr[3];
-                        double trainSeconds = (System.nanoTime() - t0) / 1e9;
-                        double[] va = validate(trainer, valLoader);
-                        double seconds = (System.nanoTime() - t0) / 1e9;
-                        EpochMetrics m =
-                                new EpochMetrics(
-                                        epoch,
-                                        tr[0],
-                                        tr[1],
-                                        va[0],
-                                        va[1],
-                                        rates.at(Math.max(0, step - 1)),
-                                        tr[2] / Math.max(trainSeconds, 1e-9),
-                                        seconds);
-                        history.add(m);
-                        Map<String, float[]> values = block.parameterValues();
-                        ModelProto current = withValues(graph, values);
-                        boolean better = va[1] > bestAcc + 1e-12;
-                        if (better || (Math.abs(va[1] - bestAcc) <= 1e-12 && va[0] < bestLoss)) {
-                            sinceBest = better ? 0 : sinceBest + 1;
-                            bestAcc = va[1];
-                            bestLoss = va[0];
-                            bestEpoch = epoch;
-                            best = current;
-                        } else {
-                            sinceBest++;
+            Path file = o.checkpointDir().resolve(Checkpoint.FILE_NAME);
+            OnnxBlock current = block;
+            boolean setBack;
+            do {
+                setBack = false;
+                try (Model model =
+                        Model.newInstance("graft-" + o.strategy().cliName(), devices[0], ENGINE)) {
+                    model.setBlock(current);
+                    GraphOptimizer optimizer = optimizer(current, model.getNDManager());
+                    DefaultTrainingConfig config =
+                            new DefaultTrainingConfig(loss)
+                                    .optOptimizer(optimizer)
+                                    .optDevices(devices);
+                    Preprocessing pre = run.preprocessing();
+                    try (Trainer trainer = model.newTrainer(config)) {
+                        trainer.initialize(new Shape(ModelExport.inputShape(pre, 1)));
+                        if (!savedOptimizer.isEmpty()) {
+                            optimizer.restoreState(savedOptimizer, shapes(current));
                         }
-                        boolean stop = o.patience() > 0 && sinceBest >= o.patience();
-                        boolean finished = stop || epoch >= o.epochs();
-                        Checkpoint.State state =
-                                new Checkpoint.State(
-                                        epoch, step, finished, bestEpoch, bestAcc, bestLoss,
-                                        sinceBest, history);
-                        last = new Checkpoint(run, state, current, best, optimizer.saveState());
-                        Path file = o.checkpointDir().resolve(Checkpoint.FILE_NAME);
-                        last.write(file);
-                        double eta = (o.epochs() - epoch) * mean(history, resumed);
-                        monitor.log(
-                                String.format(
-                                        Locale.ROOT,
-                                        "epoch %d/%d: loss %.4f, accuracy %.4f, val loss %.4f,"
-                                                + " val accuracy %.4f, lr %.2e, %.1f images/s,"
-                                                + " %.1f s%s",
-                                        epoch,
-                                        o.epochs(),
-                                        m.trainLoss(),
-                                        m.trainAccuracy(),
-                                        m.valLoss(),
-                                        m.valAccuracy(),
-                                        m.learningRate(),
-                                        m.imagesPerSecond(),
-                                        seconds,
-                                        finished ? "" : ", ETA " + clock(eta)));
-                        if (stop) {
-                            monitor.log(
-                                    String.format(
-                                            Locale.ROOT,
-                                            "early stop: no better validation accuracy for %d"
-                                                    + " epochs; keeping epoch %d",
-                                            o.patience(),
-                                            bestEpoch));
-                        }
-                        if (finished) {
-                            break;
+                        while (epoch < o.epochs()) {
+                            epoch++;
+                            engine.setRandomSeed(epochSeed(o.seed(), epoch));
+                            long t0 = System.nanoTime();
+                            TrainPass tr =
+                                    trainEpoch(
+                                            trainer,
+                                            current,
+                                            optimizer,
+                                            loss,
+                                            rates,
+                                            rateScale,
+                                            trainLoader,
+                                            epoch,
+                                            step,
+                                            stepsPerEpoch);
+                            // Skipped images are known once every one has been read.
+                            Datasets.requireReadable(
+                                    train, trainLoader.skipped(), o.minPerClass(), o.data());
+                            step = tr.step();
+                            if (Double.isNaN(startLoss)) {
+                                startLoss = tr.firstLoss();
+                            }
+                            double trainSeconds = (System.nanoTime() - t0) / 1e9;
+                            ValPass va = validate(trainer, valLoader);
+                            double seconds = (System.nanoTime() - t0) / 1e9;
+                            EpochMetrics m =
+                                    new EpochMetrics(
+                                            epoch,
+                                            tr.loss(),
+                                            tr.accuracy(),
+                                            va.loss(),
+                                            va.accuracy(),
+                                            rates.at(Math.max(0, step - 1)) * rateScale,
+                                            tr.images() / Math.max(trainSeconds, 1e-9),
+                                            seconds);
+                            history.add(m);
+                            logEpoch(m, seconds, epoch >= o.epochs(), history);
+                            ModelProto now = withValues(graph, current.parameterValues());
+                            double limit =
+                                    divergenceLimit(
+                                            startLoss, history.get(0), run.classes().size());
+                            // Steps skipped for non-finite values leave the training loss of the
+                            // others: then the validation loss alone speaks.
+                            boolean diverged =
+                                    !Double.isFinite(tr.loss())
+                                            || !Double.isFinite(va.loss())
+                                            || ((tr.loss() > limit || tr.skippedSteps() > 0)
+                                                    && va.loss() > limit);
+                            if (diverged && cuts(rateScale) < MAX_RATE_CUTS && epoch < o.epochs()) {
+                                // Set back: the best epoch, unless it too is past the limit.
+                                boolean bestSound = bestEpoch > 0 && bestLoss <= limit;
+                                ModelProto back = bestSound ? best : initial.get();
+                                rateScale /= 2;
+                                String what =
+                                        String.format(
+                                                Locale.ROOT,
+                                                "Epoch %d diverged (training loss %.4g,"
+                                                        + " validation loss %.4g, above %.4g):"
+                                                        + " set back to %s and halved the"
+                                                        + " learning rate to %.3g.",
+                                                epoch,
+                                                tr.loss(),
+                                                va.loss(),
+                                                limit,
+                                                bestSound
+                                                        ? "epoch " + bestEpoch + "'s weights"
+                                                        : "the starting weights",
+                                                o.learningRate() * rateScale);
+                                adjustments.add(what);
+                                monitor.log(what);
+                                sinceBest = 0;
+                                Checkpoint.State state =
+                                        new Checkpoint.State(
+                                                epoch,
+                                                step,
+                                                false,
+                                                bestEpoch,
+                                                bestAcc,
+                                                bestLoss,
+                                                sinceBest,
+                                                history,
+                                                rateScale,
+                                                adjustments,
+                                                startLoss);
+                                // Momentum carried the divergence: the optimizer starts afresh.
+                                last = new Checkpoint(run, state, back, best, Map.of());
+                                last.write(file);
+                                current = blocks.create(back);
+                                savedOptimizer = Map.of();
+                                setBack = true;
+                                break;
+                            }
+                            boolean better = !diverged && va.accuracy() > bestAcc + 1e-12;
+                            if (better
+                                    || (!diverged
+                                            && Math.abs(va.accuracy() - bestAcc) <= 1e-12
+                                            && va.loss() < bestLoss)) {
+                                sinceBest = better ? 0 : sinceBest + 1;
+                                bestAcc = va.accuracy();
+                                bestLoss = va.loss();
+                                bestEpoch = epoch;
+                                best = now;
+                            } else {
+                                sinceBest++;
+                            }
+                            boolean stop = o.patience() > 0 && sinceBest >= o.patience();
+                            if (diverged) {
+                                String kept =
+                                        bestEpoch > 0
+                                                ? "epoch " + bestEpoch
+                                                : "the starting weights";
+                                String what =
+                                        cuts(rateScale) >= MAX_RATE_CUTS
+                                                ? String.format(
+                                                        Locale.ROOT,
+                                                        "Epoch %d diverged again after %d halvings"
+                                                                + " of the learning rate (now"
+                                                                + " %.3g): stopped, keeping %s."
+                                                                + " Try a smaller --lr (%.3g),"
+                                                                + " fewer trained stages"
+                                                                + " (--unfreeze 1), or --strategy"
+                                                                + " features, which suits small"
+                                                                + " sets.",
+                                                        epoch,
+                                                        MAX_RATE_CUTS,
+                                                        o.learningRate() * rateScale,
+                                                        kept,
+                                                        o.learningRate() * rateScale / 4)
+                                                : String.format(
+                                                        Locale.ROOT,
+                                                        "Epoch %d, the last, diverged (training"
+                                                                + " loss %.4g, validation loss"
+                                                                + " %.4g, above %.4g): keeping %s."
+                                                                + " Try a smaller --lr (%.3g).",
+                                                        epoch,
+                                                        tr.loss(),
+                                                        va.loss(),
+                                                        limit,
+                                                        kept,
+                                                        o.learningRate() * rateScale / 2);
+                                adjustments.add(what);
+                                monitor.log(what);
+                                stop = true;
+                            }
+                            boolean finished = stop || epoch >= o.epochs();
+                            Checkpoint.State state =
+                                    new Checkpoint.State(
+                                            epoch,
+                                            step,
+                                            finished,
+                                            bestEpoch,
+                                            bestAcc,
+                                            bestLoss,
+                                            sinceBest,
+                                            history,
+                                            rateScale,
+                                            adjustments,
+                                            startLoss);
+                            last = new Checkpoint(run, state, now, best, optimizer.saveState());
+                            last.write(file);
+                            if (stop && !diverged) {
+                                monitor.log(
+                                        String.format(
+                                                Locale.ROOT,
+                                                "early stop: no better validation accuracy for"
+                                                        + " %d epochs; keeping epoch %d",
+                                                o.patience(),
+                                                bestEpoch));
+                            }
+                            if (finished) {
+                                break;
+                            }
                         }
                     }
                 }
-            }
+            } while (setBack);
             if (last == null) {
                 // Resumed from a checkpoint whose epoch count already reached the asked epochs.
                 last =
@@ -685,30 +909,56 @@ public final class GraphTrainer {
             }
         }
 
+        private void logEpoch(
+                EpochMetrics m, double seconds, boolean lastEpoch, List<EpochMetrics> history) {
+            double eta = (o.epochs() - m.epoch()) * mean(history, resumed);
+            monitor.log(
+                    String.format(
+                            Locale.ROOT,
+                            "epoch %d/%d: loss %.4f, accuracy %.4f, val loss %.4f,"
+                                    + " val accuracy %.4f, lr %.2e, %.1f images/s, %.1f s%s",
+                            m.epoch(),
+                            o.epochs(),
+                            m.trainLoss(),
+                            m.trainAccuracy(),
+                            m.valLoss(),
+                            m.valAccuracy(),
+                            m.learningRate(),
+                            m.imagesPerSecond(),
+                            seconds,
+                            lastEpoch ? "" : ", ETA " + clock(eta)));
+        }
+
         /**
-         * One pass over the training data.
+         * One pass over the training data, at {@code rateScale} times the schedule's rate.
          *
-         * @return {mean loss, accuracy, images, step after the epoch}
+         * @return the pass; its loss is NaN when every step had a non-finite loss or gradient
+         * @throws DatasetException when no training image could be read
          */
-        private double[] trainEpoch(
+        private TrainPass trainEpoch(
                 Trainer trainer,
+                OnnxBlock block,
                 GraphOptimizer optimizer,
                 SmoothedCrossEntropy loss,
                 LearningRates rates,
+                double rateScale,
                 BatchLoader loader,
                 int epoch,
                 long step,
-                int stepsPerEpoch) {
+                int stepsPerEpoch)
+                throws DatasetException {
             double lossSum = 0;
+            double firstLoss = Double.NaN;
             long correct = 0;
             long seen = 0;
             int batches = 0;
             long skippedImages = 0;
+            int skippedSteps = 0;
             long t0 = System.nanoTime();
             Iterator<Batch> it = loader.epoch(epoch - 1);
             while (it.hasNext()) {
                 Batch b = it.next();
-                double rate = rates.at(step);
+                double rate = rates.at(step) * rateScale;
                 optimizer.setLearningRate(rate);
                 optimizer.setStep(step);
                 float totalWeight = loss.weightOf(b.labels());
@@ -730,6 +980,9 @@ public final class GraphTrainer {
                     boolean oneDevice = devices.length == 1;
                     // On several devices DJL sums their gradients in its own step, and the loss
                     // check alone applies.
+                    if (step == 0) {
+                        firstLoss = batchLoss;
+                    }
                     if (Double.isFinite(batchLoss)
                             && (!oneDevice || gradientsFinite(block.getParameters().values()))) {
                         trainer.step();
@@ -740,6 +993,7 @@ public final class GraphTrainer {
                         // good: leave the weights as they are, as mixed-precision training does.
                         clearGradients(block.getParameters().values());
                         skippedImages += b.size();
+                        skippedSteps++;
                         monitor.log(
                                 String.format(
                                         Locale.ROOT,
@@ -770,18 +1024,20 @@ public final class GraphTrainer {
                                 clock(left)));
             }
             if (seen == 0) {
-                throw new IllegalStateException(
-                        "No training image of " + o.data() + " could be read in epoch " + epoch);
+                throw new DatasetException(
+                        "No training image of "
+                                + o.data()
+                                + " could be read"
+                                + firstSkipped(loader)
+                                + "; replace or remove the unreadable files");
             }
             long used = seen - skippedImages;
             if (used == 0) {
-                throw new IllegalStateException(
-                        "Every step of epoch "
-                                + epoch
-                                + " had an infinite or NaN loss or gradient; try a smaller"
-                                + " learning rate (--lr)");
+                // Every step had a non-finite loss or gradient: the divergence guard takes it.
+                return new TrainPass(Double.NaN, Double.NaN, seen, step, skippedSteps, firstLoss);
             }
-            return new double[] {lossSum / used, (double) correct / used, seen, step};
+            return new TrainPass(
+                    lossSum / used, (double) correct / used, seen, step, skippedSteps, firstLoss);
         }
 
         /** Splits a batch across the devices (one part per device that gets rows). */
@@ -812,7 +1068,7 @@ public final class GraphTrainer {
          * The validation set in inference mode on the first device: plain cross-entropy (no
          * smoothing, no weights) and accuracy.
          */
-        private double[] validate(Trainer trainer, BatchLoader loader) {
+        private ValPass validate(Trainer trainer, BatchLoader loader) throws DatasetException {
             double lossSum = 0;
             long correct = 0;
             long seen = 0;
@@ -836,13 +1092,25 @@ public final class GraphTrainer {
                 }
             }
             if (seen == 0) {
-                throw new IllegalStateException(
-                        "No validation image of " + o.data() + " could be read");
+                throw new DatasetException(
+                        "No validation image of "
+                                + o.data()
+                                + " could be read"
+                                + firstSkipped(loader)
+                                + "; replace or remove the unreadable files");
             }
-            return new double[] {lossSum / seen, (double) correct / seen};
+            return new ValPass(lossSum / seen, (double) correct / seen);
         }
 
-        private GraphOptimizer optimizer(NDManager stateManager) {
+        /** The first file the loader could not read and why, as " (FILE: REASON)", or "". */
+        private static String firstSkipped(BatchLoader loader) {
+            List<Skipped> skipped = loader.skipped();
+            return skipped.isEmpty()
+                    ? ""
+                    : " (" + skipped.get(0).id() + ": " + skipped.get(0).reason() + ")";
+        }
+
+        private GraphOptimizer optimizer(OnnxBlock block, NDManager stateManager) {
             Map<String, String> names = new HashMap<>();
             Map<String, Float> factors = new HashMap<>();
             Set<String> decayed = new HashSet<>();
@@ -868,7 +1136,7 @@ public final class GraphTrainer {
                     devices[0]);
         }
 
-        private Map<String, Shape> shapes() {
+        private static Map<String, Shape> shapes(OnnxBlock block) {
             Map<String, Shape> out = new HashMap<>();
             for (Parameter p : block.getParameters().values()) {
                 out.put(p.getName(), p.getArray().getShape());
@@ -878,6 +1146,27 @@ public final class GraphTrainer {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /** How many times the learning rate has been halved. */
+    static int cuts(double rateScale) {
+        return (int) Math.round(-Math.log(rateScale) / Math.log(2));
+    }
+
+    /**
+     * The loss above which an epoch counts as diverged: {@link #DIVERGENCE_RATIO} times the larger
+     * of the run's starting loss and {@code ln K}, the loss of uniform predictions.
+     *
+     * @param startLoss the loss of the run's first batch, before any step; when it is not finite or
+     *     unknown (a checkpoint of an older version), the first epoch's mean loss stands in
+     * @param firstEpoch the run's first epoch
+     * @param classes the number of classes K
+     * @return the limit
+     */
+    static double divergenceLimit(double startLoss, EpochMetrics firstEpoch, int classes) {
+        double start = Double.isFinite(startLoss) ? startLoss : firstEpoch.trainLoss();
+        double chance = Math.log(Math.max(2, classes));
+        return DIVERGENCE_RATIO * (Double.isFinite(start) ? Math.max(start, chance) : chance);
+    }
 
     /** Outside a gradient collector, PyTorch must not record graphs (its mode is per thread). */
     private static void noGradients() {
@@ -898,6 +1187,33 @@ public final class GraphTrainer {
             float[] v = values.get(t.getName());
             // Backbones are float32 after opening (float16 is converted); other types stay as read.
             if (v != null && t.getDataType() == TensorProto.DataType.FLOAT_VALUE) {
+                g.setInitializer(i, OnnxTensors.fromFloats(t.getName(), OnnxTensors.dims(t), v));
+            }
+        }
+        return model.toBuilder().setGraph(g).build();
+    }
+
+    /**
+     * The graph with the head's float initializers (those read by the nodes after the features)
+     * multiplied by {@code factor}.
+     */
+    static ModelProto scaledHead(ModelProto model, float factor) {
+        Set<String> downstream = new HashSet<>(Set.of(ModelEditor.FEATURES));
+        Set<String> head = new HashSet<>();
+        for (var n : model.getGraph().getNodeList()) {
+            if (n.getInputList().stream().anyMatch(downstream::contains)) {
+                downstream.addAll(n.getOutputList());
+                head.addAll(n.getInputList());
+            }
+        }
+        GraphProto.Builder g = model.getGraph().toBuilder();
+        for (int i = 0; i < g.getInitializerCount(); i++) {
+            TensorProto t = g.getInitializer(i);
+            if (head.contains(t.getName()) && t.getDataType() == TensorProto.DataType.FLOAT_VALUE) {
+                float[] v = OnnxTensors.toFloats(t);
+                for (int k = 0; k < v.length; k++) {
+                    v[k] *= factor;
+                }
                 g.setInitializer(i, OnnxTensors.fromFloats(t.getName(), OnnxTensors.dims(t), v));
             }
         }
@@ -953,19 +1269,38 @@ public final class GraphTrainer {
             return new Device[] {Device.cpu()};
         }
         Engine engine = Engine.getEngine(ENGINE);
-        int gpus = engine.getGpuCount();
+        return devices(wanted, engine.getGpuCount(), engine.getVersion());
+    }
+
+    /**
+     * The devices a run trains on.
+     *
+     * @param wanted CPU, CUDA (every GPU) or AUTO (the GPUs when there are any, else the CPU)
+     * @param gpus how many GPUs PyTorch sees
+     * @param engineVersion PyTorch's version, for the message
+     * @return the devices, the first one holding the parameters
+     * @throws GraftException when GPUs are asked for and PyTorch sees none
+     */
+    static Device[] devices(ai.graft.sdk.Device wanted, int gpus, String engineVersion)
+            throws GraftException {
+        Device[] all = new Device[gpus];
+        for (int i = 0; i < gpus; i++) {
+            all[i] = Device.gpu(i);
+        }
         switch (wanted) {
+            case CPU:
+                return new Device[] {Device.cpu()};
             case CUDA:
                 if (gpus == 0) {
                     throw new GraftException(
                             "--device gpu: PyTorch sees no GPU (this install has PyTorch "
-                                    + engine.getVersion()
+                                    + engineVersion
                                     + " CPU natives; set PYTORCH_FLAVOR and"
                                     + " PYTORCH_LIBRARY_PATH for CUDA ones), or use --device cpu");
                 }
-                return engine.getDevices(gpus);
+                return all;
             default:
-                return gpus > 0 ? engine.getDevices(gpus) : new Device[] {Device.cpu()};
+                return gpus > 0 ? all : new Device[] {Device.cpu()};
         }
     }
 

@@ -140,6 +140,64 @@ class DatasetsTest {
     }
 
     @Test
+    void requireReadable_refusesAClassWhoseImagesAreAllUnreadable_namingThemAndWhy()
+            throws Exception {
+        TestImages.classFolder(dir.resolve("ants"), "a", 4, 8);
+        TestImages.classFolder(dir.resolve("bees"), "b", 4, 8);
+        ImageDataset train = Datasets.fromFolder(dir, 0, 1, 2).train();
+        List<Skipped> skipped = new ArrayList<>();
+        for (int i = 3; i >= 0; i--) {
+            skipped.add(new Skipped("bees/b_" + i + ".png", "not an image (reason " + i + ")"));
+        }
+        skipped.add(new Skipped("ants/a_1.png", "truncated"));
+        DatasetException e =
+                assertThrows(
+                        DatasetException.class,
+                        () -> Datasets.requireReadable(train, skipped, 2, dir));
+        String m = e.getMessage();
+        assertTrue(m.startsWith("Dataset " + dir + ": "), m);
+        assertTrue(m.contains("class 'bees' has no readable training image"), m);
+        assertTrue(m.contains("4 of its 4 images could not be read"), m);
+        assertTrue(
+                m.contains(
+                        "(bees/b_0.png: not an image (reason 0); bees/b_1.png: not an image"
+                                + " (reason 1); bees/b_2.png: not an image (reason 2); and 1"
+                                + " more)"),
+                m);
+        assertTrue(!m.contains("'ants'"), "3 of 4 ants are readable: " + m);
+        assertTrue(m.endsWith("or remove the class"), m);
+    }
+
+    @Test
+    void requireReadable_countsOnlyReadableImagesTowardsTheMinimum() throws Exception {
+        TestImages.classFolder(dir.resolve("ants"), "a", 3, 8);
+        TestImages.classFolder(dir.resolve("bees"), "b", 3, 8);
+        ImageDataset train = Datasets.fromFolder(dir, 0, 1, 3).train();
+        List<Skipped> oneBad = List.of(new Skipped("ants/a_2.png", "truncated"));
+        DatasetException e =
+                assertThrows(
+                        DatasetException.class,
+                        () -> Datasets.requireReadable(train, oneBad, 3, dir));
+        assertTrue(
+                e.getMessage()
+                        .contains(
+                                "class 'ants' has 2 readable training images, fewer than the"
+                                        + " minimum of 3: 1 of its 3 images could not be read"
+                                        + " (ants/a_2.png: truncated)"),
+                e.getMessage());
+        // Enough readable images, or skipped images of another split: accepted.
+        Datasets.requireReadable(train, oneBad, 2, dir);
+        Datasets.requireReadable(train, List.of(new Skipped("val/x.png", "gone")), 3, dir);
+        // A split may leave a class fewer training images than the minimum: all must be readable.
+        ImageDataset small = train.limitPerClass(1, 1);
+        Datasets.requireReadable(small, List.of(), 2, dir);
+        String onlyAnt = small.samples().get(0).id();
+        assertThrows(
+                DatasetException.class,
+                () -> Datasets.requireReadable(small, List.of(new Skipped(onlyAnt, "x")), 2, dir));
+    }
+
+    @Test
     void fromFolder_refusesOneClassEmptyFoldersAndMissingFolder() throws IOException {
         DatasetException missing =
                 assertThrows(

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,20 +39,52 @@ class DemoTest {
         }
     }
 
+    /**
+     * The demo's claim on a smaller seeded run (32 x 32 images, 40 per class pretrained for 8
+     * epochs, 8 per class transferred, 100 test images): transfer 0.550 against scratch 0.350 when
+     * measured; seed 8 gives 0.430 against 0.300.
+     */
     @Test
-    void run_pretrainsTransfersAndComparesWithScratchEndToEnd() throws Exception {
-        Demo.Options tiny = new Demo.Options(dir.resolve("demo"), "smallcnn", 32, 6, 1, 2, 2, 1, 3);
+    void run_small_transferBeatsScratchByTenPoints_endToEnd() throws Exception {
+        Demo.Options small =
+                new Demo.Options(dir.resolve("demo"), "smallcnn", 32, 40, 8, 8, 20, 20, 7);
         List<String> log = new ArrayList<>();
-        Demo.Result r = Demo.run(tiny, log::add);
-        assertEquals(2 * SyntheticShapes.TARGET_TASK.size(), r.testImages());
-        for (double accuracy : new double[] {r.transferAccuracy(), r.scratchAccuracy()}) {
-            assertTrue(accuracy >= 0 && accuracy <= 1, "accuracy " + accuracy);
-        }
+        Demo.Result r = Demo.run(small, log::add);
+        assertEquals(20 * SyntheticShapes.TARGET_TASK.size(), r.testImages());
+        assertTrue(
+                r.transferAccuracy() >= r.scratchAccuracy() + 0.10,
+                "transfer "
+                        + r.transferAccuracy()
+                        + " vs scratch "
+                        + r.scratchAccuracy()
+                        + "\n"
+                        + String.join("\n", log));
         assertTrue(log.stream().anyMatch(l -> l.startsWith("3/3")), String.join("\n", log));
         try (ImageClassifier model = ImageClassifier.createFromFile(r.transferModel())) {
             assertEquals(
                     SyntheticShapes.TARGET_TASK.stream().sorted().toList(), model.card().labels());
         }
+    }
+
+    /**
+     * What {@code graft demo} shows with its defaults: measured transfer 0.620 against scratch
+     * 0.385 on 200 test images (README). Minutes on two cores.
+     */
+    @Test
+    @Tag("slow")
+    void run_defaults_transferBeatsScratchByTenPoints() throws Exception {
+        List<String> log = new ArrayList<>();
+        Demo.Result r = Demo.run(Demo.Options.defaults(dir.resolve("demo")), log::add);
+        assertEquals(200, r.testImages());
+        assertTrue(
+                r.transferAccuracy() >= r.scratchAccuracy() + 0.10,
+                "transfer "
+                        + r.transferAccuracy()
+                        + " vs scratch "
+                        + r.scratchAccuracy()
+                        + "\n"
+                        + String.join("\n", log));
+        assertTrue(r.sourceAccuracy() >= 0.7, "the backbone learned its own task: " + r);
     }
 
     private static int[] pixels(BufferedImage image) {

@@ -332,6 +332,58 @@ class GraphTrainerTest {
     }
 
     @Test
+    void devices_followTheWishAndTheGpusPyTorchSees_onAnyMachine() throws Exception {
+        ai.djl.Device cpu = ai.djl.Device.cpu();
+        ai.djl.Device gpu0 = ai.djl.Device.gpu(0);
+        ai.djl.Device gpu1 = ai.djl.Device.gpu(1);
+        assertArrayEquals(
+                new ai.djl.Device[] {cpu}, GraphTrainer.devices(ai.graft.sdk.Device.CPU, 2, "x"));
+        assertArrayEquals(
+                new ai.djl.Device[] {gpu0, gpu1},
+                GraphTrainer.devices(ai.graft.sdk.Device.CUDA, 2, "x"));
+        assertArrayEquals(
+                new ai.djl.Device[] {gpu0}, GraphTrainer.devices(ai.graft.sdk.Device.AUTO, 1, "x"));
+        assertArrayEquals(
+                new ai.djl.Device[] {cpu}, GraphTrainer.devices(ai.graft.sdk.Device.AUTO, 0, "x"));
+        ai.graft.sdk.GraftException e =
+                assertThrows(
+                        ai.graft.sdk.GraftException.class,
+                        () -> GraphTrainer.devices(ai.graft.sdk.Device.CUDA, 0, "2.7.1"));
+        assertEquals(
+                "--device gpu: PyTorch sees no GPU (this install has PyTorch 2.7.1 CPU natives;"
+                        + " set PYTORCH_FLAVOR and PYTORCH_LIBRARY_PATH for CUDA ones), or use"
+                        + " --device cpu",
+                e.getMessage());
+    }
+
+    @Test
+    void newHead_startsNearZeroOnPretrainedFeatures() throws Exception {
+        ModelProto graph = OnnxModels.read(backbone);
+        ModelProto cut = ModelEditor.cutAtFeatures(graph, null);
+        ModelProto withHead =
+                ModelEditor.appendHead(
+                        cut,
+                        ai.graft.converter.HeadOptions.builder(2)
+                                .seed(1)
+                                .inputName(ModelEditor.FEATURES)
+                                .outputName(ModelExport.LOGITS)
+                                .parameterPrefix("head.")
+                                .keepOutputs(true)
+                                .build());
+        Map<String, float[]> before = values(withHead);
+        Map<String, float[]> after = values(GraphTrainer.scaledHead(withHead, 0.01f));
+        for (String name : before.keySet()) {
+            float[] b = before.get(name);
+            float[] a = after.get(name);
+            for (int i = 0; i < b.length; i++) {
+                float expected = name.startsWith("head.") ? b[i] * 0.01f : b[i];
+                assertEquals(expected, a[i], 0f, name + "[" + i + "]");
+            }
+        }
+        assertTrue(before.containsKey("head.weight"), before.keySet().toString());
+    }
+
+    @Test
     void checkpointRead_rejectsAFileThatIsNoCheckpoint() throws Exception {
         ModelException e = assertThrows(ModelException.class, () -> Checkpoint.read(backbone));
         assertTrue(e.getMessage().contains("not a Graft checkpoint"), e.getMessage());

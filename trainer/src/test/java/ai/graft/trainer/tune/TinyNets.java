@@ -18,8 +18,8 @@ import java.nio.file.Path;
 import java.util.Random;
 import javax.imageio.ImageIO;
 
-/** Tiny classifiers and image folders for the graph strategies' tests. */
-final class TinyNets {
+/** Tiny classifiers and image folders for the trainer's tests. */
+public final class TinyNets {
     /** The input side of {@link #classifier}. */
     static final int SIZE = 16;
 
@@ -82,8 +82,15 @@ final class TinyNets {
                 .build();
     }
 
-    /** Writes {@link #classifier} to a file. */
-    static Path classifierFile(Path dir, long seed) throws Exception {
+    /**
+     * Writes {@link #classifier} to {@code dir/tiny.onnx}.
+     *
+     * @param dir the folder
+     * @param seed the seed of the random weights
+     * @return the file
+     * @throws Exception when the file cannot be written
+     */
+    public static Path classifierFile(Path dir, long seed) throws Exception {
         Path file = dir.resolve("tiny.onnx");
         OnnxModels.write(classifier(seed), file);
         return file;
@@ -92,8 +99,15 @@ final class TinyNets {
     /**
      * Writes {@code dir/train/{blue,red}} and {@code dir/val/{blue,red}} with noisy 20x20 PNGs
      * whose dominant colour is the class.
+     *
+     * @param dir the dataset folder to create
+     * @param trainPerClass training images per class
+     * @param valPerClass validation images per class
+     * @return {@code dir}
+     * @throws IOException when an image cannot be written
      */
-    static Path colourFolders(Path dir, int trainPerClass, int valPerClass) throws IOException {
+    public static Path colourFolders(Path dir, int trainPerClass, int valPerClass)
+            throws IOException {
         Random random = new Random(7);
         String[] classes = {"blue", "red"};
         for (String split : new String[] {"train", "val"}) {

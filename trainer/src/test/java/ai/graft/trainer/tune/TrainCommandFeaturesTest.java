@@ -94,6 +94,36 @@ class TrainCommandFeaturesTest {
     }
 
     @Test
+    void train_afterTheCacheWasDamaged_recomputesItSayingSo_andUsesItAgain() throws Exception {
+        Path out = dir.resolve("damaged");
+        CliRun first = train(out);
+        assertEquals(0, first.exitCode(), first.err());
+        List<Path> cached;
+        try (Stream<Path> files = Files.list(out.resolve("cache"))) {
+            cached = files.filter(f -> !f.getFileName().toString().startsWith(".")).toList();
+        }
+        assertEquals(3, cached.size(), "features, train and val embeddings: " + cached);
+        for (Path f : cached) {
+            byte[] whole = Files.readAllBytes(f);
+            Files.write(f, java.util.Arrays.copyOf(whole, whole.length / 3));
+        }
+        CliRun again = train(out);
+        assertEquals(0, again.exitCode(), again.err());
+        assertTrue(again.err().contains("does not match the backbone"), again.err());
+        assertEquals(
+                2,
+                again.err().lines().filter(l -> l.contains("does not verify (")).count(),
+                again.err());
+        assertEquals(1.0, accuracy(out.resolve("model.onnx")));
+
+        CliRun third = train(out);
+        assertEquals(0, third.exitCode(), third.err());
+        assertTrue(third.err().contains("train: 16 embeddings from the cache"), third.err());
+        assertTrue(third.err().contains("val: 8 embeddings from the cache"), third.err());
+        assertTrue(!third.err().contains("does not"), third.err());
+    }
+
+    @Test
     @SuppressWarnings("unchecked")
     void svmHead_learnsTheColours_andOnlyFeaturesTakesIt() throws Exception {
         Path out = dir.resolve("svm");
