@@ -24,9 +24,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The shipped artifacts (every Graft jar on this module's test classpath but its own: graft-sdk and
- * its test-jar, graft-converter, graft-trainer; add a new shipped module here as a test dependency)
- * hold no {@code bench} package: peer benchmarks and their dependencies live in this unpublished
- * module only.
+ * its test-jar, graft-converter, graft-trainer and its test-jar, graft-cli; add a new shipped
+ * module here as a test dependency) hold no {@code bench} package: peer benchmarks and their
+ * dependencies live in this unpublished module only.
  *
  * <p>In a reactor build to {@code package} or beyond ({@code mvn verify}), Maven puts the packaged
  * jars of those modules on this classpath, so this reads exactly what would be deployed; under
@@ -38,13 +38,13 @@ class ShippedJarsTest {
     void shippedJars_containNoBenchPackage() throws IOException, URISyntaxException {
         Set<Path> shipped = shippedRoots();
         List<String> modules = new ArrayList<>();
-        for (String module : List.of("sdk", "converter", "trainer")) {
+        for (String module : List.of("sdk", "converter", "trainer", "cli")) {
             if (shipped.stream().anyMatch(root -> holds(root, "ai/graft/" + module + "/"))) {
                 modules.add(module);
             }
         }
         assertEquals(
-                List.of("sdk", "converter", "trainer"),
+                List.of("sdk", "converter", "trainer", "cli"),
                 modules,
                 () -> "Graft modules found on the test classpath, in " + shipped);
 

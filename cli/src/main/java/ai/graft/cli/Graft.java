@@ -8,7 +8,9 @@ import ai.graft.sdk.SourceException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Iterator;
 import java.util.List;
+import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -19,8 +21,10 @@ import picocli.CommandLine.Spec;
 /**
  * The {@code graft} command line: train, evaluate, export, inspect, predict, stream, benchmark.
  *
- * <p>Subcommands are discovered with {@link ServiceLoader} (see {@link Subcommand}); errors are
- * mapped to {@link ExitCodes} here and nowhere else.
+ * <p>Subcommands are discovered with {@link ServiceLoader} (see {@link Subcommand}); those that
+ * need graft-trainer ({@code train}, {@code evaluate}, {@code demo}, {@code export}) are left out
+ * where it is absent, as in a deploy-only install. Errors are mapped to {@link ExitCodes} here and
+ * nowhere else.
  */
 @Command(
         name = "graft",
@@ -29,6 +33,9 @@ import picocli.CommandLine.Spec;
         description = "Transfer learning for Java: fine-tune image backbones, ship one ONNX file.",
         synopsisSubcommandLabel = "COMMAND")
 public final class Graft implements Callable<Integer> {
+    /** A class of graft-trainer, present exactly where the training commands can run. */
+    private static final String TRAINER_CLASS = "ai.graft.trainer.TrainingOptions";
+
     @Spec CommandSpec spec;
 
     /**
@@ -58,7 +65,25 @@ public final class Graft implements Callable<Integer> {
     public static CommandLine newCommandLine() {
         CommandLine cli = new CommandLine(new Graft());
         List<Subcommand> found = new ArrayList<>();
-        ServiceLoader.load(Subcommand.class).forEach(found::add);
+        // A training command is left out where the trainer is absent: its class may fail to link
+        // (ServiceLoader reports that while finding the provider, before Provider.get(), and its
+        // iterator then goes on to the next one), or it may load and say so by needsTrainer().
+        Iterator<Subcommand> providers = ServiceLoader.load(Subcommand.class).iterator();
+        while (true) {
+            try {
+                if (!providers.hasNext()) {
+                    break;
+                }
+                Subcommand command = providers.next();
+                if (!command.needsTrainer() || trainerPresent()) {
+                    found.add(command);
+                }
+            } catch (ServiceConfigurationError | LinkageError e) {
+                if (!needsAbsentTrainer(e)) {
+                    throw e;
+                }
+            }
+        }
         found.sort(Comparator.comparing(Graft::nameOf));
         for (Subcommand command : found) {
             cli.addSubcommand(command);
@@ -79,6 +104,29 @@ public final class Graft implements Callable<Integer> {
         cli.getErr().println("graft: missing COMMAND");
         cli.usage(cli.getErr());
         return ExitCodes.USAGE;
+    }
+
+    /**
+     * True when {@code e} says that a subcommand needs a class that is missing and graft-trainer is
+     * not on the classpath: the training commands need the trainer (and so DJL), which a
+     * deploy-only install leaves out. Any other failure is a defect, not an absent module.
+     */
+    static boolean needsAbsentTrainer(Throwable e) {
+        boolean missingClass = false;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            missingClass |=
+                    t instanceof NoClassDefFoundError || t instanceof ClassNotFoundException;
+        }
+        return missingClass && !trainerPresent();
+    }
+
+    private static boolean trainerPresent() {
+        try {
+            Class.forName(TRAINER_CLASS, false, Graft.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
     }
 
     private static String nameOf(Subcommand command) {

@@ -1,8 +1,5 @@
-package ai.graft.trainer.cli;
+package ai.graft.cli;
 
-import ai.graft.cli.ClassifierOptions;
-import ai.graft.cli.ExitCodes;
-import ai.graft.cli.Subcommand;
 import ai.graft.sdk.GraftException;
 import ai.graft.sdk.ImageClassifier;
 import ai.graft.sdk.internal.Json;
@@ -50,6 +47,12 @@ import picocli.CommandLine.Spec;
             "3:unusable model"
         })
 public final class EvaluateCommand implements Subcommand {
+    /** Needs graft-trainer. */
+    @Override
+    public boolean needsTrainer() {
+        return true;
+    }
+
     /** Widest confusion matrix printed as text; larger ones are in the --json output. */
     static final int TEXT_MATRIX_LIMIT = 20;
 

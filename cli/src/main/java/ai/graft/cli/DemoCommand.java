@@ -1,6 +1,5 @@
-package ai.graft.trainer.cli;
+package ai.graft.cli;
 
-import ai.graft.cli.Subcommand;
 import ai.graft.sdk.GraftException;
 import ai.graft.sdk.internal.Json;
 import ai.graft.trainer.demo.Demo;
@@ -30,6 +29,12 @@ import picocli.CommandLine.Spec;
             "A few minutes on two CPU cores."
         })
 public final class DemoCommand implements Subcommand {
+    /** Needs graft-trainer. */
+    @Override
+    public boolean needsTrainer() {
+        return true;
+    }
+
     @Spec CommandSpec spec;
 
     @Option(

@@ -9,7 +9,7 @@ import java.util.Map;
 import picocli.CommandLine;
 
 /**
- * Output of one {@code graft} command run in-process, shared by the trainer's CLI tests.
+ * Output of one {@code graft} command run in-process, shared by the training commands' tests.
  *
  * @param exitCode the command's exit code
  * @param out what it wrote to standard output

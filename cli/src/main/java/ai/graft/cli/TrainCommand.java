@@ -1,7 +1,5 @@
-package ai.graft.trainer.cli;
+package ai.graft.cli;
 
-import ai.graft.cli.ExitCodes;
-import ai.graft.cli.Subcommand;
 import ai.graft.sdk.Device;
 import ai.graft.sdk.GraftException;
 import ai.graft.sdk.internal.Json;
@@ -47,6 +45,12 @@ import picocli.CommandLine.Spec;
             "3:unusable backbone"
         })
 public final class TrainCommand implements Subcommand {
+    /** Needs graft-trainer. */
+    @Override
+    public boolean needsTrainer() {
+        return true;
+    }
+
     @Spec CommandSpec spec;
 
     @Option(

@@ -1,7 +1,5 @@
-package ai.graft.trainer.cli;
+package ai.graft.cli;
 
-import ai.graft.cli.ExitCodes;
-import ai.graft.cli.Subcommand;
 import ai.graft.sdk.GraftException;
 import ai.graft.sdk.internal.Json;
 import ai.graft.trainer.tune.ModelExport;
@@ -37,6 +35,12 @@ import picocli.CommandLine.Spec;
             "3:unusable checkpoint"
         })
 public final class ExportCommand implements Subcommand {
+    /** Needs graft-trainer (for now: export moves to graft-converter in a later step). */
+    @Override
+    public boolean needsTrainer() {
+        return true;
+    }
+
     @Spec CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "CHECKPOINT", description = "A checkpoint file.")
