@@ -12,6 +12,7 @@ import ai.graft.sdk.ModelCard;
 import ai.graft.sdk.ModelException;
 import ai.graft.sdk.OutputKind;
 import ai.graft.sdk.Preprocessing;
+import ai.graft.sdk.internal.Json;
 import ai.graft.sdk.internal.Labels;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -71,6 +72,9 @@ public final class AnnotateCommand implements Subcommand {
             paramLabel = "FILE",
             description = "Where to write the annotated model (default: MODEL itself).")
     Path out;
+
+    @Option(names = "--json", description = "Print the result as one JSON object.")
+    boolean json;
 
     @Override
     public Integer call() throws GraftException {
@@ -149,6 +153,16 @@ public final class AnnotateCommand implements Subcommand {
         Path target = out == null ? model : out;
         OnnxModels.write(ModelEditor.withMetadata(proto, card.toMetadata()), target);
         PrintWriter stdout = spec.commandLine().getOut();
+        if (json) {
+            Map<String, Object> result = new LinkedHashMap<>();
+            result.put("path", target.toString());
+            result.put("labels", labelList.size());
+            result.put("preprocess", Json.parse(preprocessing.toJson()));
+            result.put("output", output.name());
+            result.put("outputKind", kind.name().toLowerCase(Locale.ROOT));
+            stdout.println(Json.write(result));
+            return ExitCodes.OK;
+        }
         stdout.printf(
                 Locale.ROOT,
                 "%s: card written: %d labels, preprocessing %s, output '%s' (%s)%n",

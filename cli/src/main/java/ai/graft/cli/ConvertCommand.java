@@ -10,11 +10,14 @@ import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
 import ai.graft.converter.onnx.proto.OnnxProto.TensorProto;
 import ai.graft.sdk.GraftException;
 import ai.graft.sdk.ModelException;
+import ai.graft.sdk.internal.Json;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -48,6 +51,9 @@ public final class ConvertCommand implements Subcommand {
 
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "Output file.")
     Path out;
+
+    @Option(names = "--json", description = "Print the result as one JSON object.")
+    boolean json;
 
     @Option(names = "--fp32", description = "Convert float16 weights and types to float32.")
     boolean fp32;
@@ -146,6 +152,17 @@ public final class ConvertCommand implements Subcommand {
             }
         }
         OnnxModels.write(edited, out);
+        if (json) {
+            Map<String, Object> result = new LinkedHashMap<>();
+            result.put("path", out.toString());
+            result.put("edits", done);
+            result.put("maxAbsDiff", diff);
+            result.put(
+                    "comparedWith",
+                    features != null && opset != null ? "the checks" : "the original");
+            stdout.println(Json.write(result));
+            return ExitCodes.OK;
+        }
         stdout.printf(
                 Locale.ROOT,
                 "%s: %s; max abs diff %s %.3g%n",

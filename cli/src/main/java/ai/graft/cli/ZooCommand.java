@@ -3,9 +3,12 @@ package ai.graft.cli;
 import ai.graft.converter.OnnxModels;
 import ai.graft.converter.zoo.BackboneZoo;
 import ai.graft.sdk.GraftException;
+import ai.graft.sdk.internal.Json;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -38,11 +41,18 @@ public final class ZooCommand implements Subcommand {
     @Option(names = "--out", paramLabel = "FILE", description = "Where to write the model.")
     Path out;
 
+    @Option(names = "--json", description = "Print the result as one JSON object.")
+    boolean json;
+
     @Override
     public Integer call() throws GraftException {
         PrintWriter stdout = spec.commandLine().getOut();
         if (name == null) {
-            BackboneZoo.names().forEach(stdout::println);
+            if (json) {
+                stdout.println(Json.write(Map.of("architectures", BackboneZoo.names())));
+            } else {
+                BackboneZoo.names().forEach(stdout::println);
+            }
             return ExitCodes.OK;
         }
         if (out == null) {
@@ -51,6 +61,16 @@ public final class ZooCommand implements Subcommand {
         Flags.atLeast(spec, "--classes", classes, 1, null);
         Flags.atLeast(spec, "--size", size, 1, null);
         OnnxModels.write(BackboneZoo.build(name, classes, size, seed), out);
+        if (json) {
+            Map<String, Object> result = new LinkedHashMap<>();
+            result.put("path", out.toString());
+            result.put("architecture", name);
+            result.put("classes", classes);
+            result.put("size", size);
+            result.put("seed", seed);
+            stdout.println(Json.write(result));
+            return ExitCodes.OK;
+        }
         stdout.printf(
                 Locale.ROOT,
                 "%s: %s, %d classes, input %dx%d, seed %d%n",
