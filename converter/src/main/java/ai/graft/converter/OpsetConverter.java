@@ -1,5 +1,14 @@
 package ai.graft.converter;
 
+import static ai.graft.converter.OpsetNodes.axis;
+import static ai.graft.converter.OpsetNodes.floats;
+import static ai.graft.converter.OpsetNodes.floatsTensor;
+import static ai.graft.converter.OpsetNodes.label;
+import static ai.graft.converter.OpsetNodes.nodeName;
+import static ai.graft.converter.OpsetNodes.remove;
+import static ai.graft.converter.OpsetNodes.scalar;
+import static ai.graft.converter.OpsetNodes.set;
+
 import ai.graft.converter.onnx.proto.OnnxProto.AttributeProto;
 import ai.graft.converter.onnx.proto.OnnxProto.GraphProto;
 import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
@@ -8,9 +17,6 @@ import ai.graft.converter.onnx.proto.OnnxProto.OperatorSetIdProto;
 import ai.graft.converter.onnx.proto.OnnxProto.TensorProto;
 import ai.graft.converter.onnx.proto.OnnxProto.ValueInfoProto;
 import ai.graft.sdk.ModelException;
-import com.google.protobuf.ByteString;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -158,9 +164,6 @@ public final class OpsetConverter {
         3, 3, 3, 3, 3, 3, 3, 3, 3, 4, 5, 6, 7, 7, 7, 8, 8, 8, 8, 9, 9, 10
     };
 
-    private static final int FLOAT = TensorProto.DataType.FLOAT_VALUE;
-    private static final int DOUBLE = TensorProto.DataType.DOUBLE_VALUE;
-    private static final int FLOAT16 = TensorProto.DataType.FLOAT16_VALUE;
     private static final int STRING = TensorProto.DataType.STRING_VALUE;
     private static final int BFLOAT16 = TensorProto.DataType.BFLOAT16_VALUE;
     private static final long INT64_MAX = Long.MAX_VALUE;
@@ -488,13 +491,13 @@ public final class OpsetConverter {
         put(t, "Softmax", OpsetConverter::softmax, 1, 11, 13);
         put(t, "LogSoftmax", OpsetConverter::softmax, 1, 11, 13);
         put(t, "Hardmax", OpsetConverter::softmax, 1, 11, 13);
-        put(t, "Dropout", OpsetConverter::dropout, 1, 6, 7, 10, 12, 13);
-        put(t, "Clip", OpsetConverter::clip, 1, 6, 11, 12, 13);
-        put(t, "Pad", OpsetConverter::pad, 1, 2, 11, 13, 18, 19, 21);
-        put(t, "Squeeze", OpsetConverter::squeeze, 1, 11, 13, 21);
-        put(t, "Unsqueeze", OpsetConverter::squeeze, 1, 11, 13, 21);
-        put(t, "Split", OpsetConverter::split, 1, 2, 11, 13, 18);
-        put(t, "ReduceSum", (c, n) -> reduce(c, n, 13), 1, 11, 13);
+        put(t, "Dropout", AttributeInputRewrites::dropout, 1, 6, 7, 10, 12, 13);
+        put(t, "Clip", AttributeInputRewrites::clip, 1, 6, 11, 12, 13);
+        put(t, "Pad", AttributeInputRewrites::pad, 1, 2, 11, 13, 18, 19, 21);
+        put(t, "Squeeze", AttributeInputRewrites::squeeze, 1, 11, 13, 21);
+        put(t, "Unsqueeze", AttributeInputRewrites::squeeze, 1, 11, 13, 21);
+        put(t, "Split", AttributeInputRewrites::split, 1, 2, 11, 13, 18);
+        put(t, "ReduceSum", (c, n) -> AttributeInputRewrites.reduce(c, n, 13), 1, 11, 13);
         for (String op :
                 List.of(
                         "ReduceMean",
@@ -504,20 +507,38 @@ public final class OpsetConverter {
                         "ReduceLogSum",
                         "ReduceLogSumExp",
                         "ReduceSumSquare")) {
-            put(t, op, (c, n) -> reduce(c, n, 18), 1, 11, 13, 18);
+            put(t, op, (c, n) -> AttributeInputRewrites.reduce(c, n, 18), 1, 11, 13, 18);
         }
-        put(t, "ReduceMax", (c, n) -> reduce(c, n, 18), 1, 11, 12, 13, 18, 20);
-        put(t, "ReduceMin", (c, n) -> reduce(c, n, 18), 1, 11, 12, 13, 18, 20);
-        put(t, "Slice", OpsetConverter::slice, 1, 10, 11, 13);
-        put(t, "Reshape", OpsetConverter::reshape, 1, 5, 13, 14, 19, 21);
+        put(
+                t,
+                "ReduceMax",
+                (c, n) -> AttributeInputRewrites.reduce(c, n, 18),
+                1,
+                11,
+                12,
+                13,
+                18,
+                20);
+        put(
+                t,
+                "ReduceMin",
+                (c, n) -> AttributeInputRewrites.reduce(c, n, 18),
+                1,
+                11,
+                12,
+                13,
+                18,
+                20);
+        put(t, "Slice", AttributeInputRewrites::slice, 1, 10, 11, 13);
+        put(t, "Reshape", AttributeInputRewrites::reshape, 1, 5, 13, 14, 19, 21);
         put(t, "Shape", OpsetConverter::shape, 1, 13, 15, 19, 21);
         put(t, "Cast", OpsetConverter::cast, 1, 6, 9, 13, 19, 21);
         put(t, "Constant", OpsetConverter::constant, 1, 9, 11, 12, 13, 19, 21);
         put(t, "BatchNormalization", OpsetConverter::batchNorm, 1, 6, 7, 9, 14, 15);
-        put(t, "MaxPool", OpsetConverter::pool, 1, 8, 10, 11, 12);
-        put(t, "AveragePool", OpsetConverter::pool, 1, 7, 10, 11, 19);
-        t.put("Upsample", new Op(new int[] {7, 9}, 10, OpsetConverter::resample));
-        put(t, "Resize", OpsetConverter::resample, 10, 11, 13, 18, 19);
+        put(t, "MaxPool", PoolingRewrites::pool, 1, 8, 10, 11, 12);
+        put(t, "AveragePool", PoolingRewrites::pool, 1, 7, 10, 11, 19);
+        t.put("Upsample", new Op(new int[] {7, 9}, 10, ResamplingRewrites::resample));
+        put(t, "Resize", ResamplingRewrites::resample, 10, 11, 13, 18, 19);
         put(t, "HardSwish", OpsetConverter::hardSwish, 14);
         return t;
     }
@@ -527,30 +548,6 @@ public final class OpsetConverter {
     }
 
     // ------------------------------------------------------------------ rewrites
-
-    /** Makes a negative axis attribute non-negative below opset 11. */
-    private static NodeProto axis(Conversion c, NodeProto n, String attr, long dflt)
-            throws UnsupportedOperatorException {
-        if (!c.down(11)) {
-            return n;
-        }
-        long axis = Graphs.intAttr(n, attr, dflt);
-        if (axis >= 0) {
-            return n;
-        }
-        int rank = c.rank(n.getInput(0));
-        if (rank < 0) {
-            throw c.refuse(
-                    n,
-                    attr
-                            + " "
-                            + axis
-                            + " is negative, which needs opset 11, and the rank of '"
-                            + n.getInput(0)
-                            + "' is unknown");
-        }
-        return set(n.toBuilder(), Graphs.intAttr(attr, axis + rank)).build();
-    }
 
     private static void variadic(Conversion c, NodeProto n) throws UnsupportedOperatorException {
         if (c.down(8) && n.getInputCount() > 1) {
@@ -754,543 +751,6 @@ public final class OpsetConverter {
         return true;
     }
 
-    private static void dropout(Conversion c, NodeProto n) throws UnsupportedOperatorException {
-        NodeProto.Builder b = n.toBuilder();
-        // The mask is of the input's type before 10 and bool from 10.
-        if ((c.up(10) || c.down(10)) && n.getOutputCount() > 1 && !n.getOutput(1).isEmpty()) {
-            if (c.isUsed(n.getOutput(1))) {
-                throw c.refuse(
-                        n,
-                        "has its mask output '"
-                                + n.getOutput(1)
-                                + "' in use, whose element type changes at opset 10");
-            }
-            b.clearOutput().addOutput(n.getOutput(0));
-        }
-        if (c.up(12)) {
-            AttributeProto ratio = Graphs.attr(n, "ratio");
-            remove(b, "ratio");
-            if (ratio != null) {
-                String r =
-                        c.initializer(
-                                c.nodeName(n) + "_ratio",
-                                OnnxTensors.fromFloats(
-                                        "", new long[0], new float[] {ratio.getF()}));
-                b.clearInput().addInput(n.getInput(0)).addInput(r);
-            }
-        } else if (c.down(12)) {
-            String training = c.in(n, 2);
-            if (!training.isEmpty()) {
-                long[] mode = c.constLongs(training);
-                if (mode == null || mode.length != 1 || mode[0] != 0) {
-                    throw c.refuse(
-                            n,
-                            "has a training_mode input that is not a constant false; opsets"
-                                    + " before 12 have only inference Dropout");
-                }
-            }
-            String ratio = c.in(n, 1);
-            remove(b, "seed");
-            b.clearInput().addInput(n.getInput(0));
-            if (!ratio.isEmpty()) {
-                float[] r = c.constFloats(ratio);
-                if (r == null || r.length != 1) {
-                    throw c.refuse(
-                            n,
-                            "takes its ratio from '"
-                                    + ratio
-                                    + "', which is not a constant scalar; opsets before 12 need"
-                                    + " it as an attribute");
-                }
-                set(b, Graphs.floatAttr("ratio", r[0]));
-            }
-        }
-        c.emit(b.build());
-    }
-
-    private static void clip(Conversion c, NodeProto n) throws UnsupportedOperatorException {
-        if (c.up(11)) {
-            AttributeProto min = Graphs.attr(n, "min");
-            AttributeProto max = Graphs.attr(n, "max");
-            NodeProto.Builder b = remove(n.toBuilder(), "min", "max");
-            b.clearInput().addInput(n.getInput(0));
-            if (min != null || max != null) {
-                Integer type = c.type(n.getInput(0));
-                if (type == null || scalar("", type, 0) == null) {
-                    throw c.refuse(
-                            n,
-                            "needs its min/max as inputs of the input's element type from opset"
-                                    + " 11, and the element type of '"
-                                    + n.getInput(0)
-                                    + "' is unknown");
-                }
-                String base = c.nodeName(n);
-                b.addInput(
-                        min == null
-                                ? ""
-                                : c.initializer(base + "_min", scalar("", type, min.getF())));
-                if (max != null) {
-                    b.addInput(c.initializer(base + "_max", scalar("", type, max.getF())));
-                }
-            }
-            c.emit(b.build());
-        } else if (c.down(11)) {
-            Integer type = c.type(n.getInput(0));
-            if (type != null && type != FLOAT && type != DOUBLE && type != FLOAT16) {
-                throw c.refuse(
-                        n,
-                        "clips a tensor of type "
-                                + OnnxTensors.typeName(type)
-                                + ", which needs opset 12");
-            }
-            NodeProto.Builder b = n.toBuilder().clearInput().addInput(n.getInput(0));
-            String[] names = {"min", "max"};
-            for (int i = 0; i < 2; i++) {
-                String bound = c.in(n, i + 1);
-                if (bound.isEmpty()) {
-                    continue;
-                }
-                float[] v = c.constFloats(bound);
-                if (v == null || v.length != 1) {
-                    throw c.refuse(
-                            n,
-                            "takes its "
-                                    + names[i]
-                                    + " from '"
-                                    + bound
-                                    + "', which is not a constant scalar; opsets before 11 need"
-                                    + " it as an attribute");
-                }
-                set(b, Graphs.floatAttr(names[i], v[0]));
-            }
-            c.emit(b.build());
-        } else {
-            c.emit(n);
-        }
-    }
-
-    private static void pad(Conversion c, NodeProto n) throws UnsupportedOperatorException {
-        String mode = Graphs.stringAttr(n, "mode", "constant");
-        if (mode.equals("wrap") && c.to < 19) {
-            throw c.refuse(n, "uses mode wrap, which needs opset 19");
-        }
-        if (c.up(11)) {
-            long[] pads = Graphs.intsAttr(n, "pads");
-            if (pads == null) {
-                throw c.refuse(n, "has no pads attribute");
-            }
-            float value = Graphs.floatAttr(n, "value", 0f);
-            String base = c.nodeName(n);
-            NodeProto.Builder b = remove(n.toBuilder(), "pads", "value").clearInput();
-            b.addInput(n.getInput(0));
-            b.addInput(
-                    c.initializer(
-                            base + "_pads",
-                            OnnxTensors.fromLongs("", new long[] {pads.length}, pads)));
-            if (value != 0f && mode.equals("constant")) {
-                Integer type = c.type(n.getInput(0));
-                TensorProto v = type == null ? null : scalar("", type, value);
-                if (v == null) {
-                    throw c.refuse(
-                            n,
-                            "pads with "
-                                    + value
-                                    + ", an input of the data's element type from opset 11, and"
-                                    + " the element type of '"
-                                    + n.getInput(0)
-                                    + "' is unknown");
-                }
-                b.addInput(c.initializer(base + "_value", v));
-            }
-            c.emit(b.build());
-            return;
-        }
-        if (!c.down(11) && !(c.down(18) && !c.in(n, 3).isEmpty())) {
-            c.emit(n);
-            return;
-        }
-        long[] pads = c.constLongs(n.getInput(1));
-        if (pads == null) {
-            throw c.refuse(
-                    n,
-                    "takes its pads from '"
-                            + n.getInput(1)
-                            + "', which is not constant; opsets before "
-                            + (c.down(11) ? "11 need them as an attribute" : "18 need all axes"));
-        }
-        String axesName = c.in(n, 3);
-        if (!axesName.isEmpty()) {
-            long[] axes = c.constLongs(axesName);
-            int rank = c.rank(n.getInput(0));
-            if (axes == null || rank < 0) {
-                throw c.refuse(
-                        n,
-                        "pads only some axes, which needs opset 18; below, the axes must be"
-                                + " constant and the rank of '"
-                                + n.getInput(0)
-                                + "' known");
-            }
-            long[] full = new long[2 * rank];
-            for (int i = 0; i < axes.length; i++) {
-                int a = (int) (axes[i] < 0 ? axes[i] + rank : axes[i]);
-                full[a] = pads[i];
-                full[a + rank] = pads[i + axes.length];
-            }
-            pads = full;
-        }
-        String value = c.in(n, 2);
-        if (!c.down(11)) {
-            // 11..17: inputs without axes.
-            NodeProto.Builder b = n.toBuilder().clearInput().addInput(n.getInput(0));
-            b.addInput(
-                    c.initializer(
-                            c.nodeName(n) + "_pads",
-                            OnnxTensors.fromLongs("", new long[] {pads.length}, pads)));
-            if (!value.isEmpty()) {
-                b.addInput(value);
-            }
-            c.emit(b.build());
-            return;
-        }
-        NodeProto.Builder b = n.toBuilder().clearInput().addInput(n.getInput(0));
-        set(b, Graphs.intsAttr("pads", pads));
-        if (!value.isEmpty()) {
-            float[] v = c.constFloats(value);
-            if (v == null || v.length != 1) {
-                throw c.refuse(
-                        n,
-                        "takes its constant_value from '"
-                                + value
-                                + "', which is not a constant scalar; opsets before 11 need it as"
-                                + " an attribute");
-            }
-            if (v[0] != 0f) {
-                set(b, Graphs.floatAttr("value", v[0]));
-            }
-        }
-        c.emit(b.build());
-    }
-
-    /** Squeeze and Unsqueeze: axes attribute before 13, input from 13; negative from 11. */
-    private static void squeeze(Conversion c, NodeProto n) throws UnsupportedOperatorException {
-        boolean unsqueeze = n.getOpType().equals("Unsqueeze");
-        long[] axes;
-        if (c.from >= 13) {
-            String in = c.in(n, 1);
-            axes = in.isEmpty() ? null : c.constLongs(in);
-            if (!in.isEmpty() && axes == null) {
-                if (c.to >= 13) {
-                    c.emit(n);
-                    return;
-                }
-                throw c.refuse(
-                        n,
-                        "takes its axes from '"
-                                + in
-                                + "', which is not constant; opsets before 13 need them as an"
-                                + " attribute");
-            }
-        } else {
-            axes = Graphs.intsAttr(n, "axes");
-        }
-        if (axes != null && c.to < 11 && Arrays.stream(axes).anyMatch(a -> a < 0)) {
-            int rank = c.rank(n.getInput(0));
-            if (rank < 0) {
-                throw c.refuse(
-                        n,
-                        "has negative axes, which need opset 11, and the rank of '"
-                                + n.getInput(0)
-                                + "' is unknown");
-            }
-            int r = unsqueeze ? rank + axes.length : rank;
-            axes = Arrays.stream(axes).map(a -> a < 0 ? a + r : a).toArray();
-        }
-        NodeProto.Builder b = remove(n.toBuilder(), "axes").clearInput().addInput(n.getInput(0));
-        if (axes != null) {
-            if (c.to >= 13) {
-                b.addInput(
-                        c.from >= 13 && Arrays.equals(axes, c.constLongs(c.in(n, 1)))
-                                ? n.getInput(1)
-                                : c.initializer(
-                                        c.nodeName(n) + "_axes",
-                                        OnnxTensors.fromLongs("", new long[] {axes.length}, axes)));
-            } else {
-                set(b, Graphs.intsAttr("axes", axes));
-            }
-        }
-        c.emit(b.build());
-    }
-
-    private static void split(Conversion c, NodeProto n) throws UnsupportedOperatorException {
-        long[] sizes;
-        if (c.from >= 13) {
-            String in = c.in(n, 1);
-            sizes = in.isEmpty() ? null : c.constLongs(in);
-            if (!in.isEmpty() && sizes == null) {
-                if (c.to >= 13) {
-                    c.emit(n);
-                    return;
-                }
-                throw c.refuse(
-                        n,
-                        "takes its split from '"
-                                + in
-                                + "', which is not constant; opsets before 13 need it as an"
-                                + " attribute");
-            }
-        } else {
-            sizes = Graphs.intsAttr(n, "split");
-        }
-        NodeProto m = axis(c, n, "axis", 0);
-        long axis = Graphs.intAttr(m, "axis", 0);
-        int outputs = n.getOutputCount();
-        AttributeProto numOutputs = Graphs.attr(n, "num_outputs");
-        if (sizes == null && c.to < 18 && numOutputs != null) {
-            // Split-18 with num_outputs: equal parts of ceil(size / n), the last one smaller.
-            long[] shape = c.shape(n.getInput(0));
-            int rank = shape == null ? -1 : shape.length;
-            int a = (int) (axis < 0 && rank >= 0 ? axis + rank : axis);
-            long size = shape == null || a < 0 || a >= rank ? -1 : shape[a];
-            if (size < 0) {
-                throw c.refuse(
-                        n,
-                        "splits into num_outputs parts, which needs opset 18, and the size of"
-                                + " axis "
-                                + axis
-                                + " of '"
-                                + n.getInput(0)
-                                + "' is unknown");
-            }
-            long k = numOutputs.getI();
-            if (size % k != 0) {
-                long chunk = (size + k - 1) / k;
-                sizes = new long[(int) k];
-                for (int i = 0; i < k; i++) {
-                    sizes[i] = Math.max(0, Math.min(chunk, size - i * chunk));
-                }
-            }
-        }
-        NodeProto.Builder b =
-                remove(m.toBuilder(), "split", "num_outputs").clearInput().addInput(n.getInput(0));
-        if (sizes != null) {
-            if (c.to >= 13) {
-                b.addInput(
-                        c.initializer(
-                                c.nodeName(n) + "_split",
-                                OnnxTensors.fromLongs("", new long[] {sizes.length}, sizes)));
-            } else {
-                set(b, Graphs.intsAttr("split", sizes));
-            }
-        } else if (c.to >= 18) {
-            set(b, Graphs.intAttr("num_outputs", outputs));
-        }
-        c.emit(b.build());
-    }
-
-    /** Reduce operators: axes attribute before {@code inputAt}, optional input from it. */
-    private static void reduce(Conversion c, NodeProto n, int inputAt)
-            throws UnsupportedOperatorException {
-        boolean fromInput = c.from >= inputAt;
-        boolean toInput = c.to >= inputAt;
-        long[] axes;
-        if (fromInput) {
-            String in = c.in(n, 1);
-            axes = in.isEmpty() ? null : c.constLongs(in);
-            if (!in.isEmpty() && axes == null) {
-                if (toInput) {
-                    c.emit(n);
-                    return;
-                }
-                throw c.refuse(
-                        n,
-                        "takes its axes from '"
-                                + in
-                                + "', which is not constant; opsets before "
-                                + inputAt
-                                + " need them as an attribute");
-            }
-            if ((axes == null || axes.length == 0)
-                    && Graphs.intAttr(n, "noop_with_empty_axes", 0) != 0) {
-                if (toInput) {
-                    c.emit(n);
-                } else {
-                    // No axes and noop_with_empty_axes: the input unchanged.
-                    c.emit(
-                            Graphs.node(
-                                    "Identity",
-                                    n.getName(),
-                                    List.of(n.getInput(0)),
-                                    List.of(n.getOutput(0))));
-                }
-                return;
-            }
-        } else {
-            axes = Graphs.intsAttr(n, "axes");
-        }
-        if (axes != null && c.to < 11 && Arrays.stream(axes).anyMatch(a -> a < 0)) {
-            int rank = c.rank(n.getInput(0));
-            if (rank < 0) {
-                throw c.refuse(
-                        n,
-                        "has negative axes, which need opset 11, and the rank of '"
-                                + n.getInput(0)
-                                + "' is unknown");
-            }
-            axes = Arrays.stream(axes).map(a -> a < 0 ? a + rank : a).toArray();
-        }
-        if (fromInput == toInput && !(c.to < 11 && c.from >= 11)) {
-            c.emit(n);
-            return;
-        }
-        NodeProto.Builder b =
-                remove(n.toBuilder(), "axes", "noop_with_empty_axes")
-                        .clearInput()
-                        .addInput(n.getInput(0));
-        if (axes != null) {
-            if (toInput) {
-                b.addInput(
-                        c.initializer(
-                                c.nodeName(n) + "_axes",
-                                OnnxTensors.fromLongs("", new long[] {axes.length}, axes)));
-            } else {
-                set(b, Graphs.intsAttr("axes", axes));
-            }
-        }
-        c.emit(b.build());
-    }
-
-    private static void slice(Conversion c, NodeProto n) throws UnsupportedOperatorException {
-        long[] starts;
-        long[] ends;
-        long[] axes;
-        if (c.from >= 10) {
-            starts = c.constLongs(n.getInput(1));
-            ends = c.constLongs(n.getInput(2));
-            String axesIn = c.in(n, 3);
-            axes = axesIn.isEmpty() ? null : c.constLongs(axesIn);
-            String stepsIn = c.in(n, 4);
-            long[] steps = stepsIn.isEmpty() ? null : c.constLongs(stepsIn);
-            boolean constant =
-                    starts != null
-                            && ends != null
-                            && (axesIn.isEmpty() || axes != null)
-                            && (stepsIn.isEmpty() || steps != null);
-            if (c.to >= 10) {
-                if (c.down(11) && !axesIn.isEmpty()) {
-                    if (axes == null) {
-                        throw c.refuse(
-                                n,
-                                "takes axes computed at run time; opset 11 introduced negative"
-                                        + " axes, so below it only constant axes can be checked");
-                    }
-                    if (Arrays.stream(axes).anyMatch(a -> a < 0)) {
-                        long[] fixed = nonNegative(c, n, axes);
-                        NodeProto.Builder b = n.toBuilder();
-                        b.setInput(
-                                3,
-                                c.initializer(
-                                        c.nodeName(n) + "_axes",
-                                        OnnxTensors.fromLongs(
-                                                "", new long[] {fixed.length}, fixed)));
-                        c.emit(b.build());
-                        return;
-                    }
-                }
-                c.emit(n);
-                return;
-            }
-            if (!constant) {
-                throw c.refuse(
-                        n,
-                        "takes starts, ends, axes or steps computed at run time; opsets before 10"
-                                + " need them as attributes");
-            }
-            if (steps != null && Arrays.stream(steps).anyMatch(s -> s != 1)) {
-                throw c.refuse(n, "has steps other than 1, which need opset 10");
-            }
-        } else {
-            starts = Graphs.intsAttr(n, "starts");
-            ends = Graphs.intsAttr(n, "ends");
-            axes = Graphs.intsAttr(n, "axes");
-            if (starts == null || ends == null) {
-                throw c.refuse(n, "has no starts or ends attribute");
-            }
-            if (c.to < 10) {
-                c.emit(n);
-                return;
-            }
-        }
-        if (axes != null && c.to < 11 && Arrays.stream(axes).anyMatch(a -> a < 0)) {
-            axes = nonNegative(c, n, axes);
-        }
-        emitSlice(c, n, n.getInput(0), n.getOutput(0), starts, ends, axes);
-    }
-
-    private static long[] nonNegative(Conversion c, NodeProto n, long[] axes)
-            throws UnsupportedOperatorException {
-        int rank = c.rank(n.getInput(0));
-        if (rank < 0) {
-            throw c.refuse(
-                    n,
-                    "has negative axes, which need opset 11, and the rank of '"
-                            + n.getInput(0)
-                            + "' is unknown");
-        }
-        return Arrays.stream(axes).map(a -> a < 0 ? a + rank : a).toArray();
-    }
-
-    /** Emits a Slice in the target opset's form, named after {@code n}. */
-    private static void emitSlice(
-            Conversion c,
-            NodeProto n,
-            String data,
-            String out,
-            long[] starts,
-            long[] ends,
-            long[] axes) {
-        String base = c.nodeName(n);
-        NodeProto.Builder b =
-                NodeProto.newBuilder()
-                        .setOpType("Slice")
-                        .setName(
-                                n.getOpType().equals("Slice")
-                                        ? n.getName()
-                                        : c.tensor(base + "_slice"))
-                        .addInput(data)
-                        .addOutput(out);
-        if (c.to >= 10) {
-            b.addInput(c.longs(base + "_starts", starts));
-            b.addInput(c.longs(base + "_ends", ends));
-            if (axes != null) {
-                b.addInput(c.longs(base + "_axes", axes));
-            }
-        } else {
-            b.addAttribute(Graphs.intsAttr("starts", starts));
-            b.addAttribute(Graphs.intsAttr("ends", ends));
-            if (axes != null) {
-                b.addAttribute(Graphs.intsAttr("axes", axes));
-            }
-        }
-        c.add(b.build());
-    }
-
-    private static void reshape(Conversion c, NodeProto n) throws UnsupportedOperatorException {
-        if (c.down(14) && Graphs.attr(n, "allowzero") != null) {
-            if (Graphs.intAttr(n, "allowzero", 0) != 0) {
-                long[] shape = c.constLongs(n.getInput(1));
-                if (shape == null || Arrays.stream(shape).anyMatch(d -> d == 0)) {
-                    throw c.refuse(
-                            n,
-                            "has allowzero=1, which needs opset 14, with a shape that is not a"
-                                    + " constant free of zeros");
-                }
-            }
-            c.emit(remove(n.toBuilder(), "allowzero").build());
-            return;
-        }
-        c.emit(n);
-    }
-
     private static void shape(Conversion c, NodeProto n) throws UnsupportedOperatorException {
         AttributeProto start = Graphs.attr(n, "start");
         AttributeProto end = Graphs.attr(n, "end");
@@ -1301,7 +761,7 @@ public final class OpsetConverter {
         // Shape-15's start/end: the whole shape, then a slice of it.
         String full = c.tensor(c.nodeName(n) + "_full");
         c.add(remove(n.toBuilder(), "start", "end").setOutput(0, full).build());
-        emitSlice(
+        AttributeInputRewrites.emitSlice(
                 c,
                 n,
                 full,
@@ -1427,101 +887,6 @@ public final class OpsetConverter {
         c.emit(b.build());
     }
 
-    private static void pool(Conversion c, NodeProto n) throws UnsupportedOperatorException {
-        boolean max = n.getOpType().equals("MaxPool");
-        NodeProto.Builder b = n.toBuilder();
-        if (max && c.down(8)) {
-            if (n.getOutputCount() > 1 && !n.getOutput(1).isEmpty()) {
-                throw c.refuse(n, "has an Indices output, which needs opset 8");
-            }
-            b.clearOutput().addOutput(n.getOutput(0));
-            remove(b, "storage_order");
-        }
-        boolean dilated = false;
-        long[] dilations = Graphs.intsAttr(n, "dilations");
-        if (dilations != null) {
-            dilated = Arrays.stream(dilations).anyMatch(d -> d != 1);
-        }
-        int dilationsFrom = max ? 10 : 19;
-        if (c.down(dilationsFrom)) {
-            if (dilated) {
-                throw c.refuse(n, "has dilations, which need opset " + dilationsFrom);
-            }
-            remove(b, "dilations");
-        }
-        if (c.down(10)) {
-            if (Graphs.intAttr(n, "ceil_mode", 0) != 0) {
-                ceilToPads(c, n, b, max);
-            }
-            remove(b, "ceil_mode");
-        }
-        c.emit(b.build());
-    }
-
-    /**
-     * Below opset 10 there is no ceil_mode. Where it changes the output size, a max pool gets the
-     * same windows from extra padding at the end (padding never wins a max); an average pool is
-     * refused, as padding would change its averages.
-     */
-    private static void ceilToPads(Conversion c, NodeProto n, NodeProto.Builder b, boolean max)
-            throws UnsupportedOperatorException {
-        String autoPad = Graphs.stringAttr(n, "auto_pad", "NOTSET");
-        long[] shape = c.shape(n.getInput(0));
-        long[] kernel = Graphs.intsAttr(n, "kernel_shape");
-        if (!autoPad.equals("NOTSET") && !autoPad.isEmpty() || kernel == null) {
-            throw c.refuse(
-                    n, "has ceil_mode=1 with auto_pad " + autoPad + ", which needs opset 10");
-        }
-        int spatial = kernel.length;
-        if (shape == null || shape.length != spatial + 2) {
-            throw c.refuse(
-                    n,
-                    "has ceil_mode=1, which needs opset 10, and the shape of '"
-                            + n.getInput(0)
-                            + "' is unknown");
-        }
-        long[] strides = Graphs.intsAttr(n, "strides");
-        long[] pads = Graphs.intsAttr(n, "pads");
-        pads = pads == null ? new long[2 * spatial] : pads.clone();
-        boolean changed = false;
-        for (int i = 0; i < spatial; i++) {
-            long size = shape[2 + i];
-            long s = strides == null ? 1 : strides[i];
-            if (size < 0) {
-                throw c.refuse(
-                        n,
-                        "has ceil_mode=1, which needs opset 10, and spatial size "
-                                + i
-                                + " of '"
-                                + n.getInput(0)
-                                + "' is unknown");
-            }
-            long span = size + pads[i] + pads[i + spatial] - kernel[i];
-            long floor = Math.floorDiv(span, s) + 1;
-            long ceil = -Math.floorDiv(-span, s) + 1;
-            if (floor == ceil) {
-                continue;
-            }
-            if (!max) {
-                throw c.refuse(
-                        n,
-                        "has ceil_mode=1, which needs opset 10 and here changes the output size;"
-                                + " extra padding would change the averages");
-            }
-            if ((ceil - 1) * s >= size + pads[i]) {
-                throw c.refuse(
-                        n,
-                        "has ceil_mode=1, which needs opset 10, and its last window would start"
-                                + " in the end padding");
-            }
-            pads[i + spatial] += (ceil - 1) * s + kernel[i] - (size + pads[i] + pads[i + spatial]);
-            changed = true;
-        }
-        if (changed) {
-            set(b, Graphs.intsAttr("pads", pads));
-        }
-    }
-
     private static void hardSwish(Conversion c, NodeProto n) {
         if (c.to >= 14) {
             c.emit(n);
@@ -1548,322 +913,8 @@ public final class OpsetConverter {
                         n.getOutputList()));
     }
 
-    /**
-     * Upsample (7: scales attribute; 9: scales input; gone from 10) and Resize (10: Upsample's
-     * meaning; 11: roi, sizes and coordinate transformations; 13: optional roi and scales; 18:
-     * antialias, axes, keep_aspect_ratio_policy; 19: half_pixel_symmetric).
-     */
-    private static void resample(Conversion c, NodeProto n) throws UnsupportedOperatorException {
-        boolean upsample = n.getOpType().equals("Upsample");
-        String mode = Graphs.stringAttr(n, "mode", "nearest");
-        String x = n.getInput(0);
-        String base = c.nodeName(n);
-        if (upsample || c.from < 11) {
-            // Upsample's meaning: Upsample-7/9 or Resize-10.
-            String scales;
-            float[] values;
-            if (upsample && c.from < 9) {
-                values = floats(Graphs.attr(n, "scales"));
-                if (values == null) {
-                    throw c.refuse(n, "has no scales attribute");
-                }
-                if (c.to < 9) {
-                    c.emit(n);
-                    return;
-                }
-                scales = c.initializer(base + "_scales", floatsTensor(values));
-            } else {
-                scales = n.getInput(1);
-                values = c.constFloats(scales);
-            }
-            if (!mode.equals("nearest") && !mode.equals("linear")) {
-                throw c.refuse(n, "has mode " + mode + "; expected nearest or linear");
-            }
-            if (!upsample && c.to < 10 || !upsample && c.to >= 11 && mode.equals("nearest")) {
-                // Upsample takes scales of at least 1; Resize-10's nearest rounding is
-                // unspecified when downsampling.
-                if (values == null || !allAtLeastOne(values)) {
-                    throw c.refuse(
-                            n,
-                            "takes scales that are not constants of at least 1; opset 10"
-                                    + " specifies Resize's meaning only for upsampling");
-                }
-            }
-            if (c.to >= 11) {
-                // Asymmetric coordinates; nearest rounds down.
-                NodeProto.Builder b =
-                        NodeProto.newBuilder()
-                                .setOpType("Resize")
-                                .setName(n.getName())
-                                .addInput(x)
-                                .addInput(c.to >= 13 ? "" : c.emptyFloats(base + "_roi"))
-                                .addInput(scales)
-                                .addAllOutput(n.getOutputList())
-                                .addAttribute(stringAttr("mode", mode))
-                                .addAttribute(
-                                        stringAttr("coordinate_transformation_mode", "asymmetric"));
-                if (mode.equals("nearest")) {
-                    b.addAttribute(stringAttr("nearest_mode", "floor"));
-                }
-                c.emit(b.build());
-            } else {
-                c.emit(legacyResample(c, n, x, scales, values, mode));
-            }
-            return;
-        }
-        // Resize-11 or later.
-        String roi = c.in(n, 1);
-        String scales = c.in(n, 2);
-        String sizes = c.in(n, 3);
-        float[] values = scales.isEmpty() ? null : c.constFloats(scales);
-        if (values != null && values.length == 0) {
-            values = null;
-            scales = "";
-        }
-        String ctm = Graphs.stringAttr(n, "coordinate_transformation_mode", "half_pixel");
-        String nearest = Graphs.stringAttr(n, "nearest_mode", "round_prefer_floor");
-        if (ctm.equals("half_pixel_symmetric") && c.to < 19) {
-            throw c.refuse(
-                    n,
-                    "uses coordinate_transformation_mode half_pixel_symmetric, which needs opset"
-                            + " 19");
-        }
-        if (c.to < 18) {
-            if (Graphs.intAttr(n, "antialias", 0) != 0) {
-                throw c.refuse(n, "has antialias=1, which needs opset 18");
-            }
-            if (Graphs.attr(n, "axes") != null) {
-                throw c.refuse(n, "has an axes attribute, which needs opset 18");
-            }
-            String policy = Graphs.stringAttr(n, "keep_aspect_ratio_policy", "stretch");
-            if (!policy.equals("stretch")) {
-                throw c.refuse(
-                        n, "has keep_aspect_ratio_policy " + policy + ", which needs opset 18");
-            }
-        }
-        if (c.to >= 11) {
-            NodeProto.Builder b = n.toBuilder();
-            if (c.to < 18) {
-                remove(b, "antialias", "axes", "keep_aspect_ratio_policy");
-            }
-            b.clearInput().addInput(x);
-            if (c.to >= 13) {
-                List<String> in = new ArrayList<>(List.of(roi, scales, sizes));
-                while (!in.isEmpty() && in.get(in.size() - 1).isEmpty()) {
-                    in.remove(in.size() - 1);
-                }
-                b.addAllInput(in);
-            } else {
-                // Resize-11 needs roi and scales, empty where unused.
-                b.addInput(roi.isEmpty() ? c.emptyFloats(base + "_roi") : roi);
-                b.addInput(scales.isEmpty() ? c.emptyFloats(base + "_scales") : scales);
-                if (!sizes.isEmpty()) {
-                    b.addInput(sizes);
-                }
-            }
-            c.emit(b.build());
-            return;
-        }
-        // Down to Upsample's meaning (Resize-10, Upsample).
-        if (!mode.equals("nearest") && !mode.equals("linear")) {
-            throw c.refuse(n, "has mode " + mode + ", which needs opset 11");
-        }
-        if (!ctm.equals("asymmetric")) {
-            throw c.refuse(
-                    n,
-                    "uses coordinate_transformation_mode "
-                            + ctm
-                            + ", which needs opset 11 (before it, coordinates are asymmetric)");
-        }
-        if (mode.equals("nearest") && !nearest.equals("floor")) {
-            throw c.refuse(
-                    n,
-                    "uses nearest_mode "
-                            + nearest
-                            + ", which needs opset 11 (before it, nearest rounds down)");
-        }
-        if (values == null && !sizes.isEmpty()) {
-            values = scalesFromSizes(c, n, x, sizes);
-        }
-        if (values == null) {
-            throw c.refuse(
-                    n,
-                    "takes scales or sizes computed at run time; opsets before 11 need constant"
-                            + " scales that can be checked");
-        }
-        if (!allAtLeastOne(values)) {
-            throw c.refuse(
-                    n, "downsamples (a scale below 1); opsets before 11 specify only upsampling");
-        }
-        String s = c.to < 9 ? null : c.initializer(base + "_scales", floatsTensor(values));
-        c.emit(legacyResample(c, n, x, s, values, mode));
-    }
-
-    /** Upsample-7 (scales attribute), Upsample-9 or Resize-10 (scales input). */
-    private static NodeProto legacyResample(
-            Conversion c, NodeProto n, String x, String scales, float[] values, String mode)
-            throws UnsupportedOperatorException {
-        if (c.to < 9) {
-            if (values == null) {
-                throw c.refuse(
-                        n,
-                        "takes scales computed at run time; opsets before 9 need them as an"
-                                + " attribute");
-            }
-            return Graphs.node("Upsample", n.getName(), List.of(x), n.getOutputList()).toBuilder()
-                    .addAttribute(stringAttr("mode", mode))
-                    .addAttribute(floatsAttr("scales", values))
-                    .build();
-        }
-        return Graphs.node(
-                        c.to >= 10 ? "Resize" : "Upsample",
-                        n.getName(),
-                        List.of(x, scales),
-                        n.getOutputList())
-                .toBuilder()
-                .addAttribute(stringAttr("mode", mode))
-                .build();
-    }
-
-    private static float[] scalesFromSizes(Conversion c, NodeProto n, String x, String sizes)
-            throws UnsupportedOperatorException {
-        long[] size = c.constLongs(sizes);
-        long[] shape = c.shape(x);
-        if (size == null || shape == null || size.length != shape.length) {
-            return null;
-        }
-        float[] scales = new float[size.length];
-        for (int i = 0; i < size.length; i++) {
-            if (shape[i] <= 0 || size[i] % shape[i] != 0) {
-                throw c.refuse(
-                        n,
-                        "resizes axis "
-                                + i
-                                + " to "
-                                + size[i]
-                                + ", not a known whole multiple of its size; opsets before 11"
-                                + " take only scales");
-            }
-            scales[i] = size[i] / shape[i];
-        }
-        return scales;
-    }
-
-    private static boolean allAtLeastOne(float[] v) {
-        for (float f : v) {
-            if (!(f >= 1f)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    // ------------------------------------------------------------------ small helpers
-
-    private static String label(NodeProto n) {
-        if (!n.getName().isEmpty()) {
-            return "'" + n.getName() + "'";
-        }
-        return n.getOutputCount() > 0 ? "(output '" + n.getOutput(0) + "')" : "(unnamed)";
-    }
-
-    private static String nodeName(NodeProto n) {
-        if (!n.getName().isEmpty()) {
-            return n.getName();
-        }
-        return n.getOutputCount() > 0 ? n.getOutput(0) : "";
-    }
-
-    private static NodeProto.Builder remove(NodeProto.Builder b, String... names) {
-        Set<String> drop = Set.of(names);
-        for (int i = b.getAttributeCount() - 1; i >= 0; i--) {
-            if (drop.contains(b.getAttribute(i).getName())) {
-                b.removeAttribute(i);
-            }
-        }
-        return b;
-    }
-
-    private static NodeProto.Builder set(NodeProto.Builder b, AttributeProto a) {
-        for (int i = 0; i < b.getAttributeCount(); i++) {
-            if (b.getAttribute(i).getName().equals(a.getName())) {
-                b.setAttribute(i, a);
-                return b;
-            }
-        }
-        return b.addAttribute(a);
-    }
-
-    private static AttributeProto stringAttr(String name, String value) {
-        return AttributeProto.newBuilder()
-                .setName(name)
-                .setType(AttributeProto.AttributeType.STRING)
-                .setS(ByteString.copyFromUtf8(value))
-                .build();
-    }
-
-    private static AttributeProto floatsAttr(String name, float[] v) {
-        AttributeProto.Builder b =
-                AttributeProto.newBuilder()
-                        .setName(name)
-                        .setType(AttributeProto.AttributeType.FLOATS);
-        for (float f : v) {
-            b.addFloats(f);
-        }
-        return b.build();
-    }
-
-    private static float[] floats(AttributeProto a) {
-        if (a == null) {
-            return null;
-        }
-        float[] v = new float[a.getFloatsCount()];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = a.getFloats(i);
-        }
-        return v;
-    }
-
-    private static TensorProto floatsTensor(float[] v) {
-        return OnnxTensors.fromFloats("", new long[] {v.length}, v);
-    }
-
-    /** A scalar of a floating-point type, or null for other types. */
-    private static TensorProto scalar(String name, int type, double value) {
-        if (type == FLOAT) {
-            return OnnxTensors.fromFloats(name, new long[0], new float[] {(float) value});
-        }
-        if (type == DOUBLE) {
-            return TensorProto.newBuilder()
-                    .setName(name)
-                    .setDataType(DOUBLE)
-                    .setRawData(
-                            ByteString.copyFrom(
-                                    ByteBuffer.allocate(8)
-                                            .order(ByteOrder.LITTLE_ENDIAN)
-                                            .putDouble(value)
-                                            .array()))
-                    .build();
-        }
-        if (type == FLOAT16) {
-            return TensorProto.newBuilder()
-                    .setName(name)
-                    .setDataType(FLOAT16)
-                    .setRawData(
-                            ByteString.copyFrom(
-                                    ByteBuffer.allocate(2)
-                                            .order(ByteOrder.LITTLE_ENDIAN)
-                                            .putShort(OnnxTensors.floatToHalf((float) value))
-                                            .array()))
-                    .build();
-        }
-        return null;
-    }
-
-    // ------------------------------------------------------------------ one conversion
-
     /** The state of one conversion: facts about the source graph and the nodes written. */
-    private static final class Conversion {
+    static final class Conversion {
         final String model;
         final long from;
         final int to;
@@ -2049,7 +1100,7 @@ public final class OpsetConverter {
         }
 
         String nodeName(NodeProto n) {
-            return OpsetConverter.nodeName(n);
+            return OpsetNodes.nodeName(n);
         }
 
         String initializer(String base, TensorProto t) {
@@ -2080,7 +1131,7 @@ public final class OpsetConverter {
                             + n.getOpType()
                             + ") "
                             + why,
-                    OpsetConverter.nodeName(n),
+                    OpsetNodes.nodeName(n),
                     n.getOpType(),
                     to);
         }
