@@ -497,7 +497,10 @@ public final class OpsetConverter {
         put(t, "Squeeze", AttributeInputRewrites::squeeze, 1, 11, 13, 21);
         put(t, "Unsqueeze", AttributeInputRewrites::squeeze, 1, 11, 13, 21);
         put(t, "Split", AttributeInputRewrites::split, 1, 2, 11, 13, 18);
-        put(t, "ReduceSum", (c, n) -> AttributeInputRewrites.reduce(c, n, 13), 1, 11, 13);
+        // Reduce*: axes became an input at 13 for ReduceSum, at 18 for the others.
+        Rewrite reduce13 = (c, n) -> AttributeInputRewrites.reduce(c, n, 13);
+        Rewrite reduce18 = (c, n) -> AttributeInputRewrites.reduce(c, n, 18);
+        put(t, "ReduceSum", reduce13, 1, 11, 13);
         for (String op :
                 List.of(
                         "ReduceMean",
@@ -507,28 +510,10 @@ public final class OpsetConverter {
                         "ReduceLogSum",
                         "ReduceLogSumExp",
                         "ReduceSumSquare")) {
-            put(t, op, (c, n) -> AttributeInputRewrites.reduce(c, n, 18), 1, 11, 13, 18);
+            put(t, op, reduce18, 1, 11, 13, 18);
         }
-        put(
-                t,
-                "ReduceMax",
-                (c, n) -> AttributeInputRewrites.reduce(c, n, 18),
-                1,
-                11,
-                12,
-                13,
-                18,
-                20);
-        put(
-                t,
-                "ReduceMin",
-                (c, n) -> AttributeInputRewrites.reduce(c, n, 18),
-                1,
-                11,
-                12,
-                13,
-                18,
-                20);
+        put(t, "ReduceMax", reduce18, 1, 11, 12, 13, 18, 20);
+        put(t, "ReduceMin", reduce18, 1, 11, 12, 13, 18, 20);
         put(t, "Slice", AttributeInputRewrites::slice, 1, 10, 11, 13);
         put(t, "Reshape", AttributeInputRewrites::reshape, 1, 5, 13, 14, 19, 21);
         put(t, "Shape", OpsetConverter::shape, 1, 13, 15, 19, 21);
@@ -548,6 +533,7 @@ public final class OpsetConverter {
     }
 
     // ------------------------------------------------------------------ rewrites
+    // The rest live in AttributeInputRewrites, PoolingRewrites and ResamplingRewrites.
 
     private static void variadic(Conversion c, NodeProto n) throws UnsupportedOperatorException {
         if (c.down(8) && n.getInputCount() > 1) {
