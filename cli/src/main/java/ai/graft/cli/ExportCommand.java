@@ -1,8 +1,8 @@
 package ai.graft.cli;
 
+import ai.graft.converter.checkpoint.ModelExport;
 import ai.graft.sdk.GraftException;
 import ai.graft.sdk.internal.Json;
-import ai.graft.trainer.tune.ModelExport;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -35,12 +35,6 @@ import picocli.CommandLine.Spec;
             "3:unusable checkpoint"
         })
 public final class ExportCommand implements Subcommand {
-    /** Needs graft-trainer (for now: export moves to graft-converter in a later step). */
-    @Override
-    public boolean needsTrainer() {
-        return true;
-    }
-
     @Spec CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "CHECKPOINT", description = "A checkpoint file.")

@@ -22,9 +22,9 @@ import picocli.CommandLine.Spec;
  * The {@code graft} command line: train, evaluate, export, inspect, predict, stream, benchmark.
  *
  * <p>Subcommands are discovered with {@link ServiceLoader} (see {@link Subcommand}); those that
- * need graft-trainer ({@code train}, {@code evaluate}, {@code demo}, {@code export}) are left out
- * where it is absent, as in a deploy-only install. Errors are mapped to {@link ExitCodes} here and
- * nowhere else.
+ * need graft-trainer ({@code train}, {@code evaluate}, {@code demo}) are left out where it is
+ * absent, as in a deploy-only install. Errors are mapped to {@link ExitCodes} here and nowhere
+ * else.
  */
 @Command(
         name = "graft",

@@ -1,5 +1,6 @@
 package ai.graft.cli;
 
+import ai.graft.converter.checkpoint.Checkpoint;
 import ai.graft.sdk.Device;
 import ai.graft.sdk.GraftException;
 import ai.graft.sdk.internal.Json;
@@ -7,7 +8,6 @@ import ai.graft.trainer.FeatureTrainer;
 import ai.graft.trainer.Strategy;
 import ai.graft.trainer.TrainingOptions;
 import ai.graft.trainer.TrainingResult;
-import ai.graft.trainer.tune.Checkpoint;
 import ai.graft.trainer.tune.GraphTrainer;
 import ai.graft.trainer.tune.TrainingMonitor;
 import java.io.PrintWriter;

@@ -31,11 +31,11 @@ class DeployOnlyTest {
                     "verify",
                     "zoo",
                     "stream",
-                    "benchmark");
+                    "benchmark",
+                    "export");
 
-    /** The commands that need graft-trainer; export among them until it moves to the converter. */
-    private static final List<String> TRAINING_COMMANDS =
-            List.of("train", "evaluate", "demo", "export");
+    /** The commands that need graft-trainer. */
+    private static final List<String> TRAINING_COMMANDS = List.of("train", "evaluate", "demo");
 
     @TempDir Path dir;
 
@@ -65,6 +65,9 @@ class DeployOnlyTest {
             assertFalse(
                     listed(help, command), () -> command + " listed without the trainer:\n" + help);
         }
+
+        String exportHelp = run(classPath, "export-help", "export", "--help");
+        assertTrue(exportHelp.contains("CHECKPOINT"), exportHelp);
 
         Path model = dir.resolve("m.onnx");
         run(

@@ -8,7 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
-import ai.graft.trainer.eval.EpochMetrics;
+import ai.graft.converter.checkpoint.EpochMetrics;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

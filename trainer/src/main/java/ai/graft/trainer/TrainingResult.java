@@ -1,7 +1,7 @@
 package ai.graft.trainer;
 
+import ai.graft.converter.checkpoint.EpochMetrics;
 import ai.graft.trainer.data.Skipped;
-import ai.graft.trainer.eval.EpochMetrics;
 import ai.graft.trainer.eval.EvaluationResult;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,6 +1,7 @@
 package ai.graft.trainer;
 
 import ai.djl.engine.Engine;
+import ai.graft.converter.checkpoint.EpochMetrics;
 import ai.graft.sdk.GraftException;
 import ai.graft.sdk.ImageClassifier;
 import ai.graft.sdk.internal.OrtEnvironments;
@@ -9,7 +10,6 @@ import ai.graft.trainer.data.DatasetException;
 import ai.graft.trainer.data.Datasets;
 import ai.graft.trainer.data.ImageDataset;
 import ai.graft.trainer.data.Splits;
-import ai.graft.trainer.eval.EpochMetrics;
 import ai.graft.trainer.eval.EvaluationResult;
 import ai.graft.trainer.eval.Evaluator;
 import ai.graft.trainer.eval.Reports;

@@ -6,13 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.graft.converter.OnnxModels;
 import ai.graft.converter.OnnxTensors;
+import ai.graft.converter.checkpoint.Checkpoint;
+import ai.graft.converter.checkpoint.EpochMetrics;
 import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
 import ai.graft.converter.onnx.proto.OnnxProto.TensorProto;
 import ai.graft.sdk.testing.ChildJvm;
 import ai.graft.sdk.testing.ChildJvm.Ending;
 import ai.graft.sdk.testing.ChildJvm.KillPoint;
 import ai.graft.sdk.testing.ChildJvm.Signal;
-import ai.graft.trainer.eval.EpochMetrics;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,6 +1,7 @@
 package ai.graft.trainer.eval;
 
 import ai.graft.converter.AtomicFiles;
+import ai.graft.converter.checkpoint.EpochMetrics;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;

@@ -1,6 +1,7 @@
 package ai.graft.trainer.eval;
 
 import ai.graft.converter.AtomicFiles;
+import ai.graft.converter.checkpoint.EpochMetrics;
 import ai.graft.sdk.GraftException;
 import ai.graft.sdk.internal.Json;
 import ai.graft.trainer.data.Skipped;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.graft.converter.checkpoint.EpochMetrics;
 import ai.graft.sdk.GraftException;
 import ai.graft.sdk.internal.Json;
 import ai.graft.trainer.data.Skipped;

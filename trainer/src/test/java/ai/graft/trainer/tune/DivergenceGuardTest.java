@@ -7,13 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.graft.converter.OnnxTensors;
+import ai.graft.converter.checkpoint.Checkpoint;
+import ai.graft.converter.checkpoint.EpochMetrics;
 import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
 import ai.graft.converter.onnx.proto.OnnxProto.TensorProto;
 import ai.graft.sdk.internal.Json;
 import ai.graft.trainer.Strategy;
 import ai.graft.trainer.TrainingOptions;
 import ai.graft.trainer.TrainingResult;
-import ai.graft.trainer.eval.EpochMetrics;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package ai.graft.trainer.eval;
+package ai.graft.converter.checkpoint;
 
 /**
  * The metrics of one training epoch, as the learning curves and {@code metrics.csv} show them. A

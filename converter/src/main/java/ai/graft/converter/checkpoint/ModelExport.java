@@ -1,4 +1,4 @@
-package ai.graft.trainer.tune;
+package ai.graft.converter.checkpoint;
 
 import ai.graft.converter.AtomicFiles;
 import ai.graft.converter.ModelEditor;
@@ -11,7 +11,6 @@ import ai.graft.sdk.OutputKind;
 import ai.graft.sdk.Preprocessing;
 import ai.graft.sdk.internal.Json;
 import ai.graft.sdk.internal.OrtEnvironments;
-import ai.graft.trainer.eval.EpochMetrics;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
@@ -103,7 +102,7 @@ public final class ModelExport {
      * @param c the checkpoint
      * @return the model
      */
-    static ModelProto inferenceModel(Checkpoint c) {
+    public static ModelProto inferenceModel(Checkpoint c) {
         ModelProto folded = ModelEditor.foldBatchNorm(c.best());
         return ModelEditor.withCard(folded, card(c));
     }
@@ -162,9 +161,11 @@ public final class ModelExport {
     /**
      * Compares reference logits with the exported model's.
      *
+     * @param reference the trainer's logits
+     * @param got the exported model's logits, as many
      * @return {max |a - b|, max |a|}
      */
-    static double[] compare(float[] reference, float[] got) {
+    public static double[] compare(float[] reference, float[] got) {
         if (reference.length != got.length) {
             throw new IllegalStateException(
                     "Logit counts differ: " + reference.length + " and " + got.length);
@@ -180,8 +181,14 @@ public final class ModelExport {
         return new double[] {max, scale};
     }
 
-    /** Refuses an export whose logits differ by more than the tolerance of the logit scale. */
-    static void checkParity(double[] parity, Path target) throws GraftException {
+    /**
+     * Refuses an export whose logits differ by more than the tolerance of the logit scale.
+     *
+     * @param parity what {@link #compare} returned
+     * @param target the file that would be written, named in the message
+     * @throws GraftException when the difference is over the tolerance
+     */
+    public static void checkParity(double[] parity, Path target) throws GraftException {
         double allowed = PARITY_TOLERANCE * Math.max(1, parity[1]);
         if (!(parity[0] <= allowed)) {
             throw new GraftException(
@@ -197,7 +204,14 @@ public final class ModelExport {
         }
     }
 
-    static void write(ModelProto model, Path target) throws GraftException {
+    /**
+     * Writes a model atomically, creating the parent directories.
+     *
+     * @param model the model
+     * @param target the file to write
+     * @throws GraftException when the file cannot be written
+     */
+    public static void write(ModelProto model, Path target) throws GraftException {
         try {
             Path parent = target.toAbsolutePath().getParent();
             if (parent != null) {
@@ -209,8 +223,14 @@ public final class ModelExport {
         }
     }
 
-    /** The input shape of {@code n} images. */
-    static long[] inputShape(Preprocessing p, int n) {
+    /**
+     * The input shape of {@code n} images.
+     *
+     * @param p the preprocessing (its layout and size)
+     * @param n the number of images
+     * @return the shape, NCHW or NHWC
+     */
+    public static long[] inputShape(Preprocessing p, int n) {
         return p.layout() == Preprocessing.Layout.NHWC
                 ? new long[] {n, p.height(), p.width(), p.channels()}
                 : new long[] {n, p.channels(), p.height(), p.width()};
@@ -232,10 +252,19 @@ public final class ModelExport {
     }
 
     /** Runs a model's {@value #LOGITS} output in ONNX Runtime. */
-    static final class OrtLogits {
+    public static final class OrtLogits {
         private OrtLogits() {}
 
-        static float[] run(byte[] model, float[] input, long[] shape) throws ModelException {
+        /**
+         * Runs a model once.
+         *
+         * @param model the serialised model
+         * @param input the input values
+         * @param shape the input shape
+         * @return the logits
+         * @throws ModelException when ONNX Runtime cannot run the model
+         */
+        public static float[] run(byte[] model, float[] input, long[] shape) throws ModelException {
             OrtEnvironment env = OrtEnvironments.get();
             try (OrtSession.SessionOptions so = new OrtSession.SessionOptions();
                     OrtSession session = env.createSession(model, so)) {

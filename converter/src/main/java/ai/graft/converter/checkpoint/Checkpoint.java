@@ -1,4 +1,4 @@
-package ai.graft.trainer.tune;
+package ai.graft.converter.checkpoint;
 
 import ai.graft.converter.AtomicFiles;
 import ai.graft.converter.OnnxModels;
@@ -7,7 +7,6 @@ import ai.graft.sdk.GraftException;
 import ai.graft.sdk.ModelException;
 import ai.graft.sdk.Preprocessing;
 import ai.graft.sdk.internal.Json;
-import ai.graft.trainer.eval.EpochMetrics;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
