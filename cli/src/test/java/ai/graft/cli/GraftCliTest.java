@@ -8,15 +8,12 @@ import ai.graft.sdk.TestData;
 import ai.graft.sdk.internal.Json;
 import ai.graft.sdk.testing.TinyOnnx;
 import java.awt.Color;
-import java.awt.Graphics2D;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,15 +29,7 @@ class GraftCliTest {
     }
 
     private Path image(String name, Color colour) throws IOException {
-        BufferedImage image = new BufferedImage(64, 48, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = image.createGraphics();
-        g.setColor(colour);
-        g.fillRect(0, 0, 64, 48);
-        g.dispose();
-        Path file = dir.resolve(name);
-        Files.createDirectories(file.getParent());
-        ImageIO.write(image, "png", file.toFile());
-        return file;
+        return SolidImages.png(dir.resolve(name), colour);
     }
 
     @Test
