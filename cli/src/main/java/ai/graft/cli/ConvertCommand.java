@@ -2,12 +2,12 @@ package ai.graft.cli;
 
 import ai.graft.converter.ModelEditor;
 import ai.graft.converter.OnnxModels;
-import ai.graft.converter.OpsetConverter;
 import ai.graft.converter.ParityChecker;
 import ai.graft.converter.ParityOptions;
 import ai.graft.converter.ParityReport;
 import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
 import ai.graft.converter.onnx.proto.OnnxProto.TensorProto;
+import ai.graft.converter.opset.OpsetConverter;
 import ai.graft.sdk.GraftException;
 import ai.graft.sdk.ModelException;
 import ai.graft.sdk.internal.Json;

@@ -1,5 +1,9 @@
 package ai.graft.converter;
 
+import ai.graft.converter.graph.Attributes;
+import ai.graft.converter.graph.Graphs;
+import ai.graft.converter.graph.ShapeInference;
+import ai.graft.converter.graph.ValueInfos;
 import ai.graft.converter.onnx.proto.OnnxProto.AttributeProto;
 import ai.graft.converter.onnx.proto.OnnxProto.GraphProto;
 import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
@@ -63,7 +67,7 @@ public final class ModelEditor {
             NodeProto n = g.getNode(i);
             NodeProto orig = original.get(i);
             if (n.getOpType().equals("Cast") && n.getInputCount() == 1) {
-                long to = Graphs.intAttr(orig, "to", 0);
+                long to = Attributes.getInt(orig, "to", 0);
                 Integer inType = before.types().get(orig.getInput(0));
                 // Float16 <-> float32 casts only: a cast from an integer type must stay.
                 boolean floatIn = inType != null && (inType == FLOAT16 || inType == FLOAT);
@@ -224,7 +228,7 @@ public final class ModelEditor {
             if (inits.contains(v.getName())) {
                 continue;
             }
-            long[] shape = ShapeInference.declared(v);
+            long[] shape = ValueInfos.shape(v);
             if (shape != null && shape.length > 0) {
                 if (oldBatch < 0 && shape[0] > 0) {
                     oldBatch = shape[0];
@@ -239,7 +243,7 @@ public final class ModelEditor {
         }
         for (int i = 0; i < b.getValueInfoCount(); i++) {
             ValueInfoProto v = b.getValueInfo(i);
-            long[] shape = ShapeInference.declared(v);
+            long[] shape = ValueInfos.shape(v);
             if (live.contains(v.getName())
                     && shape != null
                     && shape.length > 0
@@ -259,7 +263,7 @@ public final class ModelEditor {
         GraphProto g = model.getGraph();
         Map<String, TensorProto> consts = new HashMap<>(Graphs.initializers(g));
         for (NodeProto n : g.getNodeList()) {
-            AttributeProto v = Graphs.attr(n, "value");
+            AttributeProto v = Attributes.find(n, "value");
             if (n.getOpType().equals("Constant") && v != null && v.hasT()) {
                 consts.put(n.getOutput(0), v.getT());
             }
@@ -278,7 +282,7 @@ public final class ModelEditor {
             if (shape.length == 0 || shape[0] != oldBatch) {
                 continue;
             }
-            boolean allowZero = Graphs.intAttr(n, "allowzero", 0) == 1;
+            boolean allowZero = Attributes.getInt(n, "allowzero", 0) == 1;
             long[] fixed = shape.clone();
             if (!allowZero) {
                 fixed[0] = 0;
@@ -339,7 +343,7 @@ public final class ModelEditor {
         if (info == null) {
             ShapeInference.Result r = ShapeInference.infer(model, 1);
             Integer type = r.types().get(name);
-            info = Graphs.valueInfo(name, type == null ? FLOAT : type, null, null);
+            info = ValueInfos.of(name, type == null ? FLOAT : type, null, null);
         }
         return model.toBuilder().setGraph(g.toBuilder().addOutput(info)).build();
     }
@@ -482,7 +486,7 @@ public final class ModelEditor {
                                 List.of(pooled),
                                 List.of(outputName))
                         .toBuilder()
-                        .addAttribute(Graphs.intAttr("axis", 1))
+                        .addAttribute(Attributes.ofInt("axis", 1))
                         .build());
         long channels = shape != null && shape.length > 1 ? shape[1] : -1;
         b.addOutput(outputInfo(g, outputName, type == null ? FLOAT : type, channels));
@@ -587,7 +591,7 @@ public final class ModelEditor {
             String flat = Graphs.unique(used, headName + "_flatten");
             b.addNode(
                     Graphs.node("Flatten", flat, List.of(gap), List.of(flat)).toBuilder()
-                            .addAttribute(Graphs.intAttr("axis", 1))
+                            .addAttribute(Attributes.ofInt("axis", 1))
                             .build());
             x = flat;
         }
@@ -597,7 +601,7 @@ public final class ModelEditor {
             String c = Graphs.unique(used, headName + "_conv");
             b.addNode(
                     Graphs.node("Conv", c, List.of(x, weight, bias), List.of(c)).toBuilder()
-                            .addAttribute(Graphs.intsAttr("kernel_shape", 1, 1))
+                            .addAttribute(Attributes.ofInts("kernel_shape", 1, 1))
                             .build());
             String gap = Graphs.unique(used, headName + "_gap");
             b.addNode(Graphs.node("GlobalAveragePool", gap, List.of(c), List.of(gap)));
@@ -608,7 +612,7 @@ public final class ModelEditor {
                                     List.of(gap),
                                     List.of(logits))
                             .toBuilder()
-                            .addAttribute(Graphs.intAttr("axis", 1))
+                            .addAttribute(Attributes.ofInt("axis", 1))
                             .build());
         } else {
             b.addNode(
@@ -618,9 +622,9 @@ public final class ModelEditor {
                                     List.of(x, weight, bias),
                                     List.of(logits))
                             .toBuilder()
-                            .addAttribute(Graphs.floatAttr("alpha", 1f))
-                            .addAttribute(Graphs.floatAttr("beta", 1f))
-                            .addAttribute(Graphs.intAttr("transB", 1))
+                            .addAttribute(Attributes.ofFloat("alpha", 1f))
+                            .addAttribute(Attributes.ofFloat("beta", 1f))
+                            .addAttribute(Attributes.ofInt("transB", 1))
                             .build());
         }
         if (options.softmax()) {
@@ -631,7 +635,7 @@ public final class ModelEditor {
                                     List.of(logits),
                                     List.of(out))
                             .toBuilder()
-                            .addAttribute(Graphs.intAttr("axis", 1))
+                            .addAttribute(Attributes.ofInt("axis", 1))
                             .build());
         }
         b.clearOutput();
@@ -670,7 +674,7 @@ public final class ModelEditor {
                 continue;
             }
             if (bn.getOutputList().stream().skip(1).anyMatch(o -> !o.isEmpty())
-                    || Graphs.intAttr(bn, "training_mode", 0) != 0) {
+                    || Attributes.getInt(bn, "training_mode", 0) != 0) {
                 continue;
             }
             NodeProto conv = producers.get(bn.getInput(0));
@@ -708,7 +712,7 @@ public final class ModelEditor {
             }
             float[] b =
                     hasBias ? OnnxTensors.toFloats(inits.get(conv.getInput(2))) : new float[out];
-            double eps = Graphs.floatAttr(bn, "epsilon", 1e-5f);
+            double eps = Attributes.getFloat(bn, "epsilon", 1e-5f);
             int per = w.length / out;
             float[] w2 = new float[w.length];
             float[] b2 = new float[out];

@@ -1,5 +1,8 @@
 package ai.graft.converter;
 
+import ai.graft.converter.graph.Attributes;
+import ai.graft.converter.graph.Graphs;
+import ai.graft.converter.graph.ShapeInference;
 import ai.graft.converter.onnx.proto.OnnxProto.GraphProto;
 import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
 import ai.graft.converter.onnx.proto.OnnxProto.NodeProto;
@@ -261,7 +264,7 @@ public final class ModelInspector {
                 if (n.getInputCount() < 2) {
                     return false;
                 }
-                long[] k = Graphs.intsAttr(n, "kernel_shape");
+                long[] k = Attributes.getInts(n, "kernel_shape");
                 if (k == null && inits.containsKey(n.getInput(1))) {
                     long[] w = OnnxTensors.dims(inits.get(n.getInput(1)));
                     k = java.util.Arrays.copyOfRange(w, 2, w.length);

@@ -1,5 +1,7 @@
 package ai.graft.converter;
 
+import ai.graft.converter.graph.Graphs;
+import ai.graft.converter.graph.ValueInfos;
 import ai.graft.converter.onnx.proto.OnnxProto.AttributeProto;
 import ai.graft.converter.onnx.proto.OnnxProto.FunctionProto;
 import ai.graft.converter.onnx.proto.OnnxProto.GraphProto;
@@ -184,7 +186,7 @@ public final class OnnxModels {
                             + "; convert it with onnx.version_converter first");
         }
         for (ValueInfoProto input : Graphs.realInputs(graph)) {
-            long[] dims = ShapeInference.declared(input);
+            long[] dims = ValueInfos.shape(input);
             if (dims != null) {
                 ModelFiles.checkInputShape(
                         name, input.getName(), dims, input.getType().getTensorType().getElemType());

@@ -1,5 +1,6 @@
 package ai.graft.converter;
 
+import ai.graft.converter.graph.ShapeArithmetic;
 import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
 import ai.graft.sdk.GraftException;
 import ai.graft.sdk.ImageException;
@@ -198,7 +199,9 @@ public final class ParityChecker {
                 for (String in : inputs.keySet()) {
                     long[] shape = shape(in);
                     float[] v =
-                            new float[Math.toIntExact(ShapeInference.prod(shape, 0, shape.length))];
+                            new float
+                                    [Math.toIntExact(
+                                            ShapeArithmetic.product(shape, 0, shape.length))];
                     for (int i = 0; i < v.length; i++) {
                         v[i] = (float) random.nextGaussian();
                     }
@@ -274,7 +277,8 @@ public final class ParityChecker {
             try (Preprocessor pre = new Preprocessor(p)) {
                 for (Path image : options.images()) {
                     FloatBuffer buf =
-                            FloatBuffer.allocate(Math.toIntExact(ShapeInference.prod(shape, 0, 4)));
+                            FloatBuffer.allocate(
+                                    Math.toIntExact(ShapeArithmetic.product(shape, 0, 4)));
                     Mat mat = decoder.decode(image, p.resizeShorter());
                     try {
                         pre.write(mat, buf);

@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.graft.converter.graph.Attributes;
+import ai.graft.converter.graph.Graphs;
+import ai.graft.converter.graph.ValueInfos;
 import ai.graft.converter.onnx.proto.OnnxProto.GraphProto;
 import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
 import ai.graft.converter.onnx.proto.OnnxProto.NodeProto;
@@ -40,7 +43,7 @@ class ModelEditorTest {
                         .filter(n -> n.getOpType().equals("Constant"))
                         .findFirst()
                         .orElseThrow();
-        assertEquals(1.0f, OnnxTensors.toFloats(Graphs.attr(constant, "value").getT())[0], 0f);
+        assertEquals(1.0f, OnnxTensors.toFloats(Attributes.find(constant, "value").getT())[0], 0f);
         // The float16 original itself runs (ONNX Runtime inserts its own casts) and agrees.
         ParityReport halfVsBack = parity(fp16, back);
         assertTrue(halfVsBack.maxAbsDiff() < 5e-3, halfVsBack.toJson());
@@ -171,7 +174,7 @@ class ModelEditorTest {
     void dynamicBatch_runsWithBatch3AndFixesReshapeConstants() throws Exception {
         // input [1,3,8,8] -> Reshape to [1, 192] (a constant that hard-codes batch 1) -> MatMul.
         GraphProto.Builder g = GraphProto.newBuilder();
-        g.addInput(Graphs.valueInfo("x", 1, new long[] {1, 3, 8, 8}, null));
+        g.addInput(ValueInfos.of("x", 1, new long[] {1, 3, 8, 8}, null));
         // IR 3: initializers are listed as graph inputs too.
         Graphs.addInitializer(
                 g, OnnxTensors.fromLongs("shape", new long[] {2}, new long[] {1, 192}), 3);
@@ -184,8 +187,8 @@ class ModelEditorTest {
                 3);
         g.addNode(TinyModels.node("Reshape", List.of("x", "shape"), "flat"));
         g.addNode(TinyModels.node("MatMul", List.of("flat", "w"), "y"));
-        g.addOutput(Graphs.valueInfo("y", 1, new long[] {1, 2}, null));
-        g.addValueInfo(Graphs.valueInfo("flat", 1, new long[] {1, 192}, null));
+        g.addOutput(ValueInfos.of("y", 1, new long[] {1, 2}, null));
+        g.addValueInfo(ValueInfos.of("flat", 1, new long[] {1, 192}, null));
         ModelProto m = TinyModels.model(g.build(), 3, 9);
         ModelProto dyn = ModelEditor.dynamicBatch(m);
         ValueInfoProto in = dyn.getGraph().getInput(0);

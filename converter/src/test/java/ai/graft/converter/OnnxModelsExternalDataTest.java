@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.graft.converter.graph.Graphs;
 import ai.graft.converter.onnx.proto.OnnxProto.AttributeProto;
 import ai.graft.converter.onnx.proto.OnnxProto.FunctionProto;
 import ai.graft.converter.onnx.proto.OnnxProto.GraphProto;

@@ -1,5 +1,8 @@
 package ai.graft.converter;
 
+import ai.graft.converter.graph.Attributes;
+import ai.graft.converter.graph.Graphs;
+import ai.graft.converter.graph.ValueInfos;
 import ai.graft.converter.onnx.proto.OnnxProto.GraphProto;
 import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
 import ai.graft.converter.onnx.proto.OnnxProto.NodeProto;
@@ -8,11 +11,15 @@ import ai.graft.converter.onnx.proto.OnnxProto.TensorProto;
 import java.util.List;
 import java.util.Random;
 
-/** Tiny ONNX models built in code with the generated protobuf builders. */
-final class TinyModels {
+/**
+ * Tiny ONNX models built in code with the generated protobuf builders and {@code
+ * ai.graft.converter.graph}'s helpers; public for the tests of the converter's subpackages.
+ */
+public final class TinyModels {
     private TinyModels() {}
 
-    static float[] random(Random r, int n, double scale) {
+    /** Gaussian values times {@code scale}. */
+    public static float[] random(Random r, int n, double scale) {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {
             v[i] = (float) (r.nextGaussian() * scale);
@@ -20,7 +27,8 @@ final class TinyModels {
         return v;
     }
 
-    static ModelProto model(GraphProto graph, long ir, long opset) {
+    /** A model of the default domain around a graph. */
+    public static ModelProto model(GraphProto graph, long ir, long opset) {
         return ModelProto.newBuilder()
                 .setIrVersion(ir)
                 .setProducerName("graft-test")
@@ -38,10 +46,10 @@ final class TinyModels {
      * -> Flatten -> Gemm (3 classes) -> Softmax: a classifier whose feature node is the Flatten
      * output.
      */
-    static ModelProto classifier(long seed) {
+    public static ModelProto classifier(long seed) {
         Random r = new Random(seed);
         GraphProto.Builder g = GraphProto.newBuilder().setName("tiny");
-        g.addInput(Graphs.valueInfo("input", 1, new long[] {1, 3, 8, 8}, null));
+        g.addInput(ValueInfos.of("input", 1, new long[] {1, 3, 8, 8}, null));
         g.addInitializer(
                 OnnxTensors.fromFloats("conv.w", new long[] {4, 3, 3, 3}, random(r, 108, 0.3)));
         g.addInitializer(OnnxTensors.fromFloats("conv.b", new long[] {4}, random(r, 4, 0.1)));
@@ -61,8 +69,8 @@ final class TinyModels {
         g.addInitializer(OnnxTensors.fromFloats("fc.b", new long[] {3}, random(r, 3, 0.1)));
         g.addNode(
                 node("Conv", List.of("input", "conv.w", "conv.b"), "conv").toBuilder()
-                        .addAttribute(Graphs.intsAttr("kernel_shape", 3, 3))
-                        .addAttribute(Graphs.intsAttr("pads", 1, 1, 1, 1)));
+                        .addAttribute(Attributes.ofInts("kernel_shape", 3, 3))
+                        .addAttribute(Attributes.ofInts("pads", 1, 1, 1, 1)));
         g.addNode(
                 node(
                         "BatchNormalization",
@@ -72,14 +80,14 @@ final class TinyModels {
         g.addNode(node("GlobalAveragePool", List.of("relu"), "gap"));
         g.addNode(
                 node("Flatten", List.of("gap"), "flat").toBuilder()
-                        .addAttribute(Graphs.intAttr("axis", 1)));
+                        .addAttribute(Attributes.ofInt("axis", 1)));
         g.addNode(
                 node("Gemm", List.of("flat", "fc.w", "fc.b"), "logits").toBuilder()
-                        .addAttribute(Graphs.intAttr("transB", 1)));
+                        .addAttribute(Attributes.ofInt("transB", 1)));
         g.addNode(
                 node("Softmax", List.of("logits"), "probs").toBuilder()
-                        .addAttribute(Graphs.intAttr("axis", 1)));
-        g.addOutput(Graphs.valueInfo("probs", 1, new long[] {1, 3}, null));
+                        .addAttribute(Attributes.ofInt("axis", 1)));
+        g.addOutput(ValueInfos.of("probs", 1, new long[] {1, 3}, null));
         return model(g.build(), 7, 13);
     }
 
@@ -104,33 +112,28 @@ final class TinyModels {
             }
             b.addInitializer(tb.setRawData(com.google.protobuf.ByteString.copyFrom(buf.array())));
         }
-        b.addInput(Graphs.valueInfo("input", 10, new long[] {1, 3, 8, 8}, null));
-        b.addOutput(Graphs.valueInfo("probs", 10, new long[] {1, 3}, null));
+        b.addInput(ValueInfos.of("input", 10, new long[] {1, 3, 8, 8}, null));
+        b.addOutput(ValueInfos.of("probs", 10, new long[] {1, 3}, null));
         // A Cast to float16 and back in the middle: both exist only for float16.
         b.clearNode();
         for (NodeProto n : g.getNodeList()) {
             if (n.getOpType().equals("Relu")) {
                 b.addNode(
                         node("Cast", List.of("bn"), "bn32").toBuilder()
-                                .addAttribute(Graphs.intAttr("to", 1)));
+                                .addAttribute(Attributes.ofInt("to", 1)));
                 b.addNode(
                         node("Cast", List.of("bn32"), "bn16").toBuilder()
-                                .addAttribute(Graphs.intAttr("to", 10)));
+                                .addAttribute(Attributes.ofInt("to", 10)));
                 // times a float16 Constant 1.0 (exact), so that Constant values are converted too.
                 b.addNode(
                         node("Constant", List.of(), "one").toBuilder()
                                 .addAttribute(
-                                        ai.graft.converter.onnx.proto.OnnxProto.AttributeProto
-                                                .newBuilder()
-                                                .setName("value")
-                                                .setType(
-                                                        ai.graft.converter.onnx.proto.OnnxProto
-                                                                .AttributeProto.AttributeType
-                                                                .TENSOR)
-                                                .setT(
-                                                        TensorProto.newBuilder()
-                                                                .setDataType(10)
-                                                                .addInt32Data(0x3C00))));
+                                        Attributes.ofTensor(
+                                                "value",
+                                                TensorProto.newBuilder()
+                                                        .setDataType(10)
+                                                        .addInt32Data(0x3C00)
+                                                        .build())));
                 b.addNode(node("Mul", List.of("bn16", "one"), "bn16x1"));
                 b.addNode(n.toBuilder().setInput(0, "bn16x1"));
             } else {

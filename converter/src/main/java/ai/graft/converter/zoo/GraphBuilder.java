@@ -1,13 +1,14 @@
 package ai.graft.converter.zoo;
 
+import ai.graft.converter.graph.Attributes;
+import ai.graft.converter.graph.Graphs;
+import ai.graft.converter.graph.ValueInfos;
 import ai.graft.converter.onnx.proto.OnnxProto.AttributeProto;
 import ai.graft.converter.onnx.proto.OnnxProto.GraphProto;
 import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
 import ai.graft.converter.onnx.proto.OnnxProto.NodeProto;
 import ai.graft.converter.onnx.proto.OnnxProto.OperatorSetIdProto;
 import ai.graft.converter.onnx.proto.OnnxProto.TensorProto;
-import ai.graft.converter.onnx.proto.OnnxProto.TensorShapeProto;
-import ai.graft.converter.onnx.proto.OnnxProto.TypeProto;
 import ai.graft.converter.onnx.proto.OnnxProto.ValueInfoProto;
 import com.google.protobuf.UnsafeByteOperations;
 import java.nio.ByteBuffer;
@@ -102,11 +103,11 @@ final class GraphBuilder {
                 "Conv",
                 prefix,
                 inputs,
-                ints("dilations", 1, 1),
-                intAttr("group", groups),
-                ints("kernel_shape", kernel, kernel),
-                ints("pads", pad, pad, pad, pad),
-                ints("strides", stride, stride));
+                Attributes.ofInts("dilations", 1, 1),
+                Attributes.ofInt("group", groups),
+                Attributes.ofInts("kernel_shape", kernel, kernel),
+                Attributes.ofInts("pads", pad, pad, pad, pad),
+                Attributes.ofInts("strides", stride, stride));
     }
 
     /** BatchNorm2d, kept as a node: weight 1, bias 0, running mean 0, running variance 1. */
@@ -122,8 +123,8 @@ final class GraphBuilder {
                 "BatchNormalization",
                 prefix,
                 inputs,
-                floatAttr("epsilon", epsilon),
-                floatAttr("momentum", 0.9f));
+                Attributes.ofFloat("epsilon", epsilon),
+                Attributes.ofFloat("momentum", 0.9f));
     }
 
     /** Linear as torchvision exports it: Gemm(x, W[out,in], b, transB=1). */
@@ -134,9 +135,9 @@ final class GraphBuilder {
                 "Gemm",
                 prefix,
                 List.of(x, w, b),
-                floatAttr("alpha", 1f),
-                floatAttr("beta", 1f),
-                intAttr("transB", 1));
+                Attributes.ofFloat("alpha", 1f),
+                Attributes.ofFloat("beta", 1f),
+                Attributes.ofInt("transB", 1));
     }
 
     // ---------------------------------------------------------------- parameter-free layers
@@ -171,7 +172,7 @@ final class GraphBuilder {
     }
 
     String concat(List<String> xs, String prefix) {
-        return node("Concat", prefix, xs, intAttr("axis", 1));
+        return node("Concat", prefix, xs, Attributes.ofInt("axis", 1));
     }
 
     String maxPool(String x, String prefix, int kernel, int stride, int pad, boolean ceil) {
@@ -179,10 +180,10 @@ final class GraphBuilder {
                 "MaxPool",
                 prefix,
                 List.of(x),
-                intAttr("ceil_mode", ceil ? 1 : 0),
-                ints("kernel_shape", kernel, kernel),
-                ints("pads", pad, pad, pad, pad),
-                ints("strides", stride, stride));
+                Attributes.ofInt("ceil_mode", ceil ? 1 : 0),
+                Attributes.ofInts("kernel_shape", kernel, kernel),
+                Attributes.ofInts("pads", pad, pad, pad, pad),
+                Attributes.ofInts("strides", stride, stride));
     }
 
     String globalAveragePool(String x, String prefix) {
@@ -190,7 +191,7 @@ final class GraphBuilder {
     }
 
     String flatten(String x, String prefix) {
-        return node("Flatten", prefix, List.of(x), intAttr("axis", 1));
+        return node("Flatten", prefix, List.of(x), Attributes.ofInt("axis", 1));
     }
 
     /** Dropout; in inference it passes its input through (no training_mode input is given). */
@@ -214,10 +215,10 @@ final class GraphBuilder {
                     "AveragePool",
                     prefix,
                     List.of(x),
-                    intAttr("ceil_mode", 0),
-                    ints("kernel_shape", k, k),
-                    ints("pads", 0, 0, 0, 0),
-                    ints("strides", k, k));
+                    Attributes.ofInt("ceil_mode", 0),
+                    Attributes.ofInts("kernel_shape", k, k),
+                    Attributes.ofInts("pads", 0, 0, 0, 0),
+                    Attributes.ofInts("strides", k, k));
         }
         float[] p = new float[target * size]; // [target, size]
         for (int i = 0; i < target; i++) {
@@ -268,8 +269,8 @@ final class GraphBuilder {
                         .setName(graphName)
                         .addAllNode(finalNodes)
                         .addAllInitializer(initializers)
-                        .addInput(valueInfo(INPUT, 3, inputSize, inputSize))
-                        .addOutput(valueInfo(OUTPUT, classes))
+                        .addInput(tensorInfo(INPUT, 3, inputSize, inputSize))
+                        .addOutput(tensorInfo(OUTPUT, classes))
                         .build();
         return ModelProto.newBuilder()
                 .setIrVersion(IR_VERSION)
@@ -286,26 +287,13 @@ final class GraphBuilder {
     // ---------------------------------------------------------------- helpers
 
     private String node(String op, String prefix, List<String> inputs, AttributeProto... attrs) {
-        String name = uniqueName("/" + prefix.replace('.', '/') + "/" + op);
+        String name = Graphs.unique(names, "/" + prefix.replace('.', '/') + "/" + op);
         String out = name + "_output_0";
         nodes.add(
-                NodeProto.newBuilder()
-                        .setOpType(op)
-                        .setName(name)
-                        .addAllInput(inputs)
-                        .addOutput(out)
+                Graphs.node(op, name, inputs, List.of(out)).toBuilder()
                         .addAllAttribute(Arrays.asList(attrs))
                         .build());
         return out;
-    }
-
-    private String uniqueName(String base) {
-        String name = base;
-        for (int i = 1; names.contains(name); i++) {
-            name = base + "_" + i;
-        }
-        names.add(name);
-        return name;
     }
 
     private String weight(String name, long[] dims, Init init, int fanIn, int fanOut) {
@@ -387,63 +375,21 @@ final class GraphBuilder {
         for (long d : dims) {
             t.addDims(d);
         }
-        String name = uniqueName("/" + prefix.replace('.', '/') + "/Constant" + (constants++));
+        String name =
+                Graphs.unique(names, "/" + prefix.replace('.', '/') + "/Constant" + (constants++));
         String out = name + "_output_0";
         nodes.add(
-                NodeProto.newBuilder()
-                        .setOpType("Constant")
-                        .setName(name)
-                        .addOutput(out)
-                        .addAttribute(
-                                AttributeProto.newBuilder()
-                                        .setName("value")
-                                        .setType(AttributeProto.AttributeType.TENSOR)
-                                        .setT(t))
+                Graphs.node("Constant", name, List.of(), List.of(out)).toBuilder()
+                        .addAttribute(Attributes.ofTensor("value", t.build()))
                         .build());
         return out;
     }
 
-    private static ValueInfoProto valueInfo(String name, long... dims) {
-        TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
-        shape.addDim(TensorShapeProto.Dimension.newBuilder().setDimParam("N"));
-        for (long d : dims) {
-            shape.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(d));
-        }
-        return ValueInfoProto.newBuilder()
-                .setName(name)
-                .setType(
-                        TypeProto.newBuilder()
-                                .setTensorType(
-                                        TypeProto.Tensor.newBuilder()
-                                                .setElemType(TensorProto.DataType.FLOAT_VALUE)
-                                                .setShape(shape)))
-                .build();
-    }
-
-    private static AttributeProto intAttr(String name, long v) {
-        return AttributeProto.newBuilder()
-                .setName(name)
-                .setType(AttributeProto.AttributeType.INT)
-                .setI(v)
-                .build();
-    }
-
-    private static AttributeProto floatAttr(String name, float v) {
-        return AttributeProto.newBuilder()
-                .setName(name)
-                .setType(AttributeProto.AttributeType.FLOAT)
-                .setF(v)
-                .build();
-    }
-
-    private static AttributeProto ints(String name, long... v) {
-        AttributeProto.Builder b =
-                AttributeProto.newBuilder()
-                        .setName(name)
-                        .setType(AttributeProto.AttributeType.INTS);
-        for (long x : v) {
-            b.addInts(x);
-        }
-        return b.build();
+    /** A float tensor [N, dims...], N symbolic. */
+    private static ValueInfoProto tensorInfo(String name, long... dims) {
+        long[] shape = new long[dims.length + 1];
+        shape[0] = -1;
+        System.arraycopy(dims, 0, shape, 1, dims.length);
+        return ValueInfos.of(name, TensorProto.DataType.FLOAT_VALUE, shape, "N");
     }
 }

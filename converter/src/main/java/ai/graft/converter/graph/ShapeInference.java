@@ -1,12 +1,11 @@
-package ai.graft.converter;
+package ai.graft.converter.graph;
 
+import ai.graft.converter.OnnxTensors;
 import ai.graft.converter.onnx.proto.OnnxProto.AttributeProto;
 import ai.graft.converter.onnx.proto.OnnxProto.GraphProto;
 import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
 import ai.graft.converter.onnx.proto.OnnxProto.NodeProto;
 import ai.graft.converter.onnx.proto.OnnxProto.TensorProto;
-import ai.graft.converter.onnx.proto.OnnxProto.TensorShapeProto;
-import ai.graft.converter.onnx.proto.OnnxProto.TypeProto;
 import ai.graft.converter.onnx.proto.OnnxProto.ValueInfoProto;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -17,11 +16,26 @@ import java.util.Set;
  * Shape and element-type inference for the operators of common image backbones, with constant
  * folding of small integer tensors (shape arithmetic: Shape, Gather, Slice, Concat...), and a count
  * of multiply-adds (Conv, ConvTranspose, Gemm, MatMul). Unknown dimensions are -1; an operator it
- * does not know leaves its outputs unknown. Not thread-safe; one per call.
+ * does not know leaves its outputs unknown. The arithmetic of the shape operators is {@link
+ * ShapeArithmetic}'s.
+ *
+ * <pre>{@code
+ * ShapeInference.Result r = ShapeInference.infer(model, 1);
+ * long[] features = r.shapes().get("flatten_output");   // for example {1, 512}
+ * }</pre>
+ *
+ * <p>Thread-safe: each call works on its own state.
  */
-final class ShapeInference {
-    /** Inferred facts about a graph for one input size. */
-    record Result(
+public final class ShapeInference {
+    /**
+     * Inferred facts about a graph for one input size.
+     *
+     * @param shapes the shape of each tensor whose rank is known, -1 for unknown dimensions
+     * @param types the element type of each tensor whose type is known
+     * @param multiplyAdds the multiply-adds of Conv, ConvTranspose, Gemm and MatMul nodes
+     * @param unknownOps the operators whose outputs stayed unknown, sorted
+     */
+    public record Result(
             Map<String, long[]> shapes,
             Map<String, Integer> types,
             long multiplyAdds,
@@ -92,6 +106,7 @@ final class ShapeInference {
                     "Xor",
                     "Mod",
                     "BitShift");
+    private static final Set<String> ARITHMETIC = Set.of("Add", "Sub", "Mul", "Div");
     private static final Set<String> BOOL_OUT =
             Set.of(
                     "Equal",
@@ -117,8 +132,12 @@ final class ShapeInference {
     /**
      * Infers shapes with the declared input shapes; a symbolic first dimension takes {@code batch},
      * other symbolic dimensions stay unknown.
+     *
+     * @param model the model; a malformed node leaves its outputs unknown
+     * @param batch the batch size
+     * @return what is known
      */
-    static Result infer(ModelProto model, long batch) {
+    public static Result infer(ModelProto model, long batch) {
         ShapeInference s = new ShapeInference();
         GraphProto g = model.getGraph();
         for (TensorProto t : g.getInitializerList()) {
@@ -127,7 +146,7 @@ final class ShapeInference {
             s.constant(t);
         }
         for (ValueInfoProto v : Graphs.realInputs(g)) {
-            long[] shape = declared(v);
+            long[] shape = ValueInfos.shape(v);
             if (shape != null && shape.length > 0 && shape[0] < 0) {
                 shape[0] = batch;
             }
@@ -153,20 +172,6 @@ final class ShapeInference {
             }
         }
         return new Result(s.shapes, s.types, s.macs, s.unknownOps);
-    }
-
-    /** The declared shape of a value: -1 for symbolic or missing dims; null without a shape. */
-    static long[] declared(ValueInfoProto v) {
-        TypeProto.Tensor t = v.getType().getTensorType();
-        if (!t.hasShape()) {
-            return null;
-        }
-        long[] out = new long[t.getShape().getDimCount()];
-        for (int i = 0; i < out.length; i++) {
-            TensorShapeProto.Dimension d = t.getShape().getDim(i);
-            out[i] = d.hasDimValue() ? d.getDimValue() : -1;
-        }
-        return out;
     }
 
     private void constant(TensorProto t) {
@@ -212,7 +217,7 @@ final class ShapeInference {
             type = TensorProto.DataType.BOOL_VALUE;
         }
         if (op.equals("Cast")) {
-            type = (int) Graphs.intAttr(n, "to", 0);
+            type = (int) Attributes.getInt(n, "to", 0);
         }
         if (op.equals("Shape")
                 || op.equals("Size")
@@ -227,26 +232,26 @@ final class ShapeInference {
         long[] result = null;
         switch (op) {
             case "Constant" -> {
-                AttributeProto v = Graphs.attr(n, "value");
+                AttributeProto v = Attributes.find(n, "value");
                 if (v != null && v.hasT()) {
                     TensorProto t = v.getT().toBuilder().setName(out).build();
                     result = OnnxTensors.dims(t);
                     type = t.getDataType();
                     constant(t);
-                } else if (Graphs.attr(n, "value_ints") != null) {
-                    long[] ints = Graphs.intsAttr(n, "value_ints");
+                } else if (Attributes.find(n, "value_ints") != null) {
+                    long[] ints = Attributes.getInts(n, "value_ints");
                     result = new long[] {ints.length};
                     type = TensorProto.DataType.INT64_VALUE;
                     constants.put(out, ints);
-                } else if (Graphs.attr(n, "value_int") != null) {
+                } else if (Attributes.find(n, "value_int") != null) {
                     result = new long[0];
                     type = TensorProto.DataType.INT64_VALUE;
-                    constants.put(out, new long[] {Graphs.intAttr(n, "value_int", 0)});
-                } else if (Graphs.attr(n, "value_float") != null) {
+                    constants.put(out, new long[] {Attributes.getInt(n, "value_int", 0)});
+                } else if (Attributes.find(n, "value_float") != null) {
                     result = new long[0];
                     type = TensorProto.DataType.FLOAT_VALUE;
-                } else if (Graphs.attr(n, "value_floats") != null) {
-                    result = new long[] {Graphs.attr(n, "value_floats").getFloatsCount()};
+                } else if (Attributes.find(n, "value_floats") != null) {
+                    result = new long[] {Attributes.find(n, "value_floats").getFloatsCount()};
                     type = TensorProto.DataType.FLOAT_VALUE;
                 }
             }
@@ -270,17 +275,13 @@ final class ShapeInference {
             case "MatMul" -> result = matmul(x, shape(n, 1));
             case "Flatten" -> {
                 if (x != null) {
-                    int axis = (int) Graphs.intAttr(n, "axis", 1);
-                    if (axis < 0) {
-                        axis += x.length;
-                    }
-                    result = new long[] {prod(x, 0, axis), prod(x, axis, x.length)};
+                    result = ShapeArithmetic.flatten(x, Attributes.getInt(n, "axis", 1));
                 }
             }
             case "Reshape" -> result = reshape(n, x);
             case "Transpose" -> {
                 if (x != null) {
-                    long[] perm = Graphs.intsAttr(n, "perm");
+                    long[] perm = Attributes.getInts(n, "perm");
                     result = new long[x.length];
                     for (int i = 0; i < x.length; i++) {
                         result[i] = x[perm == null ? x.length - 1 - i : (int) perm[i]];
@@ -290,11 +291,11 @@ final class ShapeInference {
             case "Concat" -> result = concat(n, x);
             case "Shape" -> {
                 if (x != null) {
-                    int start = (int) Graphs.intAttr(n, "start", 0);
-                    int end = (int) Graphs.intAttr(n, "end", x.length);
-                    start = clampAxis(start, x.length);
-                    end = clampAxis(end, x.length);
-                    long[] dims = Arrays.copyOfRange(x, start, Math.max(start, end));
+                    long[] dims =
+                            ShapeArithmetic.shapeOf(
+                                    x,
+                                    Attributes.getInt(n, "start", 0),
+                                    Attributes.getInt(n, "end", x.length));
                     result = new long[] {dims.length};
                     if (Arrays.stream(dims).allMatch(d -> d >= 0)) {
                         constants.put(out, dims);
@@ -327,7 +328,7 @@ final class ShapeInference {
                 } else if (BROADCAST.contains(op)) {
                     result = x;
                     for (int i = 1; i < n.getInputCount() && result != null; i++) {
-                        result = broadcast(result, shape(n, i));
+                        result = ShapeArithmetic.broadcast(result, shape(n, i));
                     }
                     foldArithmetic(n, out);
                 } else {
@@ -343,7 +344,7 @@ final class ShapeInference {
             return null;
         }
         int spatial = x.length - 2;
-        long[] kernel = Graphs.intsAttr(n, "kernel_shape");
+        long[] kernel = Attributes.getInts(n, "kernel_shape");
         if (kernel == null) {
             kernel = Arrays.copyOfRange(w, 2, w.length);
         }
@@ -351,9 +352,9 @@ final class ShapeInference {
         out[0] = x[0];
         out[1] = w[0];
         spatialOut(n, x, kernel, false, out);
-        long group = Graphs.intAttr(n, "group", 1);
-        long perOut = (x[1] < 0 ? -1 : x[1] / group) * prod(kernel, 0, spatial);
-        long total = prod(out, 0, out.length);
+        long group = Attributes.getInt(n, "group", 1);
+        long perOut = (x[1] < 0 ? -1 : x[1] / group) * ShapeArithmetic.product(kernel, 0, spatial);
+        long total = ShapeArithmetic.product(out, 0, out.length);
         if (perOut > 0 && total > 0) {
             macs += total * perOut;
         }
@@ -365,19 +366,19 @@ final class ShapeInference {
             return null;
         }
         int spatial = x.length - 2;
-        long group = Graphs.intAttr(n, "group", 1);
-        long[] kernel = Graphs.intsAttr(n, "kernel_shape");
+        long group = Attributes.getInt(n, "group", 1);
+        long[] kernel = Attributes.getInts(n, "kernel_shape");
         if (kernel == null) {
             kernel = Arrays.copyOfRange(w, 2, w.length);
         }
-        long[] strides = orOnes(Graphs.intsAttr(n, "strides"), spatial);
-        long[] dil = orOnes(Graphs.intsAttr(n, "dilations"), spatial);
-        long[] pads = Graphs.intsAttr(n, "pads");
-        long[] outPad = Graphs.intsAttr(n, "output_padding");
+        long[] strides = orOnes(Attributes.getInts(n, "strides"), spatial);
+        long[] dil = orOnes(Attributes.getInts(n, "dilations"), spatial);
+        long[] pads = Attributes.getInts(n, "pads");
+        long[] outPad = Attributes.getInts(n, "output_padding");
         long[] out = new long[x.length];
         out[0] = x[0];
         out[1] = w[1] * group;
-        long[] explicit = Graphs.intsAttr(n, "output_shape");
+        long[] explicit = Attributes.getInts(n, "output_shape");
         for (int i = 0; i < spatial; i++) {
             if (explicit != null) {
                 out[i + 2] = explicit[explicit.length - spatial + i];
@@ -389,9 +390,9 @@ final class ShapeInference {
             out[i + 2] =
                     in < 0 ? -1 : strides[i] * (in - 1) + op + ((kernel[i] - 1) * dil[i] + 1) - p;
         }
-        long total = prod(x, 0, x.length);
+        long total = ShapeArithmetic.product(x, 0, x.length);
         if (total > 0) {
-            macs += total * (w[1]) * prod(kernel, 0, spatial);
+            macs += total * (w[1]) * ShapeArithmetic.product(kernel, 0, spatial);
         }
         return out;
     }
@@ -400,21 +401,21 @@ final class ShapeInference {
         if (x == null || x.length < 3) {
             return null;
         }
-        long[] kernel = Graphs.intsAttr(n, "kernel_shape");
+        long[] kernel = Attributes.getInts(n, "kernel_shape");
         if (kernel == null) {
             return null;
         }
         long[] out = x.clone();
-        spatialOut(n, x, kernel, Graphs.intAttr(n, "ceil_mode", 0) == 1, out);
+        spatialOut(n, x, kernel, Attributes.getInt(n, "ceil_mode", 0) == 1, out);
         return out;
     }
 
     private static void spatialOut(NodeProto n, long[] x, long[] kernel, boolean ceil, long[] out) {
         int spatial = x.length - 2;
-        long[] strides = orOnes(Graphs.intsAttr(n, "strides"), spatial);
-        long[] dil = orOnes(Graphs.intsAttr(n, "dilations"), spatial);
-        long[] pads = Graphs.intsAttr(n, "pads");
-        String autoPad = Graphs.stringAttr(n, "auto_pad", "NOTSET");
+        long[] strides = orOnes(Attributes.getInts(n, "strides"), spatial);
+        long[] dil = orOnes(Attributes.getInts(n, "dilations"), spatial);
+        long[] pads = Attributes.getInts(n, "pads");
+        String autoPad = Attributes.getString(n, "auto_pad", "NOTSET");
         for (int i = 0; i < spatial; i++) {
             long in = x[i + 2];
             if (in < 0) {
@@ -443,8 +444,8 @@ final class ShapeInference {
         if (a == null || b == null || a.length != 2 || b.length != 2) {
             return null;
         }
-        boolean ta = Graphs.intAttr(n, "transA", 0) == 1;
-        boolean tb = Graphs.intAttr(n, "transB", 0) == 1;
+        boolean ta = Attributes.getInt(n, "transA", 0) == 1;
+        boolean tb = Attributes.getInt(n, "transB", 0) == 1;
         long m = ta ? a[1] : a[0];
         long k = ta ? a[0] : a[1];
         long cols = tb ? b[0] : b[1];
@@ -462,7 +463,7 @@ final class ShapeInference {
         long[] b2 = b.length == 1 ? new long[] {b[0], 1} : b;
         long[] batchA = Arrays.copyOf(a2, a2.length - 2);
         long[] batchB = Arrays.copyOf(b2, b2.length - 2);
-        long[] batch = broadcast(batchA, batchB);
+        long[] batch = ShapeArithmetic.broadcast(batchA, batchB);
         if (batch == null) {
             return null;
         }
@@ -472,7 +473,7 @@ final class ShapeInference {
         long[] out = Arrays.copyOf(batch, batch.length + 2);
         out[batch.length] = m;
         out[batch.length + 1] = cols;
-        long total = prod(out, 0, out.length);
+        long total = ShapeArithmetic.product(out, 0, out.length);
         if (total > 0 && k > 0) {
             macs += total * k;
         }
@@ -492,7 +493,7 @@ final class ShapeInference {
     private long[] reshape(NodeProto n, long[] x) {
         long[] target = constIn(n, 1);
         if (target == null) {
-            target = Graphs.intsAttr(n, "shape"); // opset < 5
+            target = Attributes.getInts(n, "shape"); // opset < 5
         }
         if (target == null) {
             long[] s = shape(n, 1);
@@ -503,26 +504,7 @@ final class ShapeInference {
             }
             return null;
         }
-        boolean allowZero = Graphs.intAttr(n, "allowzero", 0) == 1;
-        long[] out = target.clone();
-        int minus = -1;
-        for (int i = 0; i < out.length; i++) {
-            if (out[i] == 0 && !allowZero) {
-                out[i] = x != null && i < x.length ? x[i] : -1;
-            } else if (out[i] == -1) {
-                minus = i;
-            }
-        }
-        if (minus >= 0) {
-            long total = x == null ? -1 : prod(x, 0, x.length);
-            long rest = 1;
-            for (int i = 0; i < out.length; i++) {
-                if (i != minus) {
-                    rest = out[i] < 0 || rest < 0 ? -1 : rest * out[i];
-                }
-            }
-            out[minus] = total < 0 || rest <= 0 ? -1 : total / rest;
-        }
+        long[] out = ShapeArithmetic.reshape(x, target, Attributes.getInt(n, "allowzero", 0) == 1);
         if (constIn(n, 0) != null && Arrays.stream(out).allMatch(d -> d >= 0)) {
             constants.put(n.getOutput(0), constIn(n, 0));
         }
@@ -533,7 +515,7 @@ final class ShapeInference {
         if (x == null) {
             return null;
         }
-        int axis = (int) Graphs.intAttr(n, "axis", 0);
+        int axis = (int) Attributes.getInt(n, "axis", 0);
         if (axis < 0) {
             axis += x.length;
         }
@@ -569,27 +551,14 @@ final class ShapeInference {
         if (x == null || idxShape == null) {
             return null;
         }
-        int axis = (int) Graphs.intAttr(n, "axis", 0);
-        if (axis < 0) {
-            axis += x.length;
-        }
-        long[] out = new long[x.length - 1 + idxShape.length];
-        int j = 0;
-        for (int i = 0; i < axis; i++) {
-            out[j++] = x[i];
-        }
-        for (long d : idxShape) {
-            out[j++] = d;
-        }
-        for (int i = axis + 1; i < x.length; i++) {
-            out[j++] = x[i];
-        }
+        long[] out = ShapeArithmetic.gather(x, Attributes.getInt(n, "axis", 0), idxShape);
         long[] data = constIn(n, 0);
         long[] idx = constIn(n, 1);
         if (data != null && idx != null && x.length == 1) {
-            long[] vals = new long[idx.length];
-            for (int i = 0; i < idx.length; i++) {
-                vals[i] = data[(int) (idx[i] < 0 ? idx[i] + data.length : idx[i])];
+            int[] from = ShapeArithmetic.gatherIndex(x, 0, idx);
+            long[] vals = new long[from.length];
+            for (int i = 0; i < from.length; i++) {
+                vals[i] = data[from[i]];
             }
             constants.put(n.getOutput(0), vals);
         }
@@ -597,7 +566,7 @@ final class ShapeInference {
     }
 
     private long[] axes(NodeProto n, int inputIndex) {
-        long[] axes = Graphs.intsAttr(n, "axes");
+        long[] axes = Attributes.getInts(n, "axes");
         return axes != null ? axes : constIn(n, inputIndex);
     }
 
@@ -606,15 +575,7 @@ final class ShapeInference {
         if (x == null || axes == null) {
             return null;
         }
-        int rank = x.length + axes.length;
-        long[] out = new long[rank];
-        boolean[] isNew = new boolean[rank];
-        for (long a : axes) {
-            isNew[(int) (a < 0 ? a + rank : a)] = true;
-        }
-        for (int i = 0, j = 0; i < rank; i++) {
-            out[i] = isNew[i] ? 1 : x[j++];
-        }
+        long[] out = ShapeArithmetic.unsqueeze(x, axes);
         if (constIn(n, 0) != null) {
             constants.put(n.getOutput(0), constIn(n, 0));
         }
@@ -625,28 +586,11 @@ final class ShapeInference {
         if (x == null) {
             return null;
         }
-        long[] axes = axes(n, 1);
-        boolean[] drop = new boolean[x.length];
-        if (axes == null) {
-            for (int i = 0; i < x.length; i++) {
-                drop[i] = x[i] == 1;
-            }
-        } else {
-            for (long a : axes) {
-                drop[(int) (a < 0 ? a + x.length : a)] = true;
-            }
-        }
-        long[] out = new long[x.length];
-        int j = 0;
-        for (int i = 0; i < x.length; i++) {
-            if (!drop[i]) {
-                out[j++] = x[i];
-            }
-        }
+        long[] out = ShapeArithmetic.squeeze(x, axes(n, 1));
         if (constIn(n, 0) != null) {
             constants.put(n.getOutput(0), constIn(n, 0));
         }
-        return Arrays.copyOf(out, j);
+        return out;
     }
 
     private long[] slice(NodeProto n, long[] x) {
@@ -657,10 +601,10 @@ final class ShapeInference {
         long[] ends;
         long[] axes;
         long[] steps = null;
-        if (Graphs.attr(n, "starts") != null) {
-            starts = Graphs.intsAttr(n, "starts");
-            ends = Graphs.intsAttr(n, "ends");
-            axes = Graphs.intsAttr(n, "axes");
+        if (Attributes.find(n, "starts") != null) {
+            starts = Attributes.getInts(n, "starts");
+            ends = Attributes.getInts(n, "ends");
+            axes = Attributes.getInts(n, "axes");
         } else {
             starts = constIn(n, 1);
             ends = constIn(n, 2);
@@ -685,18 +629,9 @@ final class ShapeInference {
                 out[axis] = -1;
                 continue;
             }
-            long s = starts[i] < 0 ? starts[i] + dim : starts[i];
-            long e = ends[i] < 0 ? ends[i] + dim : ends[i];
-            if (step > 0) {
-                s = Math.max(0, Math.min(s, dim));
-                e = Math.max(0, Math.min(e, dim));
-                out[axis] = Math.max(0, (e - s + step - 1) / step);
-            } else {
-                s = Math.max(-1, Math.min(s, dim - 1));
-                e = Math.max(-1, Math.min(e, dim - 1));
-                out[axis] = Math.max(0, (s - e + (-step) - 1) / (-step));
-            }
-            begin[axis] = (int) s;
+            ShapeArithmetic.SliceRange range = ShapeArithmetic.slice(dim, starts[i], ends[i], step);
+            out[axis] = range.count();
+            begin[axis] = (int) range.start();
             stride[axis] = (int) step;
         }
         long[] data = constIn(n, 0);
@@ -715,10 +650,10 @@ final class ShapeInference {
             return null;
         }
         long[] axes = axes(n, 1);
-        boolean keep = Graphs.intAttr(n, "keepdims", 1) == 1;
+        boolean keep = Attributes.getInt(n, "keepdims", 1) == 1;
         boolean[] reduced = new boolean[x.length];
         if (axes == null || axes.length == 0) {
-            if (Graphs.intAttr(n, "noop_with_empty_axes", 0) == 1) {
+            if (Attributes.getInt(n, "noop_with_empty_axes", 0) == 1) {
                 return x.clone();
             }
             Arrays.fill(reduced, true);
@@ -753,44 +688,14 @@ final class ShapeInference {
         for (int i = 0; i < len; i++) {
             long p = a[a.length == 1 ? 0 : i];
             long q = b[b.length == 1 ? 0 : i];
-            switch (n.getOpType()) {
-                case "Add" -> r[i] = p + q;
-                case "Sub" -> r[i] = p - q;
-                case "Mul" -> r[i] = p * q;
-                case "Div" -> {
-                    if (q == 0) {
-                        return;
-                    }
-                    r[i] = Math.floorDiv(p, q);
-                }
-                default -> {
-                    return;
-                }
+            String op = n.getOpType();
+            if (!ARITHMETIC.contains(op) || op.equals("Div") && (p < 0 || q <= 0)) {
+                // Runtimes round the division of negatives differently: not folded.
+                return;
             }
+            r[i] = ShapeArithmetic.apply(op, p, q);
         }
         constants.put(out, r);
-    }
-
-    static long[] broadcast(long[] a, long[] b) {
-        if (a == null || b == null) {
-            return null;
-        }
-        int rank = Math.max(a.length, b.length);
-        long[] out = new long[rank];
-        for (int i = 0; i < rank; i++) {
-            long x = i < rank - a.length ? 1 : a[i - (rank - a.length)];
-            long y = i < rank - b.length ? 1 : b[i - (rank - b.length)];
-            if (x == 1) {
-                out[i] = y;
-            } else if (y == 1 || x == y) {
-                out[i] = x;
-            } else if (x < 0 || y < 0) {
-                out[i] = Math.max(x, y) > 1 ? Math.max(x, y) : -1;
-            } else {
-                return null;
-            }
-        }
-        return out;
     }
 
     private static long[] orOnes(long[] v, int n) {
@@ -800,23 +705,5 @@ final class ShapeInference {
         long[] ones = new long[n];
         Arrays.fill(ones, 1);
         return ones;
-    }
-
-    private static int clampAxis(int a, int rank) {
-        if (a < 0) {
-            a += rank;
-        }
-        return Math.max(0, Math.min(a, rank));
-    }
-
-    static long prod(long[] v, int from, int to) {
-        long p = 1;
-        for (int i = from; i < to; i++) {
-            if (v[i] < 0) {
-                return -1;
-            }
-            p *= v[i];
-        }
-        return p;
     }
 }

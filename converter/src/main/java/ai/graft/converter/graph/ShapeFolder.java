@@ -1,5 +1,6 @@
-package ai.graft.converter;
+package ai.graft.converter.graph;
 
+import ai.graft.converter.OnnxTensors;
 import ai.graft.converter.onnx.proto.OnnxProto.GraphProto;
 import ai.graft.converter.onnx.proto.OnnxProto.NodeProto;
 import ai.graft.converter.onnx.proto.OnnxProto.TensorProto;
@@ -12,10 +13,18 @@ import java.util.Map;
 /**
  * Evaluates the small integer computations that exporters write to compute shapes at run time
  * (Shape, Gather, Unsqueeze, Concat, arithmetic, Cast, Slice...) where the shapes they read are
- * known. The caller decides whether a folded value may stand for the computation (for example, by
- * folding at two batch sizes and keeping only what agrees). Not thread-safe; one per call.
+ * known, with {@link ShapeArithmetic}. The caller decides whether a folded value may stand for the
+ * computation (for example, by folding at two batch sizes and keeping only what agrees, as the
+ * opset converter does).
+ *
+ * <pre>{@code
+ * ShapeInference.Result r = ShapeInference.infer(model, 1);
+ * Map<String, TensorProto> values = ShapeFolder.fold(model.getGraph(), constants, r.shapes());
+ * }</pre>
+ *
+ * <p>Thread-safe: each call works on its own state.
  */
-final class ShapeFolder {
+public final class ShapeFolder {
     /** Larger integer tensors are not folded: shape arithmetic is small. */
     private static final int MAX_ELEMENTS = 64;
 
@@ -35,7 +44,7 @@ final class ShapeFolder {
      * @param shapes inferred shapes, -1 for unknown dimensions
      * @return the computed int64 values, by tensor name (constants themselves included)
      */
-    static Map<String, TensorProto> fold(
+    public static Map<String, TensorProto> fold(
             GraphProto g, Map<String, TensorProto> constants, Map<String, long[]> shapes) {
         ShapeFolder f = new ShapeFolder(shapes);
         for (Map.Entry<String, TensorProto> e : constants.entrySet()) {
@@ -90,9 +99,11 @@ final class ShapeFolder {
                 if (s == null) {
                     return;
                 }
-                int start = clamp(Graphs.intAttr(n, "start", 0), s.length);
-                int end = clamp(Graphs.intAttr(n, "end", s.length), s.length);
-                long[] v = Arrays.copyOfRange(s, start, Math.max(start, end));
+                long[] v =
+                        ShapeArithmetic.shapeOf(
+                                s,
+                                Attributes.getInt(n, "start", 0),
+                                Attributes.getInt(n, "end", s.length));
                 if (Arrays.stream(v).allMatch(d -> d >= 0)) {
                     put(out, v, new long[] {v.length});
                 }
@@ -103,7 +114,7 @@ final class ShapeFolder {
                     return;
                 }
                 if (n.getOpType().equals("Cast")) {
-                    long to = Graphs.intAttr(n, "to", 0);
+                    long to = Attributes.getInt(n, "to", 0);
                     if (to != TensorProto.DataType.INT64_VALUE
                             && to != TensorProto.DataType.INT32_VALUE) {
                         return;
@@ -117,53 +128,38 @@ final class ShapeFolder {
                 if (data == null
                         || idx == null
                         || inDims(n, 0).length != 1
-                        || Graphs.intAttr(n, "axis", 0) != 0) {
+                        || Attributes.getInt(n, "axis", 0) != 0) {
                     return;
                 }
-                long[] v = new long[idx.length];
-                for (int i = 0; i < idx.length; i++) {
-                    long k = idx[i] < 0 ? idx[i] + data.length : idx[i];
-                    v[i] = data[(int) k];
+                int[] from = ShapeArithmetic.gatherIndex(inDims(n, 0), 0, idx);
+                long[] v = new long[from.length];
+                for (int i = 0; i < from.length; i++) {
+                    v[i] = data[from[i]];
                 }
                 put(out, v, inDims(n, 1));
             }
             case "Unsqueeze", "Squeeze" -> {
                 long[] v = in(n, 0);
-                long[] axes = n.getInputCount() > 1 ? in(n, 1) : Graphs.intsAttr(n, "axes");
+                long[] axes = n.getInputCount() > 1 ? in(n, 1) : Attributes.getInts(n, "axes");
                 if (v == null) {
                     return;
                 }
                 long[] d = inDims(n, 0);
-                List<Long> shape = new ArrayList<>();
-                for (long x : d) {
-                    shape.add(x);
-                }
                 if (n.getOpType().equals("Unsqueeze")) {
                     if (axes == null) {
                         return;
                     }
-                    int rank = d.length + axes.length;
-                    long[] sorted =
-                            Arrays.stream(axes).map(a -> a < 0 ? a + rank : a).sorted().toArray();
-                    for (long a : sorted) {
-                        shape.add((int) a, 1L);
-                    }
-                } else if (axes == null) {
-                    shape.removeIf(x -> x == 1);
-                } else {
-                    long[] sorted =
-                            Arrays.stream(axes)
-                                    .map(a -> a < 0 ? a + d.length : a)
-                                    .sorted()
-                                    .toArray();
-                    for (int i = sorted.length - 1; i >= 0; i--) {
-                        if (shape.get((int) sorted[i]) != 1) {
+                    put(out, v, ShapeArithmetic.unsqueeze(d, axes));
+                    return;
+                }
+                if (axes != null) {
+                    for (long a : axes) {
+                        if (d[ShapeArithmetic.axis(a, d.length)] != 1) {
                             return;
                         }
-                        shape.remove((int) sorted[i]);
                     }
                 }
-                put(out, v, shape.stream().mapToLong(Long::longValue).toArray());
+                put(out, v, ShapeArithmetic.squeeze(d, axes));
             }
             case "Concat" -> {
                 List<Long> v = new ArrayList<>();
@@ -193,18 +189,11 @@ final class ShapeFolder {
                 for (int i = 0; i < len; i++) {
                     long x = a[a.length == 1 ? 0 : i];
                     long y = b[b.length == 1 ? 0 : i];
-                    switch (n.getOpType()) {
-                        case "Add" -> v[i] = x + y;
-                        case "Sub" -> v[i] = x - y;
-                        case "Mul" -> v[i] = x * y;
-                        default -> {
-                            // Integer division rounds differently by sign across runtimes.
-                            if (x < 0 || y <= 0) {
-                                return;
-                            }
-                            v[i] = x / y;
-                        }
+                    // Integer division rounds differently by sign across runtimes.
+                    if (n.getOpType().equals("Div") && (x < 0 || y <= 0)) {
+                        return;
                     }
+                    v[i] = ShapeArithmetic.apply(n.getOpType(), x, y);
                 }
                 long[] d =
                         a.length > b.length
@@ -217,10 +206,10 @@ final class ShapeFolder {
                 if (data == null || inDims(n, 0).length != 1) {
                     return;
                 }
-                long[] starts = n.getInputCount() > 1 ? in(n, 1) : Graphs.intsAttr(n, "starts");
-                long[] ends = n.getInputCount() > 2 ? in(n, 2) : Graphs.intsAttr(n, "ends");
+                long[] starts = n.getInputCount() > 1 ? in(n, 1) : Attributes.getInts(n, "starts");
+                long[] ends = n.getInputCount() > 2 ? in(n, 2) : Attributes.getInts(n, "ends");
                 long[] steps = n.getInputCount() > 4 ? in(n, 4) : null;
-                long[] axes = n.getInputCount() > 3 ? in(n, 3) : Graphs.intsAttr(n, "axes");
+                long[] axes = n.getInputCount() > 3 ? in(n, 3) : Attributes.getInts(n, "axes");
                 boolean axisZero =
                         axes == null && (n.getInputCount() <= 3 || n.getInput(3).isEmpty())
                                 || axes != null
@@ -233,23 +222,13 @@ final class ShapeFolder {
                         || n.getInputCount() > 4 && (steps == null || steps[0] != 1)) {
                     return;
                 }
-                int len = data.length;
-                int s = clampIndex(starts[0], len);
-                int e = clampIndex(ends[0], len);
-                long[] v = Arrays.copyOfRange(data, s, Math.max(s, e));
+                ShapeArithmetic.SliceRange r =
+                        ShapeArithmetic.slice(data.length, starts[0], ends[0], 1);
+                int s = (int) r.start();
+                long[] v = Arrays.copyOfRange(data, s, s + (int) r.count());
                 put(out, v, new long[] {v.length});
             }
             default -> {}
         }
-    }
-
-    private static int clamp(long axis, int rank) {
-        long a = axis < 0 ? axis + rank : axis;
-        return (int) Math.max(0, Math.min(rank, a));
-    }
-
-    private static int clampIndex(long i, int len) {
-        long a = i < 0 ? i + len : i;
-        return (int) Math.max(0, Math.min(len, a));
     }
 }

@@ -1,10 +1,12 @@
-package ai.graft.converter;
+package ai.graft.converter.opset;
 
-import static ai.graft.converter.OpsetNodes.remove;
-import static ai.graft.converter.OpsetNodes.set;
+import static ai.graft.converter.graph.Attributes.remove;
+import static ai.graft.converter.graph.Attributes.set;
 
-import ai.graft.converter.OpsetConverter.Conversion;
+import ai.graft.converter.UnsupportedOperatorException;
+import ai.graft.converter.graph.Attributes;
 import ai.graft.converter.onnx.proto.OnnxProto.NodeProto;
+import ai.graft.converter.opset.OpsetConverter.Conversion;
 import java.util.Arrays;
 
 /**
@@ -25,7 +27,7 @@ final class PoolingRewrites {
             remove(b, "storage_order");
         }
         boolean dilated = false;
-        long[] dilations = Graphs.intsAttr(n, "dilations");
+        long[] dilations = Attributes.getInts(n, "dilations");
         if (dilations != null) {
             dilated = Arrays.stream(dilations).anyMatch(d -> d != 1);
         }
@@ -37,7 +39,7 @@ final class PoolingRewrites {
             remove(b, "dilations");
         }
         if (c.down(10)) {
-            if (Graphs.intAttr(n, "ceil_mode", 0) != 0) {
+            if (Attributes.getInt(n, "ceil_mode", 0) != 0) {
                 ceilToPads(c, n, b, max);
             }
             remove(b, "ceil_mode");
@@ -52,9 +54,9 @@ final class PoolingRewrites {
      */
     private static void ceilToPads(Conversion c, NodeProto n, NodeProto.Builder b, boolean max)
             throws UnsupportedOperatorException {
-        String autoPad = Graphs.stringAttr(n, "auto_pad", "NOTSET");
+        String autoPad = Attributes.getString(n, "auto_pad", "NOTSET");
         long[] shape = c.shape(n.getInput(0));
-        long[] kernel = Graphs.intsAttr(n, "kernel_shape");
+        long[] kernel = Attributes.getInts(n, "kernel_shape");
         if (!autoPad.equals("NOTSET") && !autoPad.isEmpty() || kernel == null) {
             throw c.refuse(
                     n, "has ceil_mode=1 with auto_pad " + autoPad + ", which needs opset 10");
@@ -67,8 +69,8 @@ final class PoolingRewrites {
                             + n.getInput(0)
                             + "' is unknown");
         }
-        long[] strides = Graphs.intsAttr(n, "strides");
-        long[] pads = Graphs.intsAttr(n, "pads");
+        long[] strides = Attributes.getInts(n, "strides");
+        long[] pads = Attributes.getInts(n, "pads");
         pads = pads == null ? new long[2 * spatial] : pads.clone();
         boolean changed = false;
         for (int i = 0; i < spatial; i++) {
@@ -105,7 +107,7 @@ final class PoolingRewrites {
             changed = true;
         }
         if (changed) {
-            set(b, Graphs.intsAttr("pads", pads));
+            set(b, Attributes.ofInts("pads", pads));
         }
     }
 }

@@ -1,17 +1,21 @@
-package ai.graft.converter;
+package ai.graft.converter.opset;
 
-import static ai.graft.converter.OpsetNodes.DOUBLE;
-import static ai.graft.converter.OpsetNodes.FLOAT;
-import static ai.graft.converter.OpsetNodes.FLOAT16;
-import static ai.graft.converter.OpsetNodes.axis;
-import static ai.graft.converter.OpsetNodes.remove;
-import static ai.graft.converter.OpsetNodes.scalar;
-import static ai.graft.converter.OpsetNodes.set;
+import static ai.graft.converter.graph.Attributes.remove;
+import static ai.graft.converter.graph.Attributes.set;
+import static ai.graft.converter.opset.OpsetNodes.DOUBLE;
+import static ai.graft.converter.opset.OpsetNodes.FLOAT;
+import static ai.graft.converter.opset.OpsetNodes.FLOAT16;
+import static ai.graft.converter.opset.OpsetNodes.axis;
+import static ai.graft.converter.opset.OpsetNodes.scalar;
 
-import ai.graft.converter.OpsetConverter.Conversion;
+import ai.graft.converter.OnnxTensors;
+import ai.graft.converter.UnsupportedOperatorException;
+import ai.graft.converter.graph.Attributes;
+import ai.graft.converter.graph.Graphs;
 import ai.graft.converter.onnx.proto.OnnxProto.AttributeProto;
 import ai.graft.converter.onnx.proto.OnnxProto.NodeProto;
 import ai.graft.converter.onnx.proto.OnnxProto.TensorProto;
+import ai.graft.converter.opset.OpsetConverter.Conversion;
 import java.util.Arrays;
 import java.util.List;
 
@@ -23,6 +27,46 @@ import java.util.List;
  */
 final class AttributeInputRewrites {
     private AttributeInputRewrites() {}
+
+    /**
+     * A list argument of a node: its values ({@code null} when absent), or computed at run time
+     * where the target opset takes it as an input too, so the node is kept as it is.
+     */
+    private record ListArgument(long[] values, boolean computed) {}
+
+    /**
+     * Reads a list that is attribute {@code name} before opset {@code inputAt} and input 1 from it
+     * (Squeeze's axes, Split's split, the Reduce operators' axes): the attribute, the constant
+     * input, or a computed input that the target opset also takes as an input.
+     *
+     * @throws UnsupportedOperatorException when the input is computed and the target opset needs an
+     *     attribute
+     */
+    private static ListArgument listArgument(Conversion c, NodeProto n, String name, int inputAt)
+            throws UnsupportedOperatorException {
+        if (c.from < inputAt) {
+            return new ListArgument(Attributes.getInts(n, name), false);
+        }
+        String in = c.in(n, 1);
+        long[] values = in.isEmpty() ? null : c.constLongs(in);
+        if (in.isEmpty() || values != null) {
+            return new ListArgument(values, false);
+        }
+        if (c.to >= inputAt) {
+            return new ListArgument(null, true);
+        }
+        throw c.refuse(
+                n,
+                "takes its "
+                        + name
+                        + " from '"
+                        + in
+                        + "', which is not constant; opsets before "
+                        + inputAt
+                        + " need "
+                        + (name.equals("axes") ? "them" : "it")
+                        + " as an attribute");
+    }
 
     static void dropout(Conversion c, NodeProto n) throws UnsupportedOperatorException {
         NodeProto.Builder b = n.toBuilder();
@@ -38,7 +82,7 @@ final class AttributeInputRewrites {
             b.clearOutput().addOutput(n.getOutput(0));
         }
         if (c.up(12)) {
-            AttributeProto ratio = Graphs.attr(n, "ratio");
+            AttributeProto ratio = Attributes.find(n, "ratio");
             remove(b, "ratio");
             if (ratio != null) {
                 String r =
@@ -72,7 +116,7 @@ final class AttributeInputRewrites {
                                     + "', which is not a constant scalar; opsets before 12 need"
                                     + " it as an attribute");
                 }
-                set(b, Graphs.floatAttr("ratio", r[0]));
+                set(b, Attributes.ofFloat("ratio", r[0]));
             }
         }
         c.emit(b.build());
@@ -80,8 +124,8 @@ final class AttributeInputRewrites {
 
     static void clip(Conversion c, NodeProto n) throws UnsupportedOperatorException {
         if (c.up(11)) {
-            AttributeProto min = Graphs.attr(n, "min");
-            AttributeProto max = Graphs.attr(n, "max");
+            AttributeProto min = Attributes.find(n, "min");
+            AttributeProto max = Attributes.find(n, "max");
             NodeProto.Builder b = remove(n.toBuilder(), "min", "max");
             b.clearInput().addInput(n.getInput(0));
             if (min != null || max != null) {
@@ -131,7 +175,7 @@ final class AttributeInputRewrites {
                                     + "', which is not a constant scalar; opsets before 11 need"
                                     + " it as an attribute");
                 }
-                set(b, Graphs.floatAttr(names[i], v[0]));
+                set(b, Attributes.ofFloat(names[i], v[0]));
             }
             c.emit(b.build());
         } else {
@@ -140,16 +184,16 @@ final class AttributeInputRewrites {
     }
 
     static void pad(Conversion c, NodeProto n) throws UnsupportedOperatorException {
-        String mode = Graphs.stringAttr(n, "mode", "constant");
+        String mode = Attributes.getString(n, "mode", "constant");
         if (mode.equals("wrap") && c.to < 19) {
             throw c.refuse(n, "uses mode wrap, which needs opset 19");
         }
         if (c.up(11)) {
-            long[] pads = Graphs.intsAttr(n, "pads");
+            long[] pads = Attributes.getInts(n, "pads");
             if (pads == null) {
                 throw c.refuse(n, "has no pads attribute");
             }
-            float value = Graphs.floatAttr(n, "value", 0f);
+            float value = Attributes.getFloat(n, "value", 0f);
             String base = c.nodeName(n);
             NodeProto.Builder b = remove(n.toBuilder(), "pads", "value").clearInput();
             b.addInput(n.getInput(0));
@@ -223,7 +267,7 @@ final class AttributeInputRewrites {
             return;
         }
         NodeProto.Builder b = n.toBuilder().clearInput().addInput(n.getInput(0));
-        set(b, Graphs.intsAttr("pads", pads));
+        set(b, Attributes.ofInts("pads", pads));
         if (!value.isEmpty()) {
             float[] v = c.constFloats(value);
             if (v == null || v.length != 1) {
@@ -235,7 +279,7 @@ final class AttributeInputRewrites {
                                 + " an attribute");
             }
             if (v[0] != 0f) {
-                set(b, Graphs.floatAttr("value", v[0]));
+                set(b, Attributes.ofFloat("value", v[0]));
             }
         }
         c.emit(b.build());
@@ -244,25 +288,12 @@ final class AttributeInputRewrites {
     /** Squeeze and Unsqueeze: axes attribute before 13, input from 13; negative from 11. */
     static void squeeze(Conversion c, NodeProto n) throws UnsupportedOperatorException {
         boolean unsqueeze = n.getOpType().equals("Unsqueeze");
-        long[] axes;
-        if (c.from >= 13) {
-            String in = c.in(n, 1);
-            axes = in.isEmpty() ? null : c.constLongs(in);
-            if (!in.isEmpty() && axes == null) {
-                if (c.to >= 13) {
-                    c.emit(n);
-                    return;
-                }
-                throw c.refuse(
-                        n,
-                        "takes its axes from '"
-                                + in
-                                + "', which is not constant; opsets before 13 need them as an"
-                                + " attribute");
-            }
-        } else {
-            axes = Graphs.intsAttr(n, "axes");
+        ListArgument argument = listArgument(c, n, "axes", 13);
+        if (argument.computed()) {
+            c.emit(n);
+            return;
         }
+        long[] axes = argument.values();
         if (axes != null && c.to < 11 && Arrays.stream(axes).anyMatch(a -> a < 0)) {
             int rank = c.rank(n.getInput(0));
             if (rank < 0) {
@@ -285,36 +316,23 @@ final class AttributeInputRewrites {
                                         c.nodeName(n) + "_axes",
                                         OnnxTensors.fromLongs("", new long[] {axes.length}, axes)));
             } else {
-                set(b, Graphs.intsAttr("axes", axes));
+                set(b, Attributes.ofInts("axes", axes));
             }
         }
         c.emit(b.build());
     }
 
     static void split(Conversion c, NodeProto n) throws UnsupportedOperatorException {
-        long[] sizes;
-        if (c.from >= 13) {
-            String in = c.in(n, 1);
-            sizes = in.isEmpty() ? null : c.constLongs(in);
-            if (!in.isEmpty() && sizes == null) {
-                if (c.to >= 13) {
-                    c.emit(n);
-                    return;
-                }
-                throw c.refuse(
-                        n,
-                        "takes its split from '"
-                                + in
-                                + "', which is not constant; opsets before 13 need it as an"
-                                + " attribute");
-            }
-        } else {
-            sizes = Graphs.intsAttr(n, "split");
+        ListArgument argument = listArgument(c, n, "split", 13);
+        if (argument.computed()) {
+            c.emit(n);
+            return;
         }
+        long[] sizes = argument.values();
         NodeProto m = axis(c, n, "axis", 0);
-        long axis = Graphs.intAttr(m, "axis", 0);
+        long axis = Attributes.getInt(m, "axis", 0);
         int outputs = n.getOutputCount();
-        AttributeProto numOutputs = Graphs.attr(n, "num_outputs");
+        AttributeProto numOutputs = Attributes.find(n, "num_outputs");
         if (sizes == null && c.to < 18 && numOutputs != null) {
             // Split-18 with num_outputs: equal parts of ceil(size / n), the last one smaller.
             long[] shape = c.shape(n.getInput(0));
@@ -349,10 +367,10 @@ final class AttributeInputRewrites {
                                 c.nodeName(n) + "_split",
                                 OnnxTensors.fromLongs("", new long[] {sizes.length}, sizes)));
             } else {
-                set(b, Graphs.intsAttr("split", sizes));
+                set(b, Attributes.ofInts("split", sizes));
             }
         } else if (c.to >= 18) {
-            set(b, Graphs.intAttr("num_outputs", outputs));
+            set(b, Attributes.ofInt("num_outputs", outputs));
         }
         c.emit(b.build());
     }
@@ -361,25 +379,15 @@ final class AttributeInputRewrites {
     static void reduce(Conversion c, NodeProto n, int inputAt) throws UnsupportedOperatorException {
         boolean fromInput = c.from >= inputAt;
         boolean toInput = c.to >= inputAt;
-        long[] axes;
+        ListArgument argument = listArgument(c, n, "axes", inputAt);
+        if (argument.computed()) {
+            c.emit(n);
+            return;
+        }
+        long[] axes = argument.values();
         if (fromInput) {
-            String in = c.in(n, 1);
-            axes = in.isEmpty() ? null : c.constLongs(in);
-            if (!in.isEmpty() && axes == null) {
-                if (toInput) {
-                    c.emit(n);
-                    return;
-                }
-                throw c.refuse(
-                        n,
-                        "takes its axes from '"
-                                + in
-                                + "', which is not constant; opsets before "
-                                + inputAt
-                                + " need them as an attribute");
-            }
             if ((axes == null || axes.length == 0)
-                    && Graphs.intAttr(n, "noop_with_empty_axes", 0) != 0) {
+                    && Attributes.getInt(n, "noop_with_empty_axes", 0) != 0) {
                 if (toInput) {
                     c.emit(n);
                 } else {
@@ -393,8 +401,6 @@ final class AttributeInputRewrites {
                 }
                 return;
             }
-        } else {
-            axes = Graphs.intsAttr(n, "axes");
         }
         if (axes != null && c.to < 11 && Arrays.stream(axes).anyMatch(a -> a < 0)) {
             int rank = c.rank(n.getInput(0));
@@ -422,7 +428,7 @@ final class AttributeInputRewrites {
                                 c.nodeName(n) + "_axes",
                                 OnnxTensors.fromLongs("", new long[] {axes.length}, axes)));
             } else {
-                set(b, Graphs.intsAttr("axes", axes));
+                set(b, Attributes.ofInts("axes", axes));
             }
         }
         c.emit(b.build());
@@ -478,9 +484,9 @@ final class AttributeInputRewrites {
                 throw c.refuse(n, "has steps other than 1, which need opset 10");
             }
         } else {
-            starts = Graphs.intsAttr(n, "starts");
-            ends = Graphs.intsAttr(n, "ends");
-            axes = Graphs.intsAttr(n, "axes");
+            starts = Attributes.getInts(n, "starts");
+            ends = Attributes.getInts(n, "ends");
+            axes = Attributes.getInts(n, "axes");
             if (starts == null || ends == null) {
                 throw c.refuse(n, "has no starts or ends attribute");
             }
@@ -534,18 +540,18 @@ final class AttributeInputRewrites {
                 b.addInput(c.longs(base + "_axes", axes));
             }
         } else {
-            b.addAttribute(Graphs.intsAttr("starts", starts));
-            b.addAttribute(Graphs.intsAttr("ends", ends));
+            b.addAttribute(Attributes.ofInts("starts", starts));
+            b.addAttribute(Attributes.ofInts("ends", ends));
             if (axes != null) {
-                b.addAttribute(Graphs.intsAttr("axes", axes));
+                b.addAttribute(Attributes.ofInts("axes", axes));
             }
         }
         c.add(b.build());
     }
 
     static void reshape(Conversion c, NodeProto n) throws UnsupportedOperatorException {
-        if (c.down(14) && Graphs.attr(n, "allowzero") != null) {
-            if (Graphs.intAttr(n, "allowzero", 0) != 0) {
+        if (c.down(14) && Attributes.find(n, "allowzero") != null) {
+            if (Attributes.getInt(n, "allowzero", 0) != 0) {
                 long[] shape = c.constLongs(n.getInput(1));
                 if (shape == null || Arrays.stream(shape).anyMatch(d -> d == 0)) {
                     throw c.refuse(

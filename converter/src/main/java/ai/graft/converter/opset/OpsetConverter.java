@@ -1,14 +1,23 @@
-package ai.graft.converter;
+package ai.graft.converter.opset;
 
-import static ai.graft.converter.OpsetNodes.axis;
-import static ai.graft.converter.OpsetNodes.floats;
-import static ai.graft.converter.OpsetNodes.floatsTensor;
-import static ai.graft.converter.OpsetNodes.label;
-import static ai.graft.converter.OpsetNodes.nodeName;
-import static ai.graft.converter.OpsetNodes.remove;
-import static ai.graft.converter.OpsetNodes.scalar;
-import static ai.graft.converter.OpsetNodes.set;
+import static ai.graft.converter.graph.Attributes.floats;
+import static ai.graft.converter.graph.Attributes.remove;
+import static ai.graft.converter.graph.Attributes.set;
+import static ai.graft.converter.opset.OpsetNodes.axis;
+import static ai.graft.converter.opset.OpsetNodes.floatsTensor;
+import static ai.graft.converter.opset.OpsetNodes.label;
+import static ai.graft.converter.opset.OpsetNodes.nodeName;
+import static ai.graft.converter.opset.OpsetNodes.scalar;
 
+import ai.graft.converter.OnnxModels;
+import ai.graft.converter.OnnxTensors;
+import ai.graft.converter.ParityChecker;
+import ai.graft.converter.UnsupportedOperatorException;
+import ai.graft.converter.graph.Attributes;
+import ai.graft.converter.graph.Graphs;
+import ai.graft.converter.graph.ShapeFolder;
+import ai.graft.converter.graph.ShapeInference;
+import ai.graft.converter.graph.ValueInfos;
 import ai.graft.converter.onnx.proto.OnnxProto.AttributeProto;
 import ai.graft.converter.onnx.proto.OnnxProto.GraphProto;
 import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
@@ -393,8 +402,7 @@ public final class OpsetConverter {
             for (TensorProto t : inits.values()) {
                 if (!inputs.contains(t.getName())) {
                     b.addInput(
-                            Graphs.valueInfo(
-                                    t.getName(), t.getDataType(), OnnxTensors.dims(t), null));
+                            ValueInfos.of(t.getName(), t.getDataType(), OnnxTensors.dims(t), null));
                 }
             }
         }
@@ -594,7 +602,7 @@ public final class OpsetConverter {
             return;
         }
         long[] data = c.shape(n.getInput(0));
-        int axis = (int) Graphs.intAttr(n, "axis", 0);
+        int axis = (int) Attributes.getInt(n, "axis", 0);
         if (data == null || axis >= data.length || data[axis] < 0) {
             throw c.refuse(
                     n,
@@ -617,7 +625,7 @@ public final class OpsetConverter {
     private static void argMinMax(Conversion c, NodeProto n) throws UnsupportedOperatorException {
         NodeProto.Builder b = n.toBuilder();
         if (c.down(12)) {
-            if (Graphs.intAttr(n, "select_last_index", 0) != 0) {
+            if (Attributes.getInt(n, "select_last_index", 0) != 0) {
                 throw c.refuse(n, "has select_last_index=1, which needs opset 12");
             }
             remove(b, "select_last_index");
@@ -628,7 +636,7 @@ public final class OpsetConverter {
     private static void depthToSpace(Conversion c, NodeProto n)
             throws UnsupportedOperatorException {
         if (c.down(11)) {
-            String mode = Graphs.stringAttr(n, "mode", "DCR");
+            String mode = Attributes.getString(n, "mode", "DCR");
             if (!mode.equals("DCR")) {
                 throw c.refuse(n, "has mode " + mode + ", which needs opset 11");
             }
@@ -645,7 +653,7 @@ public final class OpsetConverter {
     private static void softmax(Conversion c, NodeProto n) throws UnsupportedOperatorException {
         boolean fromNew = c.from >= 13;
         boolean toNew = c.to >= 13;
-        long axis = Graphs.intAttr(n, "axis", fromNew ? -1 : 1);
+        long axis = Attributes.getInt(n, "axis", fromNew ? -1 : 1);
         String x = n.getInput(0);
         int rank = c.rank(x);
         if (fromNew == toNew) {
@@ -655,7 +663,7 @@ public final class OpsetConverter {
         long a = axis < 0 && rank >= 0 ? axis + rank : axis;
         if (rank >= 0 && a >= 0 && a < rank && trailingOnes(c.shape(x), (int) a)) {
             // Same meaning in both schemas: spell the axis out.
-            c.emit(set(n.toBuilder(), Graphs.intAttr("axis", a)).build());
+            c.emit(set(n.toBuilder(), Attributes.ofInt("axis", a)).build());
             return;
         }
         String base = c.nodeName(n);
@@ -669,12 +677,12 @@ public final class OpsetConverter {
             c.add(
                     Graphs.node("Flatten", c.tensor(base + "_flatten"), List.of(x), List.of(flat))
                             .toBuilder()
-                            .addAttribute(Graphs.intAttr("axis", axis))
+                            .addAttribute(Attributes.ofInt("axis", axis))
                             .build());
             c.add(
                     set(
                                     n.toBuilder().clearInput().addInput(flat).setOutput(0, result),
-                                    Graphs.intAttr("axis", 1))
+                                    Attributes.ofInt("axis", 1))
                             .build());
             c.add(
                     Graphs.node(
@@ -710,17 +718,17 @@ public final class OpsetConverter {
         c.add(
                 Graphs.node("Transpose", c.tensor(base + "_to_last"), List.of(x), List.of(moved))
                         .toBuilder()
-                        .addAttribute(Graphs.intsAttr("perm", perm))
+                        .addAttribute(Attributes.ofInts("perm", perm))
                         .build());
         c.add(
                 set(
                                 n.toBuilder().clearInput().addInput(moved).setOutput(0, result),
-                                Graphs.intAttr("axis", rank - 1))
+                                Attributes.ofInt("axis", rank - 1))
                         .build());
         c.add(
                 Graphs.node("Transpose", c.tensor(base + "_back"), List.of(result), List.of(out))
                         .toBuilder()
-                        .addAttribute(Graphs.intsAttr("perm", inverse))
+                        .addAttribute(Attributes.ofInts("perm", inverse))
                         .build());
     }
 
@@ -738,8 +746,8 @@ public final class OpsetConverter {
     }
 
     private static void shape(Conversion c, NodeProto n) throws UnsupportedOperatorException {
-        AttributeProto start = Graphs.attr(n, "start");
-        AttributeProto end = Graphs.attr(n, "end");
+        AttributeProto start = Attributes.find(n, "start");
+        AttributeProto end = Attributes.find(n, "end");
         if (!c.down(15) || (start == null || start.getI() == 0) && end == null) {
             c.emit(c.down(15) ? remove(n.toBuilder(), "start", "end").build() : n);
             return;
@@ -758,7 +766,7 @@ public final class OpsetConverter {
     }
 
     private static void cast(Conversion c, NodeProto n) throws UnsupportedOperatorException {
-        int to = (int) Graphs.intAttr(n, "to", 0);
+        int to = (int) Attributes.getInt(n, "to", 0);
         int needed = to == STRING ? 9 : typeOpset(to);
         Integer in = c.type(n.getInput(0));
         if (in != null) {
@@ -782,7 +790,7 @@ public final class OpsetConverter {
     }
 
     private static void constant(Conversion c, NodeProto n) throws UnsupportedOperatorException {
-        AttributeProto value = Graphs.attr(n, "value");
+        AttributeProto value = Attributes.find(n, "value");
         if (value != null && typeOpset(value.getT().getDataType()) > c.to) {
             throw c.refuse(
                     n,
@@ -791,7 +799,7 @@ public final class OpsetConverter {
                             + ", which needs opset "
                             + typeOpset(value.getT().getDataType()));
         }
-        if (c.down(11) && Graphs.attr(n, "sparse_value") != null) {
+        if (c.down(11) && Attributes.find(n, "sparse_value") != null) {
             throw c.refuse(n, "holds a sparse_value, which needs opset 11");
         }
         if (!c.down(12) || value != null) {
@@ -800,17 +808,17 @@ public final class OpsetConverter {
         }
         TensorProto t;
         AttributeProto a;
-        if ((a = Graphs.attr(n, "value_float")) != null) {
+        if ((a = Attributes.find(n, "value_float")) != null) {
             t = OnnxTensors.fromFloats("", new long[0], new float[] {a.getF()});
-        } else if ((a = Graphs.attr(n, "value_floats")) != null) {
+        } else if ((a = Attributes.find(n, "value_floats")) != null) {
             float[] v = new float[a.getFloatsCount()];
             for (int i = 0; i < v.length; i++) {
                 v[i] = a.getFloats(i);
             }
             t = OnnxTensors.fromFloats("", new long[] {v.length}, v);
-        } else if ((a = Graphs.attr(n, "value_int")) != null) {
+        } else if ((a = Attributes.find(n, "value_int")) != null) {
             t = OnnxTensors.fromLongs("", new long[0], new long[] {a.getI()});
-        } else if ((a = Graphs.attr(n, "value_ints")) != null) {
+        } else if ((a = Attributes.find(n, "value_ints")) != null) {
             long[] v = a.getIntsList().stream().mapToLong(Long::longValue).toArray();
             t = OnnxTensors.fromLongs("", new long[] {v.length}, v);
         } else {
@@ -841,14 +849,14 @@ public final class OpsetConverter {
         }
         NodeProto.Builder b = n.toBuilder().clearOutput().addOutput(n.getOutput(0));
         if (c.up(9)) {
-            if (Graphs.intAttr(n, "spatial", 1) != 1) {
+            if (Attributes.getInt(n, "spatial", 1) != 1) {
                 throw c.refuse(
                         n, "has spatial=0 (per-activation statistics), which opset 9 removed");
             }
             remove(b, "spatial");
         }
         if (c.down(14)) {
-            if (Graphs.intAttr(n, "training_mode", 0) != 0) {
+            if (Attributes.getInt(n, "training_mode", 0) != 0) {
                 throw c.refuse(n, "has training_mode=1, which needs opset 14");
             }
             remove(b, "training_mode");
@@ -888,8 +896,8 @@ public final class OpsetConverter {
                                 List.of(n.getInput(0)),
                                 List.of(gate))
                         .toBuilder()
-                        .addAttribute(Graphs.floatAttr("alpha", (float) (1.0 / 6.0)))
-                        .addAttribute(Graphs.floatAttr("beta", 0.5f))
+                        .addAttribute(Attributes.ofFloat("alpha", (float) (1.0 / 6.0)))
+                        .addAttribute(Attributes.ofFloat("beta", 0.5f))
                         .build());
         c.add(
                 Graphs.node(
@@ -963,20 +971,20 @@ public final class OpsetConverter {
 
         private static TensorProto constantValue(NodeProto n) {
             AttributeProto a;
-            if ((a = Graphs.attr(n, "value")) != null && a.hasT()) {
+            if ((a = Attributes.find(n, "value")) != null && a.hasT()) {
                 return a.getT();
             }
-            if ((a = Graphs.attr(n, "value_ints")) != null) {
+            if ((a = Attributes.find(n, "value_ints")) != null) {
                 long[] v = a.getIntsList().stream().mapToLong(Long::longValue).toArray();
                 return OnnxTensors.fromLongs("", new long[] {v.length}, v);
             }
-            if ((a = Graphs.attr(n, "value_int")) != null) {
+            if ((a = Attributes.find(n, "value_int")) != null) {
                 return OnnxTensors.fromLongs("", new long[0], new long[] {a.getI()});
             }
-            if ((a = Graphs.attr(n, "value_float")) != null) {
+            if ((a = Attributes.find(n, "value_float")) != null) {
                 return OnnxTensors.fromFloats("", new long[0], new float[] {a.getF()});
             }
-            if ((a = Graphs.attr(n, "value_floats")) != null) {
+            if ((a = Attributes.find(n, "value_floats")) != null) {
                 return floatsTensor(floats(a));
             }
             return null;

@@ -1,10 +1,20 @@
-package ai.graft.converter;
+package ai.graft.converter.opset;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.graft.converter.OnnxModels;
+import ai.graft.converter.OnnxTensors;
+import ai.graft.converter.ParityChecker;
+import ai.graft.converter.ParityOptions;
+import ai.graft.converter.ParityReport;
+import ai.graft.converter.TinyModels;
+import ai.graft.converter.UnsupportedOperatorException;
+import ai.graft.converter.graph.Attributes;
+import ai.graft.converter.graph.Graphs;
+import ai.graft.converter.graph.ValueInfos;
 import ai.graft.converter.onnx.proto.OnnxProto.AttributeProto;
 import ai.graft.converter.onnx.proto.OnnxProto.GraphProto;
 import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
@@ -14,7 +24,6 @@ import ai.graft.converter.onnx.proto.OnnxProto.ValueInfoProto;
 import ai.graft.converter.zoo.BackboneZoo;
 import ai.graft.sdk.GraftException;
 import ai.graft.sdk.TestData;
-import com.google.protobuf.ByteString;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -41,7 +50,7 @@ class OpsetConverterTest {
         private final Random random = new Random(5);
 
         G input(String name, long... shape) {
-            g.addInput(Graphs.valueInfo(name, FLOAT, shape, null));
+            g.addInput(ValueInfos.of(name, FLOAT, shape, null));
             return this;
         }
 
@@ -87,42 +96,27 @@ class OpsetConverterTest {
     }
 
     private static AttributeProto i(String name, long v) {
-        return Graphs.intAttr(name, v);
+        return Attributes.ofInt(name, v);
     }
 
     private static AttributeProto f(String name, float v) {
-        return Graphs.floatAttr(name, v);
+        return Attributes.ofFloat(name, v);
     }
 
     private static AttributeProto ints(String name, long... v) {
-        return Graphs.intsAttr(name, v);
+        return Attributes.ofInts(name, v);
     }
 
     private static AttributeProto floats(String name, float... v) {
-        AttributeProto.Builder b =
-                AttributeProto.newBuilder()
-                        .setName(name)
-                        .setType(AttributeProto.AttributeType.FLOATS);
-        for (float x : v) {
-            b.addFloats(x);
-        }
-        return b.build();
+        return Attributes.ofFloats(name, v);
     }
 
     private static AttributeProto s(String name, String v) {
-        return AttributeProto.newBuilder()
-                .setName(name)
-                .setType(AttributeProto.AttributeType.STRING)
-                .setS(ByteString.copyFromUtf8(v))
-                .build();
+        return Attributes.ofString(name, v);
     }
 
     private static AttributeProto tensor(String name, TensorProto t) {
-        return AttributeProto.newBuilder()
-                .setName(name)
-                .setType(AttributeProto.AttributeType.TENSOR)
-                .setT(t)
-                .build();
+        return Attributes.ofTensor(name, t);
     }
 
     private static double parity(ModelProto a, ModelProto b) throws GraftException {
@@ -331,7 +325,7 @@ class OpsetConverterTest {
         roundTrip(equal, 7, 13, 18, 21);
         assertEquals(
                 3,
-                Graphs.intAttr(
+                Attributes.getInt(
                         first(OpsetConverter.convert(equal, "tiny", 18), "Split"),
                         "num_outputs",
                         0));
@@ -396,7 +390,7 @@ class OpsetConverterTest {
         roundTrip(m, 7, 9, 10, 11, 21);
         NodeProto s7 = first(OpsetConverter.convert(m, "tiny", 7), "Slice");
         assertEquals(1, s7.getInputCount());
-        assertEquals(List.of(2L, 1L), Graphs.attr(s7, "axes").getIntsList());
+        assertEquals(List.of(2L, 1L), Attributes.find(s7, "axes").getIntsList());
         ModelProto stepped =
                 new G()
                         .input("x", 3, 5, 4)
@@ -459,13 +453,13 @@ class OpsetConverterTest {
                         .build(7);
         ModelProto thirteen = convert(m, m, 13);
         assertEquals(List.of("Softmax"), ops(thirteen));
-        assertEquals(1, Graphs.intAttr(first(thirteen, "Softmax"), "axis", -1));
+        assertEquals(1, Attributes.getInt(first(thirteen, "Softmax"), "axis", -1));
     }
 
     @Test
     void softmax_ofUnknownRankIsRefusedDownwardsNamingTheNode() {
         GraphProto.Builder g = GraphProto.newBuilder().setName("tiny");
-        g.addInput(Graphs.valueInfo("x", FLOAT, null, null));
+        g.addInput(ValueInfos.of("x", FLOAT, null, null));
         g.addNode(
                 Graphs.node("Softmax", "probabilities", List.of("x"), List.of("y")).toBuilder()
                         .addAttribute(i("axis", 1)));
@@ -499,7 +493,7 @@ class OpsetConverterTest {
                         .build(7);
         roundTrip(m, 9, 14, 15, 21);
         assertTrue(
-                Graphs.attr(
+                Attributes.find(
                                 first(OpsetConverter.convert(m, "tiny", 9), "BatchNormalization"),
                                 "spatial")
                         == null);
@@ -545,8 +539,9 @@ class OpsetConverterTest {
                         .build(7);
         roundTrip(nearest, 8, 9, 10, 11, 13, 18, 19, 21);
         NodeProto resize = first(OpsetConverter.convert(nearest, "tiny", 13), "Resize");
-        assertEquals("asymmetric", Graphs.stringAttr(resize, "coordinate_transformation_mode", ""));
-        assertEquals("floor", Graphs.stringAttr(resize, "nearest_mode", ""));
+        assertEquals(
+                "asymmetric", Attributes.getString(resize, "coordinate_transformation_mode", ""));
+        assertEquals("floor", Attributes.getString(resize, "nearest_mode", ""));
         ModelProto linear =
                 new G()
                         .input("x", 1, 2, 3, 4)
@@ -608,7 +603,7 @@ class OpsetConverterTest {
                         .build(13);
         roundTrip(m, 7, 9, 10, 12, 19, 21);
         NodeProto pool = first(OpsetConverter.convert(m, "tiny", 7), "MaxPool");
-        assertEquals(List.of(0L, 0L, 1L, 0L), Graphs.attr(pool, "pads").getIntsList());
+        assertEquals(List.of(0L, 0L, 1L, 0L), Attributes.find(pool, "pads").getIntsList());
         ModelProto average =
                 new G()
                         .input("x", 1, 2, 8, 8)
@@ -684,8 +679,8 @@ class OpsetConverterTest {
                         .build(13);
         roundTrip(m, 7, 10, 11, 21);
         ModelProto seven = OpsetConverter.convert(m, "tiny", 7);
-        assertEquals(2, Graphs.intAttr(first(seven, "Concat"), "axis", -9));
-        assertEquals(1, Graphs.intAttr(first(seven, "Flatten"), "axis", -9));
+        assertEquals(2, Attributes.getInt(first(seven, "Concat"), "axis", -9));
+        assertEquals(1, Attributes.getInt(first(seven, "Flatten"), "axis", -9));
     }
 
     @Test

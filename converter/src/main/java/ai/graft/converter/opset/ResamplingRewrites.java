@@ -1,13 +1,14 @@
-package ai.graft.converter;
+package ai.graft.converter.opset;
 
-import static ai.graft.converter.OpsetNodes.floats;
-import static ai.graft.converter.OpsetNodes.floatsAttr;
-import static ai.graft.converter.OpsetNodes.floatsTensor;
-import static ai.graft.converter.OpsetNodes.remove;
-import static ai.graft.converter.OpsetNodes.stringAttr;
+import static ai.graft.converter.graph.Attributes.floats;
+import static ai.graft.converter.graph.Attributes.remove;
+import static ai.graft.converter.opset.OpsetNodes.floatsTensor;
 
-import ai.graft.converter.OpsetConverter.Conversion;
+import ai.graft.converter.UnsupportedOperatorException;
+import ai.graft.converter.graph.Attributes;
+import ai.graft.converter.graph.Graphs;
 import ai.graft.converter.onnx.proto.OnnxProto.NodeProto;
+import ai.graft.converter.opset.OpsetConverter.Conversion;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -25,7 +26,7 @@ final class ResamplingRewrites {
      */
     static void resample(Conversion c, NodeProto n) throws UnsupportedOperatorException {
         boolean upsample = n.getOpType().equals("Upsample");
-        String mode = Graphs.stringAttr(n, "mode", "nearest");
+        String mode = Attributes.getString(n, "mode", "nearest");
         String x = n.getInput(0);
         String base = c.nodeName(n);
         if (upsample || c.from < 11) {
@@ -33,7 +34,7 @@ final class ResamplingRewrites {
             String scales;
             float[] values;
             if (upsample && c.from < 9) {
-                values = floats(Graphs.attr(n, "scales"));
+                values = floats(Attributes.find(n, "scales"));
                 if (values == null) {
                     throw c.refuse(n, "has no scales attribute");
                 }
@@ -69,11 +70,12 @@ final class ResamplingRewrites {
                                 .addInput(c.to >= 13 ? "" : c.emptyFloats(base + "_roi"))
                                 .addInput(scales)
                                 .addAllOutput(n.getOutputList())
-                                .addAttribute(stringAttr("mode", mode))
+                                .addAttribute(Attributes.ofString("mode", mode))
                                 .addAttribute(
-                                        stringAttr("coordinate_transformation_mode", "asymmetric"));
+                                        Attributes.ofString(
+                                                "coordinate_transformation_mode", "asymmetric"));
                 if (mode.equals("nearest")) {
-                    b.addAttribute(stringAttr("nearest_mode", "floor"));
+                    b.addAttribute(Attributes.ofString("nearest_mode", "floor"));
                 }
                 c.emit(b.build());
             } else {
@@ -90,8 +92,8 @@ final class ResamplingRewrites {
             values = null;
             scales = "";
         }
-        String ctm = Graphs.stringAttr(n, "coordinate_transformation_mode", "half_pixel");
-        String nearest = Graphs.stringAttr(n, "nearest_mode", "round_prefer_floor");
+        String ctm = Attributes.getString(n, "coordinate_transformation_mode", "half_pixel");
+        String nearest = Attributes.getString(n, "nearest_mode", "round_prefer_floor");
         if (ctm.equals("half_pixel_symmetric") && c.to < 19) {
             throw c.refuse(
                     n,
@@ -99,13 +101,13 @@ final class ResamplingRewrites {
                             + " 19");
         }
         if (c.to < 18) {
-            if (Graphs.intAttr(n, "antialias", 0) != 0) {
+            if (Attributes.getInt(n, "antialias", 0) != 0) {
                 throw c.refuse(n, "has antialias=1, which needs opset 18");
             }
-            if (Graphs.attr(n, "axes") != null) {
+            if (Attributes.find(n, "axes") != null) {
                 throw c.refuse(n, "has an axes attribute, which needs opset 18");
             }
-            String policy = Graphs.stringAttr(n, "keep_aspect_ratio_policy", "stretch");
+            String policy = Attributes.getString(n, "keep_aspect_ratio_policy", "stretch");
             if (!policy.equals("stretch")) {
                 throw c.refuse(
                         n, "has keep_aspect_ratio_policy " + policy + ", which needs opset 18");
@@ -181,8 +183,8 @@ final class ResamplingRewrites {
                                 + " attribute");
             }
             return Graphs.node("Upsample", n.getName(), List.of(x), n.getOutputList()).toBuilder()
-                    .addAttribute(stringAttr("mode", mode))
-                    .addAttribute(floatsAttr("scales", values))
+                    .addAttribute(Attributes.ofString("mode", mode))
+                    .addAttribute(Attributes.ofFloats("scales", values))
                     .build();
         }
         return Graphs.node(
@@ -191,7 +193,7 @@ final class ResamplingRewrites {
                         List.of(x, scales),
                         n.getOutputList())
                 .toBuilder()
-                .addAttribute(stringAttr("mode", mode))
+                .addAttribute(Attributes.ofString("mode", mode))
                 .build();
     }
 

@@ -1,17 +1,19 @@
-package ai.graft.converter;
+package ai.graft.converter.opset;
 
-import ai.graft.converter.OpsetConverter.Conversion;
-import ai.graft.converter.onnx.proto.OnnxProto.AttributeProto;
+import ai.graft.converter.OnnxTensors;
+import ai.graft.converter.UnsupportedOperatorException;
+import ai.graft.converter.graph.Attributes;
 import ai.graft.converter.onnx.proto.OnnxProto.NodeProto;
 import ai.graft.converter.onnx.proto.OnnxProto.TensorProto;
+import ai.graft.converter.opset.OpsetConverter.Conversion;
 import com.google.protobuf.ByteString;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.Set;
 
 /**
- * Small readers and builders that {@link OpsetConverter}'s rewrites share: node labels for
- * messages, attribute edits, constant tensors and the non-negative axis rewrite.
+ * Small builders that {@link OpsetConverter}'s rewrites share: node labels for messages, constant
+ * tensors and the non-negative axis rewrite. Attributes are read and written with {@link
+ * Attributes}.
  */
 final class OpsetNodes {
     static final int FLOAT = TensorProto.DataType.FLOAT_VALUE;
@@ -32,56 +34,6 @@ final class OpsetNodes {
             return n.getName();
         }
         return n.getOutputCount() > 0 ? n.getOutput(0) : "";
-    }
-
-    static NodeProto.Builder remove(NodeProto.Builder b, String... names) {
-        Set<String> drop = Set.of(names);
-        for (int i = b.getAttributeCount() - 1; i >= 0; i--) {
-            if (drop.contains(b.getAttribute(i).getName())) {
-                b.removeAttribute(i);
-            }
-        }
-        return b;
-    }
-
-    static NodeProto.Builder set(NodeProto.Builder b, AttributeProto a) {
-        for (int i = 0; i < b.getAttributeCount(); i++) {
-            if (b.getAttribute(i).getName().equals(a.getName())) {
-                b.setAttribute(i, a);
-                return b;
-            }
-        }
-        return b.addAttribute(a);
-    }
-
-    static AttributeProto stringAttr(String name, String value) {
-        return AttributeProto.newBuilder()
-                .setName(name)
-                .setType(AttributeProto.AttributeType.STRING)
-                .setS(ByteString.copyFromUtf8(value))
-                .build();
-    }
-
-    static AttributeProto floatsAttr(String name, float[] v) {
-        AttributeProto.Builder b =
-                AttributeProto.newBuilder()
-                        .setName(name)
-                        .setType(AttributeProto.AttributeType.FLOATS);
-        for (float f : v) {
-            b.addFloats(f);
-        }
-        return b.build();
-    }
-
-    static float[] floats(AttributeProto a) {
-        if (a == null) {
-            return null;
-        }
-        float[] v = new float[a.getFloatsCount()];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = a.getFloats(i);
-        }
-        return v;
     }
 
     static TensorProto floatsTensor(float[] v) {
@@ -126,7 +78,7 @@ final class OpsetNodes {
         if (!c.down(11)) {
             return n;
         }
-        long axis = Graphs.intAttr(n, attr, dflt);
+        long axis = Attributes.getInt(n, attr, dflt);
         if (axis >= 0) {
             return n;
         }
@@ -141,6 +93,6 @@ final class OpsetNodes {
                             + n.getInput(0)
                             + "' is unknown");
         }
-        return set(n.toBuilder(), Graphs.intAttr(attr, axis + rank)).build();
+        return Attributes.set(n.toBuilder(), Attributes.ofInt(attr, axis + rank)).build();
     }
 }
