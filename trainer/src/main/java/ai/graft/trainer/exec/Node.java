@@ -1,72 +1,56 @@
 package ai.graft.trainer.exec;
 
-import ai.graft.converter.onnx.proto.OnnxProto.AttributeProto;
+import ai.graft.converter.graph.Attributes;
 import ai.graft.converter.onnx.proto.OnnxProto.NodeProto;
 import ai.graft.converter.onnx.proto.OnnxProto.TensorProto;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
-/** One ONNX node prepared for execution: its operator, inputs, outputs and attributes. */
+/**
+ * One ONNX node prepared for execution: its operator, inputs and outputs, and short readers of its
+ * attributes (through {@link Attributes}) for the operators' code.
+ */
 final class Node {
     final String name;
     final String op;
     final List<String> inputs;
     final List<String> outputs;
-    private final Map<String, AttributeProto> attributes = new HashMap<>();
+    private final NodeProto proto;
 
     Node(NodeProto proto, int index) {
         this.name = proto.getName().isEmpty() ? proto.getOpType() + "_" + index : proto.getName();
         this.op = proto.getOpType();
         this.inputs = List.copyOf(proto.getInputList());
         this.outputs = List.copyOf(proto.getOutputList());
-        for (AttributeProto a : proto.getAttributeList()) {
-            attributes.put(a.getName(), a);
-        }
+        this.proto = proto;
     }
 
     boolean has(String attribute) {
-        return attributes.containsKey(attribute);
+        return Attributes.has(proto, attribute);
     }
 
     long i(String attribute, long defaultValue) {
-        AttributeProto a = attributes.get(attribute);
-        return a == null ? defaultValue : a.getI();
+        return Attributes.getInt(proto, attribute, defaultValue);
     }
 
     float f(String attribute, float defaultValue) {
-        AttributeProto a = attributes.get(attribute);
-        return a == null ? defaultValue : a.getF();
+        return Attributes.getFloat(proto, attribute, defaultValue);
     }
 
     String s(String attribute, String defaultValue) {
-        AttributeProto a = attributes.get(attribute);
-        return a == null ? defaultValue : a.getS().toStringUtf8();
+        return Attributes.getString(proto, attribute, defaultValue);
     }
 
     long[] ints(String attribute, long[] defaultValue) {
-        AttributeProto a = attributes.get(attribute);
-        if (a == null) {
-            return defaultValue;
-        }
-        return a.getIntsList().stream().mapToLong(Long::longValue).toArray();
+        long[] v = Attributes.getInts(proto, attribute);
+        return v == null ? defaultValue : v;
     }
 
     float[] floats(String attribute) {
-        AttributeProto a = attributes.get(attribute);
-        if (a == null) {
-            return null;
-        }
-        float[] out = new float[a.getFloatsCount()];
-        for (int k = 0; k < out.length; k++) {
-            out[k] = a.getFloats(k);
-        }
-        return out;
+        return Attributes.getFloats(proto, attribute);
     }
 
     TensorProto t(String attribute) {
-        AttributeProto a = attributes.get(attribute);
-        return a == null ? null : a.getT();
+        return Attributes.getTensor(proto, attribute);
     }
 
     /** The name of input {@code k}, or {@code ""} when it is absent or omitted. */

@@ -12,19 +12,18 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import ai.graft.converter.OnnxModels;
 import ai.graft.converter.OnnxTensors;
+import ai.graft.converter.graph.Graphs;
+import ai.graft.converter.graph.ValueInfos;
 import ai.graft.converter.onnx.proto.OnnxProto.GraphProto;
 import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
 import ai.graft.converter.onnx.proto.OnnxProto.NodeProto;
 import ai.graft.converter.onnx.proto.OnnxProto.OperatorSetIdProto;
 import ai.graft.converter.onnx.proto.OnnxProto.TensorProto;
-import ai.graft.converter.onnx.proto.OnnxProto.TensorShapeProto;
 import ai.graft.converter.onnx.proto.OnnxProto.ValueInfoProto;
 import ai.graft.sdk.ModelException;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
@@ -88,10 +87,7 @@ public final class OnnxBlock extends AbstractBlock {
     private OnnxBlock(ModelProto model, List<String> outputs) throws ModelException {
         GraphProto graph = model.getGraph();
         this.opset = defaultOpset(model);
-        Map<String, TensorProto> initializers = new LinkedHashMap<>();
-        for (TensorProto t : graph.getInitializerList()) {
-            initializers.put(t.getName(), t);
-        }
+        Map<String, TensorProto> initializers = Graphs.initializers(graph);
         for (NodeProto n : graph.getNodeList()) {
             if (!n.getDomain().isEmpty() && !n.getDomain().equals("ai.onnx")) {
                 throw new ModelException(
@@ -104,11 +100,9 @@ public final class OnnxBlock extends AbstractBlock {
         }
         List<String> in = new ArrayList<>();
         List<Shape> inShapes = new ArrayList<>();
-        for (ValueInfoProto v : graph.getInputList()) {
-            if (!initializers.containsKey(v.getName())) {
-                in.add(v.getName());
-                inShapes.add(declaredShape(v));
-            }
+        for (ValueInfoProto v : Graphs.realInputs(graph)) {
+            in.add(v.getName());
+            inShapes.add(declaredShape(v));
         }
         this.graphInputs = List.copyOf(in);
         this.declaredInputShapes = List.copyOf(inShapes);
@@ -522,14 +516,12 @@ public final class OnnxBlock extends AbstractBlock {
     }
 
     private static Shape declaredShape(ValueInfoProto v) {
-        if (!v.getType().hasTensorType() || !v.getType().getTensorType().hasShape()) {
+        long[] s = ValueInfos.shape(v);
+        if (s == null) {
             return new Shape(1);
         }
-        List<TensorShapeProto.Dimension> dims = v.getType().getTensorType().getShape().getDimList();
-        long[] s = new long[dims.size()];
         for (int k = 0; k < s.length; k++) {
-            long d = dims.get(k).hasDimValue() ? dims.get(k).getDimValue() : -1;
-            s[k] = d > 0 ? d : 1;
+            s[k] = s[k] > 0 ? s[k] : 1;
         }
         return new Shape(s);
     }
@@ -537,66 +529,13 @@ public final class OnnxBlock extends AbstractBlock {
     /** The nodes the outputs need, in an order where every input is computed before use. */
     private static List<Node> schedule(
             GraphProto graph, Set<String> initializers, List<String> outputs) {
-        List<NodeProto> all = graph.getNodeList();
-        Map<String, Integer> producer = new HashMap<>();
-        for (int i = 0; i < all.size(); i++) {
-            for (String o : all.get(i).getOutputList()) {
-                producer.put(o, i);
-            }
-        }
-        boolean[] needed = new boolean[all.size()];
-        Deque<String> todo = new ArrayDeque<>(outputs);
-        while (!todo.isEmpty()) {
-            Integer p = producer.get(todo.pop());
-            if (p != null && !needed[p]) {
-                needed[p] = true;
-                for (String in : all.get(p).getInputList()) {
-                    if (!in.isEmpty()) {
-                        todo.push(in);
-                    }
-                }
-            }
-        }
-        // Kahn's algorithm, keeping the file's order among ready nodes.
-        List<Node> order = new ArrayList<>();
         Set<String> available = new HashSet<>(initializers);
         for (ValueInfoProto v : graph.getInputList()) {
             available.add(v.getName());
         }
-        boolean[] done = new boolean[all.size()];
-        boolean progress = true;
-        while (progress) {
-            progress = false;
-            for (int i = 0; i < all.size(); i++) {
-                if (!needed[i] || done[i]) {
-                    continue;
-                }
-                boolean ready = true;
-                for (String in : all.get(i).getInputList()) {
-                    if (!in.isEmpty() && !available.contains(in)) {
-                        ready = false;
-                        break;
-                    }
-                }
-                if (ready) {
-                    done[i] = true;
-                    progress = true;
-                    order.add(new Node(all.get(i), i));
-                    available.addAll(all.get(i).getOutputList());
-                }
-            }
-        }
-        for (int i = 0; i < all.size(); i++) {
-            if (needed[i] && !done[i]) {
-                throw new IllegalArgumentException(
-                        "Graph '"
-                                + graph.getName()
-                                + "' has a cycle or a missing input at node '"
-                                + all.get(i).getName()
-                                + "' ("
-                                + all.get(i).getOpType()
-                                + ")");
-            }
+        List<Node> order = new ArrayList<>();
+        for (int i : Graphs.schedule(graph, outputs, available)) {
+            order.add(new Node(graph.getNode(i), i));
         }
         return Collections.unmodifiableList(order);
     }

@@ -1,5 +1,8 @@
 package ai.graft.trainer.exec;
 
+import static ai.graft.converter.graph.ShapeArithmetic.axis;
+import static ai.graft.converter.graph.ShapeArithmetic.product;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -8,6 +11,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.internal.NDArrayEx;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.graft.converter.graph.ShapeArithmetic;
 import ai.graft.converter.onnx.proto.OnnxProto.TensorProto;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,7 +22,8 @@ import java.util.TreeSet;
 /**
  * The ONNX operators, each one composed of DJL {@link NDArray} operations so that the engine's
  * autograd differentiates them. Values are either {@link NDArray}s (tensors on the device) or
- * {@link HostTensor}s (constants and shape arithmetic, computed in Java). Stateless.
+ * {@link HostTensor}s (constants and shape arithmetic, computed in Java with the converter's {@link
+ * ShapeArithmetic}, as shape inference does ahead of time). Stateless.
  */
 final class Ops {
     private Ops() {}
@@ -230,13 +235,17 @@ final class Ops {
             case "Flatten":
                 {
                     NDArray x = nd(in[0], ctx);
-                    return one(x.reshape(flattenShape(x.getShape().getShape(), n.i("axis", 1))));
+                    return one(
+                            x.reshape(
+                                    new Shape(
+                                            ShapeArithmetic.flatten(
+                                                    x.getShape().getShape(), n.i("axis", 1)))));
                 }
             case "Reshape":
                 {
                     NDArray x = nd(in[0], ctx);
                     long[] shape =
-                            reshapeTarget(
+                            ShapeArithmetic.reshape(
                                     x.getShape().getShape(),
                                     longs(in[1]),
                                     n.i("allowzero", 0) != 0);
@@ -248,7 +257,7 @@ final class Ops {
                     return one(
                             x.reshape(
                                     new Shape(
-                                            squeezeShape(
+                                            ShapeArithmetic.squeeze(
                                                     x.getShape().getShape(), axesOf(n, in, 1)))));
                 }
             case "Unsqueeze":
@@ -257,7 +266,7 @@ final class Ops {
                     return one(
                             x.reshape(
                                     new Shape(
-                                            unsqueezeShape(
+                                            ShapeArithmetic.unsqueeze(
                                                     x.getShape().getShape(), axesOf(n, in, 1)))));
                 }
             case "Transpose":
@@ -361,14 +370,6 @@ final class Ops {
         return t.doubleAt(0);
     }
 
-    static int axis(long axis, int rank) {
-        long a = axis < 0 ? axis + rank : axis;
-        if (a < 0 || a >= rank) {
-            throw new IllegalArgumentException("Axis " + axis + " out of range for rank " + rank);
-        }
-        return (int) a;
-    }
-
     private static int[] spatialAxes(NDArray x) {
         int rank = x.getShape().dimension();
         int[] axes = new int[rank - 2];
@@ -447,22 +448,23 @@ final class Ops {
                 {
                     HostTensor x = (HostTensor) in[0];
                     return x.reshape(
-                            reshapeTarget(x.shape, longs(in[1]), n.i("allowzero", 0) != 0));
+                            ShapeArithmetic.reshape(
+                                    x.shape, longs(in[1]), n.i("allowzero", 0) != 0));
                 }
             case "Flatten":
                 {
                     HostTensor x = (HostTensor) in[0];
-                    return x.reshape(flattenShape(x.shape, n.i("axis", 1)).getShape());
+                    return x.reshape(ShapeArithmetic.flatten(x.shape, n.i("axis", 1)));
                 }
             case "Squeeze":
                 {
                     HostTensor x = (HostTensor) in[0];
-                    return x.reshape(squeezeShape(x.shape, axesOf(n, in, 1)));
+                    return x.reshape(ShapeArithmetic.squeeze(x.shape, axesOf(n, in, 1)));
                 }
             case "Unsqueeze":
                 {
                     HostTensor x = (HostTensor) in[0];
-                    return x.reshape(unsqueezeShape(x.shape, axesOf(n, in, 1)));
+                    return x.reshape(ShapeArithmetic.unsqueeze(x.shape, axesOf(n, in, 1)));
                 }
             case "Concat":
                 return hostConcat(n, in);
@@ -498,20 +500,22 @@ final class Ops {
     }
 
     private static HostTensor shape(Node n, long[] shape) {
-        int rank = shape.length;
-        long start = n.i("start", 0);
-        long end = n.i("end", rank);
-        start = Math.max(0, Math.min(rank, start < 0 ? start + rank : start));
-        end = Math.max(0, Math.min(rank, end < 0 ? end + rank : end));
-        long[] out = Arrays.copyOfRange(shape, (int) start, (int) Math.max(start, end));
+        long[] out = ShapeArithmetic.shapeOf(shape, n.i("start", 0), n.i("end", shape.length));
         return HostTensor.ofLongs(new long[] {out.length}, out);
     }
 
     private static HostTensor hostBinary(String op, HostTensor a, HostTensor b) {
-        long[] shape = broadcastShape(a.shape, b.shape);
+        long[] shape = ShapeArithmetic.broadcast(a.shape, b.shape);
+        if (shape == null) {
+            throw new IllegalArgumentException(
+                    "Cannot broadcast "
+                            + Arrays.toString(a.shape)
+                            + " with "
+                            + Arrays.toString(b.shape));
+        }
         int size = Math.toIntExact(product(shape, 0, shape.length));
-        int[] ia = broadcastIndex(a.shape, shape);
-        int[] ib = broadcastIndex(b.shape, shape);
+        int[] ia = ShapeArithmetic.broadcastIndex(a.shape, shape);
+        int[] ib = ShapeArithmetic.broadcastIndex(b.shape, shape);
         if (a.isFloat() || b.isFloat()) {
             float[] out = new float[size];
             for (int k = 0; k < size; k++) {
@@ -530,57 +534,9 @@ final class Ops {
         }
         long[] out = new long[size];
         for (int k = 0; k < size; k++) {
-            long x = a.longs[ia[k]];
-            long y = b.longs[ib[k]];
-            out[k] =
-                    switch (op) {
-                        case "Add" -> x + y;
-                        case "Sub" -> x - y;
-                        case "Mul" -> x * y;
-                        default -> x / y;
-                    };
+            out[k] = ShapeArithmetic.apply(op, a.longs[ia[k]], b.longs[ib[k]]);
         }
         return HostTensor.ofLongs(a.type, shape, out);
-    }
-
-    private static long[] broadcastShape(long[] a, long[] b) {
-        int rank = Math.max(a.length, b.length);
-        long[] out = new long[rank];
-        for (int k = 0; k < rank; k++) {
-            long da = k < rank - a.length ? 1 : a[k - (rank - a.length)];
-            long db = k < rank - b.length ? 1 : b[k - (rank - b.length)];
-            if (da != db && da != 1 && db != 1) {
-                throw new IllegalArgumentException(
-                        "Cannot broadcast " + Arrays.toString(a) + " with " + Arrays.toString(b));
-            }
-            out[k] = da == 1 ? db : da;
-        }
-        return out;
-    }
-
-    /** For each element of {@code target}, the flat index of the element of {@code shape}. */
-    private static int[] broadcastIndex(long[] shape, long[] target) {
-        int size = Math.toIntExact(product(target, 0, target.length));
-        int[] out = new int[size];
-        int offset = target.length - shape.length;
-        for (int k = 0; k < size; k++) {
-            long rem = k;
-            long idx = 0;
-            long stride = 1;
-            for (int d = target.length - 1; d >= 0; d--) {
-                long coord = rem % target[d];
-                rem /= target[d];
-                int sd = d - offset;
-                if (sd >= 0) {
-                    if (shape[sd] != 1) {
-                        idx += coord * stride;
-                    }
-                    stride *= shape[sd];
-                }
-            }
-            out[k] = (int) idx;
-        }
-        return out;
     }
 
     private static HostTensor hostConcat(Node n, Object[] in) {
@@ -622,31 +578,16 @@ final class Ops {
     }
 
     private static HostTensor hostGather(Node n, HostTensor data, HostTensor indices) {
-        int rank = data.shape.length;
-        int axis = axis(n.i("axis", 0), rank);
-        long outer = product(data.shape, 0, axis);
-        long dim = data.shape[axis];
-        long inner = product(data.shape, axis + 1, rank);
-        long[] idx = indices.toLongs();
-        long[] shape = new long[rank - 1 + indices.shape.length];
-        System.arraycopy(data.shape, 0, shape, 0, axis);
-        System.arraycopy(indices.shape, 0, shape, axis, indices.shape.length);
-        System.arraycopy(data.shape, axis + 1, shape, axis + indices.shape.length, rank - axis - 1);
-        int size = Math.toIntExact(outer * idx.length * inner);
-        float[] f = data.isFloat() ? new float[size] : null;
-        long[] l = data.isFloat() ? null : new long[size];
-        int pos = 0;
-        for (long o = 0; o < outer; o++) {
-            for (long i : idx) {
-                long j = i < 0 ? i + dim : i;
-                for (long k = 0; k < inner; k++) {
-                    int src = (int) ((o * dim + j) * inner + k);
-                    if (f != null) {
-                        f[pos++] = data.floats[src];
-                    } else {
-                        l[pos++] = data.longs[src];
-                    }
-                }
+        long axis = n.i("axis", 0);
+        long[] shape = ShapeArithmetic.gather(data.shape, axis, indices.shape);
+        int[] from = ShapeArithmetic.gatherIndex(data.shape, axis, indices.toLongs());
+        float[] f = data.isFloat() ? new float[from.length] : null;
+        long[] l = data.isFloat() ? null : new long[from.length];
+        for (int k = 0; k < from.length; k++) {
+            if (f != null) {
+                f[k] = data.floats[from[k]];
+            } else {
+                l[k] = data.longs[from[k]];
             }
         }
         return f != null ? HostTensor.ofFloats(shape, f) : HostTensor.ofLongs(data.type, shape, l);
@@ -658,10 +599,10 @@ final class Ops {
             throw new UnsupportedOperationException(
                     n.describe() + ": slicing a constant of rank " + x.shape.length);
         }
-        long[][] plan = slicePlan(n, in, x.shape);
-        long start = plan[0][0];
-        long step = plan[2][0];
-        long count = plan[3][0];
+        ShapeArithmetic.SliceRange range = slicePlan(n, in, x.shape)[0];
+        long start = range.start();
+        long step = range.step();
+        long count = range.count();
         float[] f = x.isFloat() ? new float[(int) count] : null;
         long[] l = x.isFloat() ? null : new long[(int) count];
         for (int k = 0; k < count; k++) {
@@ -674,74 +615,6 @@ final class Ops {
         }
         long[] shape = {count};
         return f != null ? HostTensor.ofFloats(shape, f) : HostTensor.ofLongs(x.type, shape, l);
-    }
-
-    // ---------------------------------------------------------------- shapes
-
-    static long product(long[] shape, int from, int to) {
-        long p = 1;
-        for (int k = from; k < to; k++) {
-            p *= shape[k];
-        }
-        return p;
-    }
-
-    private static Shape flattenShape(long[] shape, long axisAttr) {
-        int rank = shape.length;
-        int axis = (int) (axisAttr < 0 ? axisAttr + rank : axisAttr);
-        return new Shape(product(shape, 0, axis), product(shape, axis, rank));
-    }
-
-    static long[] reshapeTarget(long[] in, long[] requested, boolean allowZero) {
-        long[] out = requested.clone();
-        int infer = -1;
-        long known = 1;
-        for (int k = 0; k < out.length; k++) {
-            if (out[k] == 0 && !allowZero) {
-                out[k] = in[k];
-            }
-            if (out[k] == -1) {
-                infer = k;
-            } else {
-                known *= out[k];
-            }
-        }
-        if (infer >= 0) {
-            out[infer] = known == 0 ? 0 : product(in, 0, in.length) / known;
-        }
-        return out;
-    }
-
-    private static long[] squeezeShape(long[] shape, long[] axes) {
-        int rank = shape.length;
-        boolean[] drop = new boolean[rank];
-        if (axes == null) {
-            for (int k = 0; k < rank; k++) {
-                drop[k] = shape[k] == 1;
-            }
-        } else {
-            for (long a : axes) {
-                drop[axis(a, rank)] = true;
-            }
-        }
-        return java.util.stream.IntStream.range(0, rank)
-                .filter(k -> !drop[k])
-                .mapToLong(k -> shape[k])
-                .toArray();
-    }
-
-    private static long[] unsqueezeShape(long[] shape, long[] axes) {
-        int rank = shape.length + axes.length;
-        boolean[] inserted = new boolean[rank];
-        for (long a : axes) {
-            inserted[axis(a, rank)] = true;
-        }
-        long[] out = new long[rank];
-        int src = 0;
-        for (int k = 0; k < rank; k++) {
-            out[k] = inserted[k] ? 1 : shape[src++];
-        }
-        return out;
     }
 
     // ---------------------------------------------------------------- elementwise
@@ -1194,11 +1067,8 @@ final class Ops {
         return x.get(new NDIndex().addAllDim(axis).addSliceDim(start, end));
     }
 
-    /**
-     * Normalises a Slice node: per axis of the input, {start, end, step, count} after clamping, as
-     * four arrays indexed by axis.
-     */
-    private static long[][] slicePlan(Node n, Object[] in, long[] shape) {
+    /** Normalises a Slice node: per axis of the input, the range read after clamping. */
+    private static ShapeArithmetic.SliceRange[] slicePlan(Node n, Object[] in, long[] shape) {
         int rank = shape.length;
         long[] starts;
         long[] ends;
@@ -1214,39 +1084,15 @@ final class Ops {
             axes = in.length > 3 && in[3] != null ? longs(in[3]) : null;
             steps = in.length > 4 && in[4] != null ? longs(in[4]) : null;
         }
-        long[][] plan = new long[4][rank];
+        ShapeArithmetic.SliceRange[] plan = new ShapeArithmetic.SliceRange[rank];
         for (int a = 0; a < rank; a++) {
-            plan[0][a] = 0;
-            plan[1][a] = shape[a];
-            plan[2][a] = 1;
-            plan[3][a] = shape[a];
+            plan[a] = new ShapeArithmetic.SliceRange(0, 1, shape[a]);
         }
         for (int j = 0; j < starts.length; j++) {
             int a = axes == null ? j : axis(axes[j], rank);
-            long dim = shape[a];
-            long step = steps == null ? 1 : steps[j];
-            long start = starts[j];
-            long end = ends[j];
-            if (start < 0) {
-                start += dim;
-            }
-            if (end < 0) {
-                end += dim;
-            }
-            long count;
-            if (step > 0) {
-                start = Math.max(0, Math.min(dim, start));
-                end = Math.max(0, Math.min(dim, end));
-                count = Math.max(0, (end - start + step - 1) / step);
-            } else {
-                start = Math.max(-1, Math.min(dim - 1, start));
-                end = Math.max(-1, Math.min(dim - 1, end));
-                count = Math.max(0, (start - end + (-step) - 1) / (-step));
-            }
-            plan[0][a] = start;
-            plan[1][a] = end;
-            plan[2][a] = step;
-            plan[3][a] = count;
+            plan[a] =
+                    ShapeArithmetic.slice(
+                            shape[a], starts[j], ends[j], steps == null ? 1 : steps[j]);
         }
         return plan;
     }
@@ -1254,13 +1100,13 @@ final class Ops {
     private static NDArray slice(Node n, Object[] in, Context ctx) {
         NDArray x = nd(in[0], ctx);
         long[] shape = x.getShape().getShape();
-        long[][] plan = slicePlan(n, in, shape);
+        ShapeArithmetic.SliceRange[] plan = slicePlan(n, in, shape);
         NDIndex index = new NDIndex();
         List<Integer> flips = new ArrayList<>();
         for (int a = 0; a < shape.length; a++) {
-            long start = plan[0][a];
-            long step = plan[2][a];
-            long count = plan[3][a];
+            long start = plan[a].start();
+            long step = plan[a].step();
+            long count = plan[a].count();
             if (step < 0) {
                 // Read the axis reversed: element i of the flipped axis is dim-1-i.
                 flips.add(a);

@@ -1,12 +1,10 @@
 package ai.graft.trainer.tune;
 
+import ai.graft.converter.graph.Graphs;
 import ai.graft.converter.onnx.proto.OnnxProto.GraphProto;
 import ai.graft.converter.onnx.proto.OnnxProto.NodeProto;
-import ai.graft.converter.onnx.proto.OnnxProto.TensorProto;
 import ai.graft.converter.onnx.proto.OnnxProto.ValueInfoProto;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -72,28 +70,27 @@ final class Stages {
      */
     static List<Stage> of(GraphProto graph, String featureTensor, Predicate<String> trainable) {
         List<NodeProto> all = graph.getNodeList();
-        Set<String> initializers = new HashSet<>();
-        for (TensorProto t : graph.getInitializerList()) {
-            initializers.add(t.getName());
-        }
-        Map<String, Integer> producer = new HashMap<>();
-        for (int i = 0; i < all.size(); i++) {
-            for (String o : all.get(i).getOutputList()) {
-                producer.put(o, i);
-            }
-        }
-        if (!producer.containsKey(featureTensor)) {
+        Set<String> initializers = Graphs.initializers(graph).keySet();
+        Set<String> computed = Graphs.producers(graph).keySet();
+        if (!computed.contains(featureTensor)) {
             throw new IllegalArgumentException(
                     "No node of graph '" + graph.getName() + "' computes '" + featureTensor + "'");
         }
-        List<Integer> order = order(all, producer, featureTensor);
+        // Tensors no node computes (inputs, weights) are there from the start.
+        Set<String> available = new HashSet<>();
+        for (NodeProto n : all) {
+            for (String in : n.getInputList()) {
+                if (!computed.contains(in)) {
+                    available.add(in);
+                }
+            }
+        }
+        List<Integer> order = Graphs.schedule(graph, List.of(featureTensor), available);
 
         // Data tensors: derived from a graph input other than through shape computations.
         Set<String> data = new HashSet<>();
-        for (ValueInfoProto v : graph.getInputList()) {
-            if (!initializers.contains(v.getName())) {
-                data.add(v.getName());
-            }
+        for (ValueInfoProto v : Graphs.realInputs(graph)) {
+            data.add(v.getName());
         }
         Map<String, Integer> uses = new HashMap<>();
         for (int i : order) {
@@ -117,7 +114,7 @@ final class Stages {
         List<Segment> segments = new ArrayList<>();
         Set<String> live = new HashSet<>();
         for (String d : data) {
-            if (!producer.containsKey(d) && uses.getOrDefault(d, 0) > 0) {
+            if (!computed.contains(d) && uses.getOrDefault(d, 0) > 0) {
                 live.add(d);
             }
         }
@@ -199,51 +196,6 @@ final class Stages {
             }
         }
         return c;
-    }
-
-    /** The nodes the feature tensor needs, in a topological order that keeps the file's order. */
-    private static List<Integer> order(
-            List<NodeProto> all, Map<String, Integer> producer, String featureTensor) {
-        boolean[] needed = new boolean[all.size()];
-        Deque<String> todo = new ArrayDeque<>();
-        todo.push(featureTensor);
-        while (!todo.isEmpty()) {
-            Integer p = producer.get(todo.pop());
-            if (p != null && !needed[p]) {
-                needed[p] = true;
-                for (String in : all.get(p).getInputList()) {
-                    if (!in.isEmpty()) {
-                        todo.push(in);
-                    }
-                }
-            }
-        }
-        List<Integer> order = new ArrayList<>();
-        boolean[] done = new boolean[all.size()];
-        Set<String> available = new HashSet<>();
-        boolean progress = true;
-        while (progress) {
-            progress = false;
-            for (int i = 0; i < all.size(); i++) {
-                if (!needed[i] || done[i]) {
-                    continue;
-                }
-                boolean ready = true;
-                for (String in : all.get(i).getInputList()) {
-                    if (!in.isEmpty() && producer.containsKey(in) && !available.contains(in)) {
-                        ready = false;
-                        break;
-                    }
-                }
-                if (ready) {
-                    done[i] = true;
-                    progress = true;
-                    order.add(i);
-                    available.addAll(all.get(i).getOutputList());
-                }
-            }
-        }
-        return order;
     }
 
     /**

@@ -1,16 +1,14 @@
 package ai.graft.trainer.exec;
 
 import ai.graft.converter.OnnxTensors;
+import ai.graft.converter.graph.Attributes;
+import ai.graft.converter.graph.ValueInfos;
 import ai.graft.converter.onnx.proto.OnnxProto.AttributeProto;
 import ai.graft.converter.onnx.proto.OnnxProto.GraphProto;
 import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
 import ai.graft.converter.onnx.proto.OnnxProto.NodeProto;
 import ai.graft.converter.onnx.proto.OnnxProto.OperatorSetIdProto;
 import ai.graft.converter.onnx.proto.OnnxProto.TensorProto;
-import ai.graft.converter.onnx.proto.OnnxProto.TensorShapeProto;
-import ai.graft.converter.onnx.proto.OnnxProto.TypeProto;
-import ai.graft.converter.onnx.proto.OnnxProto.ValueInfoProto;
-import com.google.protobuf.ByteString;
 import java.util.Random;
 
 /** Builds small ONNX models in code for operator tests. */
@@ -25,21 +23,12 @@ final class TinyGraph {
 
     /** A float graph input; a dimension of -1 is dynamic. */
     TinyGraph input(String name, long... shape) {
-        graph.addInput(valueInfo(name, shape));
+        graph.addInput(ValueInfos.of(name, TensorProto.DataType.FLOAT_VALUE, shape, "N"));
         return this;
     }
 
     TinyGraph output(String name) {
-        graph.addOutput(
-                ValueInfoProto.newBuilder()
-                        .setName(name)
-                        .setType(
-                                TypeProto.newBuilder()
-                                        .setTensorType(
-                                                TypeProto.Tensor.newBuilder()
-                                                        .setElemType(
-                                                                TensorProto.DataType
-                                                                        .FLOAT_VALUE))));
+        graph.addOutput(ValueInfos.of(name, TensorProto.DataType.FLOAT_VALUE, null, null));
         return this;
     }
 
@@ -102,45 +91,18 @@ final class TinyGraph {
     }
 
     static AttributeProto attribute(String name, Object value) {
-        AttributeProto.Builder a = AttributeProto.newBuilder().setName(name);
         if (value instanceof Integer || value instanceof Long) {
-            a.setType(AttributeProto.AttributeType.INT).setI(((Number) value).longValue());
+            return Attributes.ofInt(name, ((Number) value).longValue());
         } else if (value instanceof Float || value instanceof Double) {
-            a.setType(AttributeProto.AttributeType.FLOAT).setF(((Number) value).floatValue());
+            return Attributes.ofFloat(name, ((Number) value).floatValue());
         } else if (value instanceof String) {
-            a.setType(AttributeProto.AttributeType.STRING)
-                    .setS(ByteString.copyFromUtf8((String) value));
+            return Attributes.ofString(name, (String) value);
         } else if (value instanceof long[]) {
-            a.setType(AttributeProto.AttributeType.INTS);
-            for (long v : (long[]) value) {
-                a.addInts(v);
-            }
+            return Attributes.ofInts(name, (long[]) value);
         } else if (value instanceof TensorProto) {
-            a.setType(AttributeProto.AttributeType.TENSOR).setT((TensorProto) value);
-        } else {
-            throw new IllegalArgumentException("Unsupported attribute value " + value);
+            return Attributes.ofTensor(name, (TensorProto) value);
         }
-        return a.build();
-    }
-
-    private static ValueInfoProto valueInfo(String name, long[] shape) {
-        TensorShapeProto.Builder s = TensorShapeProto.newBuilder();
-        for (long d : shape) {
-            if (d < 0) {
-                s.addDim(TensorShapeProto.Dimension.newBuilder().setDimParam("N"));
-            } else {
-                s.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(d));
-            }
-        }
-        return ValueInfoProto.newBuilder()
-                .setName(name)
-                .setType(
-                        TypeProto.newBuilder()
-                                .setTensorType(
-                                        TypeProto.Tensor.newBuilder()
-                                                .setElemType(TensorProto.DataType.FLOAT_VALUE)
-                                                .setShape(s)))
-                .build();
+        throw new IllegalArgumentException("Unsupported attribute value " + value);
     }
 
     private static Iterable<Long> box(long[] values) {

@@ -2,14 +2,13 @@ package ai.graft.trainer.tune;
 
 import ai.graft.converter.OnnxModels;
 import ai.graft.converter.OnnxTensors;
-import ai.graft.converter.onnx.proto.OnnxProto.AttributeProto;
+import ai.graft.converter.graph.Attributes;
+import ai.graft.converter.graph.ValueInfos;
 import ai.graft.converter.onnx.proto.OnnxProto.GraphProto;
 import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
 import ai.graft.converter.onnx.proto.OnnxProto.NodeProto;
 import ai.graft.converter.onnx.proto.OnnxProto.OperatorSetIdProto;
 import ai.graft.converter.onnx.proto.OnnxProto.TensorProto;
-import ai.graft.converter.onnx.proto.OnnxProto.TensorShapeProto;
-import ai.graft.converter.onnx.proto.OnnxProto.TypeProto;
 import ai.graft.converter.onnx.proto.OnnxProto.ValueInfoProto;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -134,22 +133,7 @@ public final class TinyNets {
     }
 
     static ValueInfoProto info(String name, long... shape) {
-        TensorShapeProto.Builder s = TensorShapeProto.newBuilder();
-        for (long d : shape) {
-            s.addDim(
-                    d < 0
-                            ? TensorShapeProto.Dimension.newBuilder().setDimParam("N")
-                            : TensorShapeProto.Dimension.newBuilder().setDimValue(d));
-        }
-        return ValueInfoProto.newBuilder()
-                .setName(name)
-                .setType(
-                        TypeProto.newBuilder()
-                                .setTensorType(
-                                        TypeProto.Tensor.newBuilder()
-                                                .setElemType(TensorProto.DataType.FLOAT_VALUE)
-                                                .setShape(s)))
-                .build();
+        return ValueInfos.of(name, TensorProto.DataType.FLOAT_VALUE, shape, "N");
     }
 
     private static final class Builder {
@@ -229,20 +213,15 @@ public final class TinyNets {
                 n.addInput(i);
             }
             for (int k = 0; k < attributes.length; k += 2) {
-                AttributeProto.Builder a =
-                        AttributeProto.newBuilder().setName((String) attributes[k]);
+                String a = (String) attributes[k];
                 Object v = attributes[k + 1];
                 if (v instanceof Long l) {
-                    a.setType(AttributeProto.AttributeType.INT).setI(l);
+                    n.addAttribute(Attributes.ofInt(a, l));
                 } else if (v instanceof Float f) {
-                    a.setType(AttributeProto.AttributeType.FLOAT).setF(f);
+                    n.addAttribute(Attributes.ofFloat(a, f));
                 } else {
-                    a.setType(AttributeProto.AttributeType.INTS);
-                    for (long x : (long[]) v) {
-                        a.addInts(x);
-                    }
+                    n.addAttribute(Attributes.ofInts(a, (long[]) v));
                 }
-                n.addAttribute(a);
             }
             g.addNode(n);
         }
