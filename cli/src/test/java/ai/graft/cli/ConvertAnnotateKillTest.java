@@ -5,14 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.graft.converter.OnnxModels;
 import ai.graft.converter.OnnxTensors;
-import ai.graft.converter.onnx.proto.OnnxProto.AttributeProto;
+import ai.graft.converter.graph.Attributes;
+import ai.graft.converter.graph.Graphs;
+import ai.graft.converter.graph.ValueInfos;
 import ai.graft.converter.onnx.proto.OnnxProto.GraphProto;
 import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
 import ai.graft.converter.onnx.proto.OnnxProto.NodeProto;
 import ai.graft.converter.onnx.proto.OnnxProto.OperatorSetIdProto;
 import ai.graft.converter.onnx.proto.OnnxProto.TensorProto;
-import ai.graft.converter.onnx.proto.OnnxProto.TensorShapeProto;
-import ai.graft.converter.onnx.proto.OnnxProto.TypeProto;
 import ai.graft.converter.onnx.proto.OnnxProto.ValueInfoProto;
 import ai.graft.sdk.testing.ChildJvm;
 import ai.graft.sdk.testing.ChildJvm.Ending;
@@ -68,11 +68,7 @@ class ConvertAnnotateKillTest {
         g.addInitializer(OnnxTensors.fromFloats("w2", new long[] {2048, 10}, random(r, 2048 * 10)));
         g.addNode(
                 node("Flatten", List.of("input"), "flat")
-                        .addAttribute(
-                                AttributeProto.newBuilder()
-                                        .setName("axis")
-                                        .setType(AttributeProto.AttributeType.INT)
-                                        .setI(1)));
+                        .addAttribute(Attributes.ofInt("axis", 1)));
         g.addNode(node("MatMul", List.of("flat", "w1"), "hidden"));
         g.addNode(node("Relu", List.of("hidden"), "relu"));
         g.addNode(node("MatMul", List.of("relu", "w2"), "logits"));
@@ -104,27 +100,11 @@ class ConvertAnnotateKillTest {
     }
 
     private static ValueInfoProto info(String name, long... shape) {
-        TensorShapeProto.Builder dims = TensorShapeProto.newBuilder();
-        for (long d : shape) {
-            dims.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(d));
-        }
-        return ValueInfoProto.newBuilder()
-                .setName(name)
-                .setType(
-                        TypeProto.newBuilder()
-                                .setTensorType(
-                                        TypeProto.Tensor.newBuilder()
-                                                .setElemType(TensorProto.DataType.FLOAT_VALUE)
-                                                .setShape(dims)))
-                .build();
+        return ValueInfos.of(name, TensorProto.DataType.FLOAT_VALUE, shape, null);
     }
 
     private static NodeProto.Builder node(String op, List<String> in, String out) {
-        return NodeProto.newBuilder()
-                .setOpType(op)
-                .setName(out + "_node")
-                .addAllInput(in)
-                .addOutput(out);
+        return Graphs.node(op, out + "_node", in, List.of(out)).toBuilder();
     }
 
     /** The hidden temporary files of {@code target}. */

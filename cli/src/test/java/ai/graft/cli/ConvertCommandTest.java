@@ -8,19 +8,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.graft.converter.OnnxModels;
 import ai.graft.converter.OnnxTensors;
-import ai.graft.converter.onnx.proto.OnnxProto.AttributeProto;
+import ai.graft.converter.graph.Attributes;
+import ai.graft.converter.graph.Graphs;
+import ai.graft.converter.graph.ValueInfos;
 import ai.graft.converter.onnx.proto.OnnxProto.GraphProto;
 import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
 import ai.graft.converter.onnx.proto.OnnxProto.NodeProto;
 import ai.graft.converter.onnx.proto.OnnxProto.OperatorSetIdProto;
-import ai.graft.converter.onnx.proto.OnnxProto.TensorShapeProto;
-import ai.graft.converter.onnx.proto.OnnxProto.TypeProto;
+import ai.graft.converter.onnx.proto.OnnxProto.TensorProto;
 import ai.graft.converter.onnx.proto.OnnxProto.ValueInfoProto;
 import ai.graft.sdk.TestData;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,42 +31,11 @@ class ConvertCommandTest {
     @TempDir Path dir;
 
     private static ValueInfoProto floatInfo(String name, long... shape) {
-        TensorShapeProto.Builder s = TensorShapeProto.newBuilder();
-        for (long d : shape) {
-            s.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(d));
-        }
-        return ValueInfoProto.newBuilder()
-                .setName(name)
-                .setType(
-                        TypeProto.newBuilder()
-                                .setTensorType(
-                                        TypeProto.Tensor.newBuilder().setElemType(1).setShape(s)))
-                .build();
+        return ValueInfos.of(name, TensorProto.DataType.FLOAT_VALUE, shape, null);
     }
 
     private static NodeProto node(String op, String name, String in, String out) {
-        return NodeProto.newBuilder()
-                .setOpType(op)
-                .setName(name)
-                .addInput(in)
-                .addOutput(out)
-                .build();
-    }
-
-    private static AttributeProto intAttr(String name, long v) {
-        return AttributeProto.newBuilder()
-                .setName(name)
-                .setType(AttributeProto.AttributeType.INT)
-                .setI(v)
-                .build();
-    }
-
-    private static AttributeProto floatAttr(String name, float v) {
-        return AttributeProto.newBuilder()
-                .setName(name)
-                .setType(AttributeProto.AttributeType.FLOAT)
-                .setF(v)
-                .build();
+        return Graphs.node(op, name, List.of(in), List.of(out));
     }
 
     /** x [2,3,4] -> Clip(min, max attributes) -> Softmax(axis 1, coerced to 2-D) at opset 7. */
@@ -75,11 +46,11 @@ class ConvertCommandTest {
                         .addInput(floatInfo("x", 2, 3, 4))
                         .addNode(
                                 node("Clip", "clip", "x", "c").toBuilder()
-                                        .addAttribute(floatAttr("min", -0.5f))
-                                        .addAttribute(floatAttr("max", 0.75f)))
+                                        .addAttribute(Attributes.ofFloat("min", -0.5f))
+                                        .addAttribute(Attributes.ofFloat("max", 0.75f)))
                         .addNode(
                                 node("Softmax", "softmax", "c", "y").toBuilder()
-                                        .addAttribute(intAttr("axis", 1)))
+                                        .addAttribute(Attributes.ofInt("axis", 1)))
                         .addOutput(ValueInfoProto.newBuilder().setName("y"))
                         .build();
         return write("opset7.onnx", g, 3, 7);
