@@ -513,6 +513,16 @@ public final class Preprocessing {
     }
 
     /**
+     * A new writer of images into model input as this preprocessing says: the one implementation
+     * that the classifier, the trainer and parity checks share.
+     *
+     * @return a new writer, for one thread; the caller closes it
+     */
+    public TensorWriter newWriter() {
+        return new TensorWriter(this);
+    }
+
+    /**
      * A builder holding this value's fields, to derive a changed copy.
      *
      * @return a new builder
