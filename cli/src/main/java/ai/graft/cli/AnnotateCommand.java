@@ -8,12 +8,12 @@ import ai.graft.converter.TensorInfo;
 import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
 import ai.graft.converter.onnx.proto.OnnxProto.NodeProto;
 import ai.graft.sdk.GraftException;
+import ai.graft.sdk.LabelsFile;
 import ai.graft.sdk.ModelCard;
 import ai.graft.sdk.ModelException;
 import ai.graft.sdk.OutputKind;
 import ai.graft.sdk.Preprocessing;
 import ai.graft.sdk.internal.Json;
-import ai.graft.sdk.internal.Labels;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -108,7 +108,7 @@ public final class AnnotateCommand implements Subcommand {
                             + ", not an image; annotate expects one image input [N, 3, H, W] (or"
                             + " [N, H, W, 3])");
         }
-        List<String> labelList = Labels.read(labels);
+        List<String> labelList = LabelsFile.read(labels);
         long classes = classesOf(output);
         if (classes > 0 && classes != labelList.size()) {
             throw new ModelException(

@@ -4,11 +4,11 @@ import ai.graft.converter.graph.ShapeArithmetic;
 import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
 import ai.graft.sdk.GraftException;
 import ai.graft.sdk.ImageException;
+import ai.graft.sdk.Images;
 import ai.graft.sdk.ModelException;
+import ai.graft.sdk.OnnxRuntime;
 import ai.graft.sdk.Preprocessing;
-import ai.graft.sdk.internal.ImageDecoder;
-import ai.graft.sdk.internal.OrtEnvironments;
-import ai.graft.sdk.internal.Preprocessor;
+import ai.graft.sdk.TensorWriter;
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
@@ -47,8 +47,6 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * its own sessions.
  */
 public final class ParityChecker {
-    private static final long MAX_IMAGE_PIXELS = 100_000_000L;
-
     private ParityChecker() {}
 
     /**
@@ -97,7 +95,7 @@ public final class ParityChecker {
     public static ParityReport compare(
             byte[] a, String nameA, byte[] b, String nameB, ParityOptions options)
             throws GraftException {
-        OrtEnvironment env = OrtEnvironments.get();
+        OrtEnvironment env = OnnxRuntime.environment();
         try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
             if (options.intraOpThreads() > 0) {
                 so.setIntraOpNumThreads(options.intraOpThreads());
@@ -273,17 +271,14 @@ public final class ParityChecker {
                                     + Arrays.toString(shape));
                 }
             }
-            ImageDecoder decoder = new ImageDecoder(MAX_IMAGE_PIXELS);
-            try (Preprocessor pre = new Preprocessor(p)) {
+            try (TensorWriter writer = p.newWriter()) {
                 for (Path image : options.images()) {
                     FloatBuffer buf =
                             FloatBuffer.allocate(
                                     Math.toIntExact(ShapeArithmetic.product(shape, 0, 4)));
-                    Mat mat = decoder.decode(image, p.resizeShorter());
-                    try {
-                        pre.write(mat, buf);
-                    } finally {
-                        mat.close();
+                    try (Mat mat =
+                            Images.decode(image, Images.DEFAULT_MAX_PIXELS, p.decodeShortSide())) {
+                        writer.write(mat, buf);
                     }
                     runBoth(Map.of(in, buf.array()), Map.of(in, shape));
                 }

@@ -227,7 +227,7 @@ public final class FrameSource implements AutoCloseable {
         nextImage = 0;
         frameRate = FOLDER_FRAME_RATE;
         imageConverter = new OpenCVFrameConverter.ToMat();
-        decoder = new ImageDecoder(100_000_000L);
+        decoder = new ImageDecoder(Images.DEFAULT_MAX_PIXELS);
     }
 
     private static boolean isImage(Path file) {

@@ -264,7 +264,7 @@ public final class ImageClassifierOptions {
         private String preprocessingSpec;
         private List<String> labels;
         private Path labelsFile;
-        private long maxImagePixels = 100_000_000L;
+        private long maxImagePixels = Images.DEFAULT_MAX_PIXELS;
         private String inputName;
 
         private Builder() {}
@@ -421,8 +421,8 @@ public final class ImageClassifierOptions {
         }
 
         /**
-         * Sets the largest image, in pixels, that is decoded; default 100,000,000. Files whose
-         * header says more are refused before decoding.
+         * Sets the largest image, in pixels, that is decoded; default {@value
+         * Images#DEFAULT_MAX_PIXELS}. Files whose header says more are refused before decoding.
          *
          * @param maxImagePixels at least 1
          * @return this builder

@@ -459,6 +459,18 @@ public final class Preprocessing {
     }
 
     /**
+     * The shorter side an image may be decoded at (a JPEG decoder can shrink by 2, 4 or 8) and
+     * still cover what this preprocessing reads from it: {@link #resizeShorter()}, and at least the
+     * larger of the input's width and height, so that a non-square crop is covered too. The
+     * classifier, the parity check and the trainer's evaluation decode with it.
+     *
+     * @return the smallest shorter side in pixels a reduced decode may give
+     */
+    public int decodeShortSide() {
+        return Math.max(resizeShorter, Math.max(width, height));
+    }
+
+    /**
      * Channel order of the input.
      *
      * @return the colour order
@@ -510,6 +522,16 @@ public final class Preprocessing {
      */
     public int channels() {
         return colorOrder == ColorOrder.GRAY ? 1 : 3;
+    }
+
+    /**
+     * A new writer of images into model input as this preprocessing says: the one implementation
+     * that the classifier, the trainer and parity checks share.
+     *
+     * @return a new writer, for one thread; the caller closes it
+     */
+    public TensorWriter newWriter() {
+        return new TensorWriter(this);
     }
 
     /**

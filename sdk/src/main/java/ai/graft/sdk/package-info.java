@@ -17,6 +17,22 @@
  * }
  * }</pre>
  *
+ * <p>Tools that prepare model input themselves use the classifier's own steps, so that training and
+ * serving give the same tensor for the same image: {@link ai.graft.sdk.Images} decodes files, bytes
+ * and other Mats to 8-bit BGR, a {@link ai.graft.sdk.TensorWriter} from {@link
+ * ai.graft.sdk.Preprocessing#newWriter()} writes them into a caller's buffer, {@link
+ * ai.graft.sdk.LabelsFile} reads a labels file, and {@link ai.graft.sdk.OnnxRuntime} gives the ONNX
+ * Runtime environment the SDK configures.
+ *
+ * <pre>{@code
+ * Preprocessing p = Preprocessing.imagenet(224, 224);
+ * FloatBuffer input = FloatBuffer.allocate(p.channels() * p.height() * p.width());
+ * try (Mat bgr = Images.decode(Path.of("cat.jpg"), Images.DEFAULT_MAX_PIXELS, p.resizeShorter());
+ *         TensorWriter writer = p.newWriter()) {
+ *     writer.write(bgr, input);
+ * }
+ * }</pre>
+ *
  * <p>Errors of the environment (a missing or unusable model, an image that does not decode) are
  * checked {@link ai.graft.sdk.GraftException}s; misuse is {@link IllegalArgumentException} or
  * {@link IllegalStateException}.

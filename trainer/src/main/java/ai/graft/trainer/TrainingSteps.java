@@ -4,7 +4,7 @@ import ai.djl.engine.Engine;
 import ai.graft.converter.checkpoint.EpochMetrics;
 import ai.graft.sdk.GraftException;
 import ai.graft.sdk.ImageClassifier;
-import ai.graft.sdk.internal.OrtEnvironments;
+import ai.graft.sdk.OnnxRuntime;
 import ai.graft.trainer.data.ClassNames;
 import ai.graft.trainer.data.DatasetException;
 import ai.graft.trainer.data.Datasets;
@@ -150,7 +150,7 @@ public final class TrainingSteps {
         v.put("graft", graft == null ? "dev" : graft);
         v.put("djl", Engine.getDjlVersion());
         v.put("pytorch", Engine.getEngine("PyTorch").getVersion());
-        v.put("onnxruntime", OrtEnvironments.get().getVersion());
+        v.put("onnxruntime", OnnxRuntime.version());
         v.put("java", System.getProperty("java.version"));
         return v;
     }

@@ -7,10 +7,10 @@ import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
 import ai.graft.sdk.GraftException;
 import ai.graft.sdk.ModelCard;
 import ai.graft.sdk.ModelException;
+import ai.graft.sdk.OnnxRuntime;
 import ai.graft.sdk.OutputKind;
 import ai.graft.sdk.Preprocessing;
 import ai.graft.sdk.internal.Json;
-import ai.graft.sdk.internal.OrtEnvironments;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
@@ -265,7 +265,7 @@ public final class ModelExport {
          * @throws ModelException when ONNX Runtime cannot run the model
          */
         public static float[] run(byte[] model, float[] input, long[] shape) throws ModelException {
-            OrtEnvironment env = OrtEnvironments.get();
+            OrtEnvironment env = OnnxRuntime.environment();
             try (OrtSession.SessionOptions so = new OrtSession.SessionOptions();
                     OrtSession session = env.createSession(model, so)) {
                 String inputName = session.getInputNames().iterator().next();

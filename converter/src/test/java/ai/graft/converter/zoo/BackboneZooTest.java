@@ -14,8 +14,8 @@ import ai.graft.converter.OnnxTensors;
 import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
 import ai.graft.converter.onnx.proto.OnnxProto.NodeProto;
 import ai.graft.converter.onnx.proto.OnnxProto.TensorProto;
+import ai.graft.sdk.OnnxRuntime;
 import ai.graft.sdk.TestData;
-import ai.graft.sdk.internal.OrtEnvironments;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
@@ -206,7 +206,7 @@ class BackboneZooTest {
     })
     void build_runsInOnnxRuntime(String name, int classes, int size) throws Exception {
         byte[] bytes = OnnxModels.toBytes(BackboneZoo.build(name, classes, size, 7));
-        OrtEnvironment env = OrtEnvironments.get();
+        OrtEnvironment env = OnnxRuntime.environment();
         float[] input = new float[2 * 3 * size * size];
         SplittableRandom r = new SplittableRandom(1);
         for (int i = 0; i < input.length; i++) {

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import ai.graft.converter.OnnxModels;
 import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
+import ai.graft.sdk.OnnxRuntime;
 import ai.graft.sdk.TestData;
-import ai.graft.sdk.internal.OrtEnvironments;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
@@ -29,7 +29,7 @@ class GraphBuilderTest {
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) Math.sin(i * 0.7) * 3;
         }
-        OrtEnvironment env = OrtEnvironments.get();
+        OrtEnvironment env = OnnxRuntime.environment();
         try (OrtSession s =
                         env.createSession(OnnxModels.toBytes(m), new OrtSession.SessionOptions());
                 OnnxTensor t =

@@ -138,7 +138,7 @@ public final class Preprocessor implements AutoCloseable {
      * receives a bulk copy.
      *
      * @param bgr8 a non-empty 8-bit 3-channel BGR image of any size (see {@link
-     *     ImageDecoder#toBgr8(Mat)} for other Mats); not modified
+     *     ai.graft.sdk.Images#toBgr8(Mat)} for other Mats); not modified
      * @param dst the destination, with at least {@code channels * height * width} floats remaining
      * @throws IllegalArgumentException when the image is not 8UC3 or {@code dst} is too small
      * @throws IllegalStateException after {@link #close()}
@@ -154,7 +154,7 @@ public final class Preprocessor implements AutoCloseable {
                     "Image Mat is "
                             + (bgr8.empty() ? "empty" : "of type " + bgr8.type())
                             + ", expected 8-bit 3-channel BGR (CV_8UC3); convert it with"
-                            + " ImageDecoder.toBgr8");
+                            + " Images.toBgr8");
         }
         int n = channels * width * height;
         if (dst.remaining() < n) {

@@ -13,8 +13,8 @@ import org.bytedeco.opencv.opencv_core.Mat;
  *   <li>geometry: with {@code randomResizedCrop}, a random region of {@code [minScale, 1]} of the
  *       image's area and aspect ratio in {@code [3/4, 4/3]} (torchvision's {@code
  *       RandomResizedCrop}), stretched to the model's input size; otherwise the model's own resize
- *       and crop. Either way the resize is the SDK's ({@link ai.graft.sdk.internal.Preprocessor}),
- *       so augmented and evaluation images are scaled by one implementation;
+ *       and crop. Either way the resize is the SDK's ({@link ai.graft.sdk.TensorWriter}), so
+ *       augmented and evaluation images are scaled by one implementation;
  *   <li>horizontal and vertical flips, each with probability 1/2;
  *   <li>rotation by a uniform angle in {@code [-rotationDegrees, rotationDegrees]} about the
  *       centre, uncovered corners black;

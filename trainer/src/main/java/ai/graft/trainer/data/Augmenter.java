@@ -18,7 +18,7 @@ import static org.bytedeco.opencv.global.opencv_imgproc.getRotationMatrix2D;
 import static org.bytedeco.opencv.global.opencv_imgproc.warpAffine;
 
 import ai.graft.sdk.Preprocessing;
-import ai.graft.sdk.internal.Preprocessor;
+import ai.graft.sdk.TensorWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -47,7 +47,7 @@ final class Augmenter implements AutoCloseable {
      * 8-bit images to 8-bit, so these floats are whole numbers and converting back to 8 bits is
      * exact.
      */
-    private final Preprocessor geometry;
+    private final TensorWriter geometry;
 
     private final FloatBuffer floats;
     private final FloatPointer floatsPointer;
@@ -76,7 +76,7 @@ final class Augmenter implements AutoCloseable {
         if (aug.randomResizedCrop()) {
             g.resize(Preprocessing.Resize.STRETCH);
         }
-        this.geometry = new Preprocessor(g.build());
+        this.geometry = g.build().newWriter();
         this.floats =
                 ByteBuffer.allocateDirect(width * height * 3 * Float.BYTES)
                         .order(ByteOrder.nativeOrder())
@@ -90,7 +90,7 @@ final class Augmenter implements AutoCloseable {
      * upscaled more than the model's centre crop would be.
      */
     static int minShortSide(Augmentation aug, Preprocessing p) {
-        int evaluation = Math.max(p.resizeShorter(), Math.max(p.width(), p.height()));
+        int evaluation = p.decodeShortSide();
         if (!aug.randomResizedCrop()) {
             return evaluation;
         }
@@ -179,7 +179,7 @@ final class Augmenter implements AutoCloseable {
         return cur;
     }
 
-    /** Resizes (and for no random crop, crops) with the SDK's preprocessor into {@code out}. */
+    /** Resizes (and for no random crop, crops) with the SDK's writer into {@code out}. */
     private void toTarget(Mat src, Mat out) {
         floats.clear();
         geometry.write(src, floats);

@@ -1,10 +1,9 @@
 package ai.graft.trainer.data;
 
-import ai.graft.sdk.ImageClassifierOptions;
 import ai.graft.sdk.ImageException;
+import ai.graft.sdk.Images;
 import ai.graft.sdk.Preprocessing;
-import ai.graft.sdk.internal.ImageDecoder;
-import ai.graft.sdk.internal.Preprocessor;
+import ai.graft.sdk.TensorWriter;
 import java.nio.FloatBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -31,10 +30,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns a dataset into batches of model input: decodes with the SDK's {@link ImageDecoder},
- * augments ({@link Augmentation}) and normalises with the SDK's {@link Preprocessor}, in background
- * threads that work a few batches ahead of the consumer (a bounded prefetch), so that the engine
- * does not wait for data.
+ * Turns a dataset into batches of model input: decodes with the SDK's {@link Images}, augments
+ * ({@link Augmentation}) and normalises with the SDK's {@link TensorWriter}, in background threads
+ * that work a few batches ahead of the consumer (a bounded prefetch), so that the engine does not
+ * wait for data.
  *
  * <pre>{@code
  * try (BatchLoader loader = new BatchLoader(splits.train(), Preprocessing.imagenet(224, 224),
@@ -77,7 +76,6 @@ public final class BatchLoader implements AutoCloseable {
     private final int prefetch;
     private final int floatsPerImage;
     private final int minShortSide;
-    private final long maxImagePixels;
 
     private final ExecutorService pool;
     private final ThreadLocal<Worker> workers = new ThreadLocal<>();
@@ -128,7 +126,6 @@ public final class BatchLoader implements AutoCloseable {
         this.floatsPerImage =
                 preprocessing.channels() * preprocessing.width() * preprocessing.height();
         this.minShortSide = Augmenter.minShortSide(augmentation, preprocessing);
-        this.maxImagePixels = ImageClassifierOptions.builder().build().maxImagePixels();
         int id = LOADERS.incrementAndGet();
         AtomicInteger count = new AtomicInteger();
         ThreadFactory factory =
@@ -312,24 +309,23 @@ public final class BatchLoader implements AutoCloseable {
         }
     }
 
-    /** What one worker thread owns: native scratch memory for decoding and preprocessing. */
+    /** What one worker thread owns: native scratch memory for preprocessing and augmentation. */
     private final class Worker implements AutoCloseable {
-        final ImageDecoder decoder = new ImageDecoder(maxImagePixels);
-        final Preprocessor normaliser;
+        final TensorWriter normaliser;
         final Augmenter augmenter;
 
         Worker() {
             if (augmentation.isNone()) {
                 // Exactly the SDK's evaluation path.
-                normaliser = new Preprocessor(preprocessing);
+                normaliser = preprocessing.newWriter();
                 augmenter = null;
             } else {
                 // The augmenter already produced the input size: normalise without resizing.
                 normaliser =
-                        new Preprocessor(
-                                preprocessing.toBuilder()
-                                        .resize(Preprocessing.Resize.STRETCH)
-                                        .build());
+                        preprocessing.toBuilder()
+                                .resize(Preprocessing.Resize.STRETCH)
+                                .build()
+                                .newWriter();
                 augmenter = new Augmenter(augmentation, preprocessing);
             }
         }
@@ -378,7 +374,7 @@ public final class BatchLoader implements AutoCloseable {
                 if (hook != null) {
                     hook.accept(s);
                 }
-                image = s.decode(w.decoder, minShortSide);
+                image = s.decode(Images.DEFAULT_MAX_PIXELS, minShortSide);
             } catch (ImageException e) {
                 skipped.putIfAbsent(s.id(), new Skipped(s.id(), e.getMessage()));
                 continue;

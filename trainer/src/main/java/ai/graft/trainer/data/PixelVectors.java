@@ -3,9 +3,8 @@ package ai.graft.trainer.data;
 import static org.bytedeco.opencv.global.opencv_imgproc.INTER_AREA;
 import static org.bytedeco.opencv.global.opencv_imgproc.resize;
 
-import ai.graft.sdk.ImageClassifierOptions;
 import ai.graft.sdk.ImageException;
-import ai.graft.sdk.internal.ImageDecoder;
+import ai.graft.sdk.Images;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -131,15 +130,13 @@ public final class PixelVectors {
 
     private static void read(
             List<Sample> samples, int from, int to, int side, float[][] rows, int[] traits) {
-        long maxPixels = ImageClassifierOptions.builder().build().maxImagePixels();
-        ImageDecoder decoder = new ImageDecoder(maxPixels);
         try (Mat small = new Mat()) {
             for (int i = from; i < to; i++) {
                 Mat image;
                 try {
                     // Reduced-size decoding keeps the shorter side at SMALL_SIDE or more, so an
                     // image under it was that small to begin with.
-                    image = samples.get(i).decode(decoder, SMALL_SIDE);
+                    image = samples.get(i).decode(Images.DEFAULT_MAX_PIXELS, SMALL_SIDE);
                 } catch (ImageException e) {
                     continue;
                 }

@@ -4,7 +4,7 @@ import static org.bytedeco.opencv.global.opencv_core.CV_8UC1;
 
 import ai.graft.sdk.ImageException;
 import ai.graft.sdk.ImageInput;
-import ai.graft.sdk.internal.ImageDecoder;
+import ai.graft.sdk.Images;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
 import java.io.File;
@@ -150,18 +150,18 @@ public final class Sample {
     /**
      * Decodes the image to a new 8-bit BGR Mat as the SDK does (gray replicated to 3 channels).
      *
-     * @param decoder the SDK decoder
-     * @param minShortSide passed to {@link ImageDecoder#decode(Path, int)}
+     * @param maxPixels the largest image accepted, passed to {@link Images#decode(Path, long, int)}
+     * @param minShortSide passed to {@link Images#decode(Path, long, int)}
      * @return a new Mat the caller closes
      */
-    Mat decode(ImageDecoder decoder, int minShortSide) throws ImageException {
+    Mat decode(long maxPixels, int minShortSide) throws ImageException {
         if (file != null) {
-            return decoder.decode(file, minShortSide);
+            return Images.decode(file, maxPixels, minShortSide);
         }
         try (Mat m = new Mat(height, width, CV_8UC1);
                 BytePointer data = m.data()) {
             data.put(gray);
-            return ImageDecoder.toBgr8(m);
+            return Images.toBgr8(m);
         }
     }
 

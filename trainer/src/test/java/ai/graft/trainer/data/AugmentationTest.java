@@ -9,8 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.graft.sdk.Images;
 import ai.graft.sdk.Preprocessing;
-import ai.graft.sdk.internal.ImageDecoder;
 import java.util.Arrays;
 import org.bytedeco.javacpp.indexer.UByteIndexer;
 import org.bytedeco.opencv.global.opencv_core;
@@ -22,7 +22,7 @@ class AugmentationTest {
     private static final Preprocessing P = Preprocessing.imagenet(64, 48);
 
     private static Mat colourful(int w, int h, long seed) {
-        return ImageDecoder.fromBufferedImage(TestImages.image(w, h, seed));
+        return Images.toBgr8(TestImages.image(w, h, seed));
     }
 
     private static byte[] bytes(Mat m) {

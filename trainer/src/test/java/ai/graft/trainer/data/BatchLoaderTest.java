@@ -10,9 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.graft.sdk.ImageClassifier;
 import ai.graft.sdk.ImageClassifierOptions;
+import ai.graft.sdk.Images;
 import ai.graft.sdk.Preprocessing;
-import ai.graft.sdk.internal.ImageDecoder;
-import ai.graft.sdk.internal.Preprocessor;
+import ai.graft.sdk.TensorWriter;
 import ai.graft.sdk.testing.TinyOnnx;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
@@ -131,7 +131,7 @@ class BatchLoaderTest {
     }
 
     @Test
-    void none_nhwcEqualsThePreprocessor() throws Exception {
+    void none_nhwcEqualsTheSdkWriter() throws Exception {
         Path f = TestImages.write(dir.resolve("a.png"), 80, 60, 5);
         ImageDataset data = ImageDataset.of(List.of("a"), List.of(Sample.ofFile(f, 0, "a.png")));
         Preprocessing p =
@@ -139,9 +139,9 @@ class BatchLoaderTest {
                         .layout(Preprocessing.Layout.NHWC)
                         .build();
         float[] expected = new float[32 * 32 * 3];
-        try (Mat m = new ImageDecoder(1_000_000).decode(f, 0);
-                Preprocessor pre = new Preprocessor(p)) {
-            pre.write(m, FloatBuffer.wrap(expected));
+        try (Mat m = Images.decode(f, 1_000_000, 0);
+                TensorWriter writer = p.newWriter()) {
+            writer.write(m, FloatBuffer.wrap(expected));
         }
         try (BatchLoader loader = new BatchLoader(data, p, Augmentation.none(), 4, false, 1, 1)) {
             Batch b = all(loader, 0).get(0);

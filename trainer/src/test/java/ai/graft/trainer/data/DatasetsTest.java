@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.graft.sdk.internal.ImageDecoder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -325,7 +324,7 @@ class DatasetsTest {
         assertEquals("idx:5", s.id());
         assertEquals(2, s.label());
         // Decoded as the loader does: gray replicated to B, G, R.
-        try (Mat m = s.decode(new ImageDecoder(1000), 0);
+        try (Mat m = s.decode(1000, 0);
                 UByteIndexer px = m.createIndexer()) {
             assertEquals(cols, m.cols());
             assertEquals(rows, m.rows());
