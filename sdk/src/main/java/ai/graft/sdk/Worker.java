@@ -50,8 +50,7 @@ final class Worker {
     /**
      * Images in the input buffer, and what decoding and preprocessing each took.
      *
-     * @param buffer the input, flipped for reading: {@code rows} images, the ones past the images
-     *     zero
+     * @param buffer the input, flipped for reading: {@code rows} images, zeros after the last one
      * @param rows the rows of the input
      * @param decodeMs per image, the milliseconds its decoding took
      * @param preprocessMs per image, the milliseconds its preprocessing took
