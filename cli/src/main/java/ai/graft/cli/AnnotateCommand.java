@@ -8,6 +8,7 @@ import ai.graft.converter.TensorInfo;
 import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
 import ai.graft.converter.onnx.proto.OnnxProto.NodeProto;
 import ai.graft.sdk.GraftException;
+import ai.graft.sdk.InputShape;
 import ai.graft.sdk.LabelsFile;
 import ai.graft.sdk.ModelCard;
 import ai.graft.sdk.ModelException;
@@ -124,17 +125,13 @@ public final class AnnotateCommand implements Subcommand {
                             + classes
                             + " classes");
         }
-        long[] shape = input.shape();
-        int height = shape.length == 4 && shape[2] > 0 ? (int) shape[2] : 0;
-        int width = shape.length == 4 && shape[3] > 0 ? (int) shape[3] : 0;
-        if (shape.length == 4 && shape[1] > 0 && shape[1] < shape[3] && shape[3] <= 4) {
-            // NHWC: [N, H, W, C]
-            height = (int) shape[1];
-            width = (int) shape[2];
-        }
+        // The SDK's rule for layout and size, so that the SDK uses this card as it is written.
+        InputShape geometry = InputShape.of(input.shape());
         Preprocessing preprocessing;
         try {
-            preprocessing = Preprocessing.parse(preprocess, width, height);
+            preprocessing =
+                    geometry.fitLayout(
+                            Preprocessing.parse(preprocess, geometry.width(), geometry.height()));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(
                     "Invalid --preprocess '" + preprocess + "': " + e.getMessage(), e);

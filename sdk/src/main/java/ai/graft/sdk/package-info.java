@@ -7,7 +7,9 @@
  * ai.graft.sdk.Classification}s. What a model needs besides its weights (labels, {@link
  * ai.graft.sdk.Preprocessing}, what its output is) travels inside the {@code .onnx} file as a
  * {@link ai.graft.sdk.ModelCard}; models from elsewhere work with Ultralytics metadata, a {@code
- * labels.txt} beside them, or explicit options.
+ * labels.txt} beside them, or explicit options. How a model's input shape gives the tensor layout,
+ * channels and image size is one rule, {@link ai.graft.sdk.InputShape}, which {@code graft
+ * annotate} applies too.
  *
  * <pre>{@code
  * try (ImageClassifier classifier = ImageClassifier.createFromFile(Path.of("model.onnx"))) {

@@ -211,15 +211,6 @@ class ImageClassifierTest {
     }
 
     @Test
-    void probabilityRule_decidesPerRow() {
-        assertTrue(ImageClassifier.looksLikeProbabilities(new float[] {0.2f, 0.3f, 0.5f}, 3));
-        assertTrue(ImageClassifier.looksLikeProbabilities(new float[] {0.2f, 0.3f, 0.5005f}, 3));
-        assertTrue(!ImageClassifier.looksLikeProbabilities(new float[] {0.2f, 0.3f, 0.4f}, 3));
-        assertTrue(!ImageClassifier.looksLikeProbabilities(new float[] {-0.1f, 0.6f, 0.5f}, 3));
-        assertTrue(!ImageClassifier.looksLikeProbabilities(new float[] {2f, -1f, 0f}, 3));
-    }
-
-    @Test
     void card_suppliesLabelsPreprocessingAndOutputName() throws Exception {
         ModelCard card =
                 new ModelCard(
