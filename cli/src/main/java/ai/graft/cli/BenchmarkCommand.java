@@ -96,7 +96,7 @@ public final class BenchmarkCommand implements Subcommand {
                             model,
                             files,
                             new ClassifierBenchmark.Options(
-                                    warmup, count, progress::show, concurrency));
+                                    warmup, count, progress::status, concurrency));
         }
         PrintWriter err = spec.commandLine().getErr();
         if (!json) {

@@ -2,6 +2,7 @@ package ai.graft.cli;
 
 import ai.graft.sdk.GraftException;
 import ai.graft.sdk.internal.Json;
+import ai.graft.trainer.TrainingMonitor;
 import ai.graft.trainer.demo.Demo;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -77,14 +78,8 @@ public final class DemoCommand implements Subcommand {
                         d.targetEpochs(),
                         seed);
         Demo.Result r;
-        try {
-            r =
-                    Demo.run(
-                            options,
-                            line -> {
-                                err.println(line);
-                                err.flush();
-                            });
+        try (Progress progress = new Progress(err)) {
+            r = Demo.run(options, TrainingMonitor.of(progress::log, progress::status));
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot write the demo images under " + this.out, e);
         }

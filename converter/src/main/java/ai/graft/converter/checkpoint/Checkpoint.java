@@ -23,6 +23,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
 import java.util.zip.Deflater;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
@@ -124,6 +126,68 @@ public record Checkpoint(
                     java.util.Collections.unmodifiableMap(new LinkedHashMap<>(hyperparameters));
             versions = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(versions));
             stages = List.copyOf(stages);
+        }
+
+        /**
+         * Refuses to continue this run with other settings: a resumed run must train the same
+         * strategy on the same classes and data, with the same seed and hyperparameters, or it
+         * would not end where the interrupted run would have.
+         *
+         * @param file the checkpoint's file, named in the message
+         * @param strategy the strategy of the run that resumes
+         * @param classes its class names
+         * @param dataFingerprint its data fingerprint
+         * @param seed its seed
+         * @param hyperparameters its hyperparameters (numbers compare as JSON numbers)
+         * @throws IllegalArgumentException naming every setting that differs, as it was and as it
+         *     is
+         */
+        public void checkResumable(
+                Path file,
+                String strategy,
+                List<String> classes,
+                String dataFingerprint,
+                long seed,
+                Map<String, Object> hyperparameters) {
+            List<String> problems = new ArrayList<>();
+            if (!this.strategy.equals(strategy)) {
+                problems.add("strategy " + this.strategy + ", not " + strategy);
+            }
+            if (!this.classes.equals(classes)) {
+                problems.add("classes " + this.classes + ", not " + classes);
+            }
+            if (!this.dataFingerprint.equals(dataFingerprint)) {
+                problems.add("other data (the data fingerprint differs)");
+            }
+            if (this.seed != seed) {
+                problems.add("seed " + this.seed + ", not " + seed);
+            }
+            // Through JSON, as the checkpoint stores them: an int and a double of one value agree.
+            Object now = Json.parse(Json.write(hyperparameters));
+            if (!now.equals(this.hyperparameters)) {
+                Map<String, Object> was = new TreeMap<>(this.hyperparameters);
+                @SuppressWarnings("unchecked")
+                Map<String, Object> is = new TreeMap<>((Map<String, Object>) now);
+                for (String k : is.keySet()) {
+                    if (!Objects.equals(was.get(k), is.get(k))) {
+                        problems.add(k + " " + was.get(k) + ", not " + is.get(k));
+                    }
+                }
+                for (String k : was.keySet()) {
+                    if (!is.containsKey(k)) {
+                        problems.add(k + " " + was.get(k) + ", not unset");
+                    }
+                }
+            }
+            if (!problems.isEmpty()) {
+                throw new IllegalArgumentException(
+                        "Cannot resume from "
+                                + file
+                                + ": it was trained with "
+                                + String.join("; ", problems)
+                                + ". Resume with the settings of the interrupted run, or start"
+                                + " afresh without --resume");
+            }
         }
     }
 
