@@ -38,6 +38,8 @@ public final class ShapeArithmetic {
      * @param from the first dimension
      * @param to one past the last dimension
      * @return the product (1 for none), or -1 when one of them is unknown
+     * @throws IllegalArgumentException when the product does not fit in a long (a hostile shape
+     *     must not wrap around to a small size)
      */
     public static long product(long[] shape, int from, int to) {
         long p = 1;
@@ -45,7 +47,14 @@ public final class ShapeArithmetic {
             if (shape[i] < 0) {
                 return -1;
             }
-            p *= shape[i];
+            try {
+                p = Math.multiplyExact(p, shape[i]);
+            } catch (ArithmeticException e) {
+                throw new IllegalArgumentException(
+                        "Shape "
+                                + Arrays.toString(shape)
+                                + " has more elements than a long counts");
+            }
         }
         return p;
     }

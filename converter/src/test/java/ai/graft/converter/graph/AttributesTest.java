@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.graft.converter.OnnxTensors;
@@ -86,16 +87,20 @@ class AttributesTest {
     }
 
     @Test
-    void get_readsTheValueFieldWhateverTheDeclaredType() {
+    void get_readsAnUntypedAttributeAndRefusesOneOfAnotherType() {
         // Attributes written without a type (early IR versions) still read.
         AttributeProto untyped = AttributeProto.newBuilder().setName("axis").setI(2).build();
         assertEquals(2, Attributes.getInt(node(untyped), "axis", 0));
-        // A reader of another kind sees that kind's field, unset: protobuf's zero, not the default.
+        // A reader of another kind would see that kind's field, unset: protobuf's zero.
         NodeProto n = node(Attributes.ofFloat("alpha", 0.25f), Attributes.ofInt("k", 3));
-        assertEquals(0, Attributes.getInt(n, "alpha", 7));
-        assertEquals(0f, Attributes.getFloat(n, "k", 7f));
-        assertEquals("", Attributes.getString(n, "k", "dflt"));
-        assertArrayEquals(new long[0], Attributes.getInts(n, "k"));
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class, () -> Attributes.getInt(n, "alpha", 7));
+        assertTrue(e.getMessage().contains("'alpha' is FLOAT, expected INT"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Attributes.getFloat(n, "k", 7f));
+        assertThrows(IllegalArgumentException.class, () -> Attributes.getString(n, "k", "dflt"));
+        assertThrows(IllegalArgumentException.class, () -> Attributes.getInts(n, "k"));
+        assertThrows(IllegalArgumentException.class, () -> Attributes.getTensor(n, "k"));
     }
 
     @Test

@@ -269,4 +269,14 @@ class ShapeArithmeticTest {
                 "Gather index 0 out of range [0, -1]",
                 () -> ShapeArithmetic.gatherIndex(s(0, 3), 0, s(0)));
     }
+
+    @Test
+    void product_refusesAShapeWhoseElementCountOverflows() {
+        long[] huge = {1L << 40, 1L << 40};
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class, () -> ShapeArithmetic.product(huge, 0, 2));
+        assertTrue(e.getMessage().contains("more elements than a long counts"), e.getMessage());
+        assertEquals(-1, ShapeArithmetic.product(new long[] {-1, 1L << 40, 1L << 40}, 0, 3));
+    }
 }
