@@ -93,7 +93,7 @@ public final class TrainCommand implements Subcommand {
             description =
                     "Backbone preprocessing: imagenet, caffe, raw, unit or a JSON object. Needed"
                             + " when the backbone's model card has none (zoo default: imagenet"
-                            + " 224).")
+                            + " 224, 299 for inception_v3).")
     String preprocess;
 
     @Option(

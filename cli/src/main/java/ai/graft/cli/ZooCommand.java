@@ -15,7 +15,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code graft zoo}: list the architectures, or write one with fresh weights. */
+/**
+ * {@code graft zoo}: list the architectures, or write one with fresh weights at its default input
+ * size or {@code --size}.
+ */
 @Command(
         name = "zoo",
         mixinStandardHelpOptions = true,
@@ -32,8 +35,12 @@ public final class ZooCommand implements Subcommand {
     @Option(names = "--classes", defaultValue = "1000", paramLabel = "N", description = "Classes.")
     int classes;
 
-    @Option(names = "--size", defaultValue = "224", paramLabel = "PIXELS", description = "Input.")
-    int size;
+    @Option(
+            names = "--size",
+            paramLabel = "PIXELS",
+            description =
+                    "Input side (default: the architecture's, 299 for inception_v3, else 224).")
+    Integer size;
 
     @Option(names = "--seed", defaultValue = "0", paramLabel = "SEED", description = "Seed.")
     long seed;
@@ -59,14 +66,15 @@ public final class ZooCommand implements Subcommand {
             throw new IllegalArgumentException("Missing --out FILE: where to write " + name);
         }
         Flags.atLeast(spec, "--classes", classes, 1, null);
-        Flags.atLeast(spec, "--size", size, 1, null);
-        OnnxModels.write(BackboneZoo.build(name, classes, size, seed), out);
+        int side = size != null ? size : BackboneZoo.defaultInputSize(name);
+        Flags.atLeast(spec, "--size", side, 1, null);
+        OnnxModels.write(BackboneZoo.build(name, classes, side, seed), out);
         if (json) {
             Map<String, Object> result = new LinkedHashMap<>();
             result.put("path", out.toString());
             result.put("architecture", name);
             result.put("classes", classes);
-            result.put("size", size);
+            result.put("size", side);
             result.put("seed", seed);
             stdout.println(Json.write(result));
             return ExitCodes.OK;
@@ -77,8 +85,8 @@ public final class ZooCommand implements Subcommand {
                 out,
                 name,
                 classes,
-                size,
-                size,
+                side,
+                side,
                 seed);
         return ExitCodes.OK;
     }

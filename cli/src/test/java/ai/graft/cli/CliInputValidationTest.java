@@ -307,6 +307,15 @@ class CliInputValidationTest {
     }
 
     @Test
+    void zoo_refusesASizeTheArchitectureCannotTakeNamingItsRange() {
+        String out = dir.resolve("zoo.onnx").toString();
+        assertUsageError(
+                graft("zoo", "inception_v3", "--size", "74", "--out", out),
+                "Input size 74 is too small for inception_v3: it takes 75 to 4096");
+        assertFalse(Files.exists(Path.of(out)), "nothing written");
+    }
+
+    @Test
     void verify_refusesNegativeOrNaNToleranceAndOtherNonsense() {
         String a = model.toString();
         assertUsageError(

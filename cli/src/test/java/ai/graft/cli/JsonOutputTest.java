@@ -52,6 +52,39 @@ class JsonOutputTest {
     }
 
     @Test
+    void zoo_writesAtTheArchitecturesDefaultSizeWithoutSize() {
+        Path small = dir.resolve("small.onnx");
+        Map<?, ?> smallCnn =
+                onlyObject(
+                        graft(
+                                "zoo",
+                                "smallcnn",
+                                "--classes",
+                                "2",
+                                "--out",
+                                small.toString(),
+                                "--json"));
+        assertEquals(224, ((Number) smallCnn.get("size")).intValue());
+        Path inception = dir.resolve("inception.onnx");
+        Map<?, ?> inceptionV3 =
+                onlyObject(
+                        graft(
+                                "zoo",
+                                "inception_v3",
+                                "--classes",
+                                "2",
+                                "--out",
+                                inception.toString(),
+                                "--json"));
+        assertEquals(299, ((Number) inceptionV3.get("size")).intValue());
+        CliRun inspect = graft("inspect", inception.toString(), "--json");
+        assertEquals(ExitCodes.OK, inspect.exitCode(), inspect.err());
+        Map<?, ?> inspected = (Map<?, ?>) Json.parse(inspect.out().strip());
+        Map<?, ?> input = (Map<?, ?>) ((List<?>) inspected.get("inputs")).get(0);
+        assertEquals(299, ((Number) ((List<?>) input.get("shape")).get(3)).intValue());
+    }
+
+    @Test
     void annotateAndConvert_reportAsJson() throws IOException {
         Path model = TinyOnnx.rgbClassifier().write(dir.resolve("colours.onnx"));
         Path labels = Files.writeString(dir.resolve("labels.txt"), "red\ngreen\nblue\n");
