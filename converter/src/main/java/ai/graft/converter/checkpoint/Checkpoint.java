@@ -1,12 +1,12 @@
 package ai.graft.converter.checkpoint;
 
 import ai.graft.converter.AtomicFiles;
+import ai.graft.converter.GraftJson;
 import ai.graft.converter.OnnxModels;
 import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
 import ai.graft.sdk.GraftException;
 import ai.graft.sdk.ModelException;
 import ai.graft.sdk.Preprocessing;
-import ai.graft.sdk.internal.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -233,7 +233,7 @@ public record Checkpoint(
         }
         Map<String, Object> m;
         try {
-            m = map(Json.parse(new String(json, StandardCharsets.UTF_8)), JSON_ENTRY);
+            m = readJson(json);
             if (!FORMAT.equals(m.get("format"))) {
                 throw new IllegalArgumentException(
                         "format is " + m.get("format") + ", not " + FORMAT);
@@ -266,7 +266,7 @@ public record Checkpoint(
         m.put("version", VERSION);
         m.put("run", runMap(run));
         m.put("state", stateMap(state));
-        byte[] json = Json.write(m).getBytes(StandardCharsets.UTF_8);
+        byte[] json = GraftJson.write(m).getBytes(StandardCharsets.UTF_8);
         byte[] optimizer = writeOptimizer(optimizerState);
         try {
             Path parent = file.toAbsolutePath().getParent();
@@ -309,7 +309,7 @@ public record Checkpoint(
         m.put("backboneSha256", r.backboneSha256());
         m.put("featureNode", r.featureNode());
         m.put("classes", r.classes());
-        m.put("preprocessing", Json.parse(r.preprocessing().toJson()));
+        m.put("preprocessing", GraftJson.readObject(r.preprocessing().toJson()));
         m.put("dataFingerprint", r.dataFingerprint());
         m.put("trainSamples", r.trainSamples());
         m.put("valSamples", r.valSamples());
@@ -331,7 +331,8 @@ public record Checkpoint(
                 str(m, "backboneSha256"),
                 (String) m.get("featureNode"),
                 strings(m.get("classes"), "classes"),
-                Preprocessing.fromJson(Json.write(map(m.get("preprocessing"), "preprocessing"))),
+                Preprocessing.fromJson(
+                        GraftJson.write(map(m.get("preprocessing"), "preprocessing"))),
                 str(m, "dataFingerprint"),
                 num(m, "trainSamples").intValue(),
                 num(m, "valSamples").intValue(),
@@ -411,6 +412,15 @@ public record Checkpoint(
                         ? strings(m.get("adjustments"), "adjustments")
                         : List.of(),
                 m.containsKey("startLoss") ? dbl(m, "startLoss") : Double.NaN);
+    }
+
+    /** The JSON entry's object; an error names the entry and says what was expected. */
+    private static Map<String, Object> readJson(byte[] json) {
+        try {
+            return GraftJson.readObject(new String(json, StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(JSON_ENTRY + ": " + e.getMessage(), e);
+        }
     }
 
     @SuppressWarnings("unchecked")

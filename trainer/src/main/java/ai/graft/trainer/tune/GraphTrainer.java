@@ -14,6 +14,7 @@ import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.Trainer;
+import ai.graft.converter.GraftJson;
 import ai.graft.converter.HeadOptions;
 import ai.graft.converter.ModelEditor;
 import ai.graft.converter.OnnxModels;
@@ -27,7 +28,6 @@ import ai.graft.converter.onnx.proto.OnnxProto.TensorProto;
 import ai.graft.sdk.GraftException;
 import ai.graft.sdk.ModelException;
 import ai.graft.sdk.Preprocessing;
-import ai.graft.sdk.internal.Json;
 import ai.graft.trainer.Backbone;
 import ai.graft.trainer.Strategy;
 import ai.graft.trainer.TrainingOptions;
@@ -552,11 +552,11 @@ public final class GraphTrainer {
             if (run.seed() != o.seed()) {
                 problems.add("seed " + run.seed() + ", not " + o.seed());
             }
-            Object now = Json.parse(Json.write(hyper));
+            // Compared as the checkpoint gives them back: through JSON.
+            Map<String, Object> now = GraftJson.readObject(GraftJson.write(hyper));
             if (!now.equals(run.hyperparameters())) {
                 Map<String, Object> was = new TreeMap<>(run.hyperparameters());
-                @SuppressWarnings("unchecked")
-                Map<String, Object> is = new TreeMap<>((Map<String, Object>) now);
+                Map<String, Object> is = new TreeMap<>(now);
                 for (String k : is.keySet()) {
                     if (!Objects.equals(was.get(k), is.get(k))) {
                         problems.add(k + " " + was.get(k) + ", not " + is.get(k));
