@@ -4,8 +4,8 @@ import static ai.graft.cli.CliRun.graft;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.graft.converter.GraftJson;
 import ai.graft.converter.zoo.BackboneZoo;
-import ai.graft.sdk.internal.Json;
 import ai.graft.sdk.testing.TinyOnnx;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -23,7 +23,7 @@ class JsonOutputTest {
         assertEquals(ExitCodes.OK, run.exitCode(), run.err());
         List<String> lines = run.lines();
         assertEquals(1, lines.size(), run.out());
-        return (Map<?, ?>) Json.parse(lines.get(0));
+        return GraftJson.readObject(lines.get(0));
     }
 
     @Test
