@@ -69,7 +69,7 @@ class TrainCommandGraphTest {
 
         CliRun other = graft(train(out, "--unfreeze", "1", "--resume").toArray(new String[0]));
         assertEquals(2, other.exitCode(), other.err());
-        assertTrue(other.err().contains("unfreeze 2.0, not 1.0"), other.err());
+        assertTrue(other.err().contains("unfreeze 2, not 1"), other.err());
     }
 
     @Test

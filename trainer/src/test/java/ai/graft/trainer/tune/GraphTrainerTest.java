@@ -277,7 +277,7 @@ class GraphTrainerTest {
                                                 .resume(file)
                                                 .build(),
                                         TrainingMonitor.of(l -> {})));
-        assertTrue(e.getMessage().contains("unfreeze 1.0, not 2.0"), e.getMessage());
+        assertTrue(e.getMessage().contains("unfreeze 1, not 2"), e.getMessage());
     }
 
     @Test
