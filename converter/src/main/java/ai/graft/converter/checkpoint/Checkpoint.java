@@ -162,13 +162,14 @@ public record Checkpoint(
             if (this.seed != seed) {
                 problems.add("seed " + this.seed + ", not " + seed);
             }
-            // Through JSON, as the checkpoint stores them: an int and a double of one value agree.
+            // Through JSON, as the checkpoint stores them; an int and a double of one value agree
+            // (a checkpoint may hold 4.0 where the run now says 4).
             Map<String, Object> now = GraftJson.readObject(GraftJson.write(hyperparameters));
-            if (!now.equals(this.hyperparameters)) {
+            if (!sameValue(now, this.hyperparameters)) {
                 Map<String, Object> was = new TreeMap<>(this.hyperparameters);
                 Map<String, Object> is = new TreeMap<>(now);
                 for (String k : is.keySet()) {
-                    if (!Objects.equals(was.get(k), is.get(k))) {
+                    if (!sameValue(was.get(k), is.get(k))) {
                         problems.add(k + " " + was.get(k) + ", not " + is.get(k));
                     }
                 }
@@ -187,6 +188,36 @@ public record Checkpoint(
                                 + ". Resume with the settings of the interrupted run, or start"
                                 + " afresh without --resume");
             }
+        }
+
+        /** Equality of JSON values, numbers by their value whatever their Java type. */
+        private static boolean sameValue(Object a, Object b) {
+            if (a instanceof Number x && b instanceof Number y) {
+                return Double.compare(x.doubleValue(), y.doubleValue()) == 0;
+            }
+            if (a instanceof Map<?, ?> x && b instanceof Map<?, ?> y) {
+                if (!x.keySet().equals(y.keySet())) {
+                    return false;
+                }
+                for (Object k : x.keySet()) {
+                    if (!sameValue(x.get(k), y.get(k))) {
+                        return false;
+                    }
+                }
+                return true;
+            }
+            if (a instanceof List<?> x && b instanceof List<?> y) {
+                if (x.size() != y.size()) {
+                    return false;
+                }
+                for (int i = 0; i < x.size(); i++) {
+                    if (!sameValue(x.get(i), y.get(i))) {
+                        return false;
+                    }
+                }
+                return true;
+            }
+            return Objects.equals(a, b);
         }
     }
 
