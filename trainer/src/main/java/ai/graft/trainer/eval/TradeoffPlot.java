@@ -244,7 +244,6 @@ public final class TradeoffPlot {
                 g.draw(new Ellipse2D.Double(px - r - 4, py - r - 4, 2 * r + 8, 2 * r + 8));
             }
         }
-        g.setColor(Plots.TEXT);
         for (Point p : points) {
             double r = radius(p.sizeMb(), maxSize);
             String s = Plots.fit(p.label(), fm, 220);
@@ -252,7 +251,12 @@ public final class TradeoffPlot {
             if (tx + fm.stringWidth(s) > WIDTH - 4) {
                 tx = (int) Math.round(axes.x(p.latencyMs()) - r - 6) - fm.stringWidth(s);
             }
-            g.drawString(s, tx, (int) Math.round(axes.y(p.accuracy())) + fm.getAscent() / 2 - 1);
+            int baseline = (int) Math.round(axes.y(p.accuracy())) + fm.getAscent() / 2 - 1;
+            // A backing keeps the name readable across the front's line and the grid.
+            g.setColor(new Color(255, 255, 255, 220));
+            g.fillRect(tx - 2, baseline - fm.getAscent(), fm.stringWidth(s) + 4, fm.getHeight());
+            g.setColor(Plots.TEXT);
+            g.drawString(s, tx, baseline);
         }
     }
 
