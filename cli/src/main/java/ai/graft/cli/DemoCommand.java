@@ -1,7 +1,7 @@
 package ai.graft.cli;
 
+import ai.graft.converter.GraftJson;
 import ai.graft.sdk.GraftException;
-import ai.graft.sdk.internal.Json;
 import ai.graft.trainer.TrainingMonitor;
 import ai.graft.trainer.demo.Demo;
 import java.io.IOException;
@@ -106,7 +106,7 @@ public final class DemoCommand implements Subcommand {
             m.put("testImages", r.testImages());
             m.put("model", r.transferModel().toString());
             m.put("seconds", r.seconds());
-            out.println(Json.write(m));
+            out.println(GraftJson.write(m));
         }
         return 0;
     }

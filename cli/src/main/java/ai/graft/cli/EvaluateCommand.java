@@ -1,8 +1,8 @@
 package ai.graft.cli;
 
+import ai.graft.converter.GraftJson;
 import ai.graft.sdk.GraftException;
 import ai.graft.sdk.ImageClassifier;
-import ai.graft.sdk.internal.Json;
 import ai.graft.trainer.TrainingMonitor;
 import ai.graft.trainer.data.ClassNames;
 import ai.graft.trainer.data.DatasetException;
@@ -18,8 +18,10 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -130,14 +132,12 @@ public final class EvaluateCommand implements Subcommand {
     }
 
     static String toJson(EvaluationResult r, Path data, int dataClasses) {
-        // The result's own object, with the data's path and class count first; spliced as text
-        // so that its integers stay integers.
-        String result = r.toJson();
-        return "{\"data\":"
-                + Json.quote(data.toString())
-                + ",\"dataClasses\":"
-                + dataClasses
-                + (result.equals("{}") ? "}" : "," + result.substring(1));
+        // The result's own object, with the data's path and class count first.
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("data", data.toString());
+        m.put("dataClasses", dataClasses);
+        m.putAll(GraftJson.readObject(r.toJson()));
+        return GraftJson.write(m);
     }
 
     /** The human-readable report: summary, per-class table and confusion matrix. */

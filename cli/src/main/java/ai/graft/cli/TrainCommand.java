@@ -1,9 +1,9 @@
 package ai.graft.cli;
 
+import ai.graft.converter.GraftJson;
 import ai.graft.converter.checkpoint.Checkpoint;
 import ai.graft.sdk.Device;
 import ai.graft.sdk.GraftException;
-import ai.graft.sdk.internal.Json;
 import ai.graft.trainer.Strategy;
 import ai.graft.trainer.Trainer;
 import ai.graft.trainer.TrainingDefaults;
@@ -451,6 +451,6 @@ public final class TrainCommand implements Subcommand {
         m.put("parityMaxAbsDiff", r.parityMaxAbsDiff());
         m.put("seconds", r.seconds());
         m.put("reports", r.outDir().toString());
-        return Json.write(m);
+        return GraftJson.write(m);
     }
 }

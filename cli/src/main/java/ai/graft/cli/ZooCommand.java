@@ -1,9 +1,9 @@
 package ai.graft.cli;
 
+import ai.graft.converter.GraftJson;
 import ai.graft.converter.OnnxModels;
 import ai.graft.converter.zoo.BackboneZoo;
 import ai.graft.sdk.GraftException;
-import ai.graft.sdk.internal.Json;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -56,7 +56,7 @@ public final class ZooCommand implements Subcommand {
         PrintWriter stdout = spec.commandLine().getOut();
         if (name == null) {
             if (json) {
-                stdout.println(Json.write(Map.of("architectures", BackboneZoo.names())));
+                stdout.println(GraftJson.write(Map.of("architectures", BackboneZoo.names())));
             } else {
                 BackboneZoo.names().forEach(stdout::println);
             }
@@ -76,7 +76,7 @@ public final class ZooCommand implements Subcommand {
             result.put("classes", classes);
             result.put("size", side);
             result.put("seed", seed);
-            stdout.println(Json.write(result));
+            stdout.println(GraftJson.write(result));
             return ExitCodes.OK;
         }
         stdout.printf(

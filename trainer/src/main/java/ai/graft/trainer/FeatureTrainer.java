@@ -1,6 +1,7 @@
 package ai.graft.trainer;
 
 import ai.graft.converter.AtomicFiles;
+import ai.graft.converter.GraftJson;
 import ai.graft.converter.ModelEditor;
 import ai.graft.converter.ModelInspector;
 import ai.graft.converter.OnnxModels;
@@ -12,7 +13,6 @@ import ai.graft.sdk.ImageException;
 import ai.graft.sdk.ModelCard;
 import ai.graft.sdk.ModelException;
 import ai.graft.sdk.OutputKind;
-import ai.graft.sdk.internal.Json;
 import ai.graft.trainer.data.DatasetException;
 import ai.graft.trainer.data.Datasets;
 import ai.graft.trainer.data.ImageDataset;
@@ -186,7 +186,7 @@ final class FeatureTrainer {
         extra.put(ModelCard.KEY_EMBEDDING_OUTPUT, ModelEditor.FEATURES);
         extra.put("graft.backbone", backbone.name());
         extra.put("graft.strategy", options.strategy().cliName());
-        extra.put("graft.training", Json.write(training));
+        extra.put("graft.training", GraftJson.write(training));
         extra.put("graft.created", Instant.now().toString());
         ModelCard card =
                 new ModelCard(
@@ -373,7 +373,7 @@ final class FeatureTrainer {
         h.put("valFraction", o.valFraction());
         h.put("perClass", o.perClass());
         h.put("featureNode", o.featureNode());
-        h.put("preprocessing", Json.parse(backbone.preprocessing().toJson()));
+        h.put("preprocessing", GraftJson.readObject(backbone.preprocessing().toJson()));
         return h;
     }
 }

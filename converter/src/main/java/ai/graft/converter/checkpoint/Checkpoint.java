@@ -1,12 +1,12 @@
 package ai.graft.converter.checkpoint;
 
 import ai.graft.converter.AtomicFiles;
+import ai.graft.converter.GraftJson;
 import ai.graft.converter.OnnxModels;
 import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
 import ai.graft.sdk.GraftException;
 import ai.graft.sdk.ModelException;
 import ai.graft.sdk.Preprocessing;
-import ai.graft.sdk.internal.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -162,14 +162,14 @@ public record Checkpoint(
             if (this.seed != seed) {
                 problems.add("seed " + this.seed + ", not " + seed);
             }
-            // Through JSON, as the checkpoint stores them: an int and a double of one value agree.
-            Object now = Json.parse(Json.write(hyperparameters));
-            if (!now.equals(this.hyperparameters)) {
+            // Through JSON, as the checkpoint stores them; an int and a double of one value agree
+            // (a checkpoint may hold 4.0 where the run now says 4).
+            Map<String, Object> now = GraftJson.readObject(GraftJson.write(hyperparameters));
+            if (!sameValue(now, this.hyperparameters)) {
                 Map<String, Object> was = new TreeMap<>(this.hyperparameters);
-                @SuppressWarnings("unchecked")
-                Map<String, Object> is = new TreeMap<>((Map<String, Object>) now);
+                Map<String, Object> is = new TreeMap<>(now);
                 for (String k : is.keySet()) {
-                    if (!Objects.equals(was.get(k), is.get(k))) {
+                    if (!sameValue(was.get(k), is.get(k))) {
                         problems.add(k + " " + was.get(k) + ", not " + is.get(k));
                     }
                 }
@@ -188,6 +188,36 @@ public record Checkpoint(
                                 + ". Resume with the settings of the interrupted run, or start"
                                 + " afresh without --resume");
             }
+        }
+
+        /** Equality of JSON values, numbers by their value whatever their Java type. */
+        private static boolean sameValue(Object a, Object b) {
+            if (a instanceof Number x && b instanceof Number y) {
+                return Double.compare(x.doubleValue(), y.doubleValue()) == 0;
+            }
+            if (a instanceof Map<?, ?> x && b instanceof Map<?, ?> y) {
+                if (!x.keySet().equals(y.keySet())) {
+                    return false;
+                }
+                for (Object k : x.keySet()) {
+                    if (!sameValue(x.get(k), y.get(k))) {
+                        return false;
+                    }
+                }
+                return true;
+            }
+            if (a instanceof List<?> x && b instanceof List<?> y) {
+                if (x.size() != y.size()) {
+                    return false;
+                }
+                for (int i = 0; i < x.size(); i++) {
+                    if (!sameValue(x.get(i), y.get(i))) {
+                        return false;
+                    }
+                }
+                return true;
+            }
+            return Objects.equals(a, b);
         }
     }
 
@@ -297,7 +327,7 @@ public record Checkpoint(
         }
         Map<String, Object> m;
         try {
-            m = map(Json.parse(new String(json, StandardCharsets.UTF_8)), JSON_ENTRY);
+            m = readJson(json);
             if (!FORMAT.equals(m.get("format"))) {
                 throw new IllegalArgumentException(
                         "format is " + m.get("format") + ", not " + FORMAT);
@@ -330,7 +360,7 @@ public record Checkpoint(
         m.put("version", VERSION);
         m.put("run", runMap(run));
         m.put("state", stateMap(state));
-        byte[] json = Json.write(m).getBytes(StandardCharsets.UTF_8);
+        byte[] json = GraftJson.write(m).getBytes(StandardCharsets.UTF_8);
         byte[] optimizer = writeOptimizer(optimizerState);
         try {
             Path parent = file.toAbsolutePath().getParent();
@@ -373,7 +403,7 @@ public record Checkpoint(
         m.put("backboneSha256", r.backboneSha256());
         m.put("featureNode", r.featureNode());
         m.put("classes", r.classes());
-        m.put("preprocessing", Json.parse(r.preprocessing().toJson()));
+        m.put("preprocessing", GraftJson.readObject(r.preprocessing().toJson()));
         m.put("dataFingerprint", r.dataFingerprint());
         m.put("trainSamples", r.trainSamples());
         m.put("valSamples", r.valSamples());
@@ -395,7 +425,8 @@ public record Checkpoint(
                 str(m, "backboneSha256"),
                 (String) m.get("featureNode"),
                 strings(m.get("classes"), "classes"),
-                Preprocessing.fromJson(Json.write(map(m.get("preprocessing"), "preprocessing"))),
+                Preprocessing.fromJson(
+                        GraftJson.write(map(m.get("preprocessing"), "preprocessing"))),
                 str(m, "dataFingerprint"),
                 num(m, "trainSamples").intValue(),
                 num(m, "valSamples").intValue(),
@@ -475,6 +506,15 @@ public record Checkpoint(
                         ? strings(m.get("adjustments"), "adjustments")
                         : List.of(),
                 m.containsKey("startLoss") ? dbl(m, "startLoss") : Double.NaN);
+    }
+
+    /** The JSON entry's object; an error names the entry and says what was expected. */
+    private static Map<String, Object> readJson(byte[] json) {
+        try {
+            return GraftJson.readObject(new String(json, StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(JSON_ENTRY + ": " + e.getMessage(), e);
+        }
     }
 
     @SuppressWarnings("unchecked")

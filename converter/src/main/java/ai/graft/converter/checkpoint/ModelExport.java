@@ -1,6 +1,7 @@
 package ai.graft.converter.checkpoint;
 
 import ai.graft.converter.AtomicFiles;
+import ai.graft.converter.GraftJson;
 import ai.graft.converter.ModelEditor;
 import ai.graft.converter.OnnxModels;
 import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
@@ -10,7 +11,6 @@ import ai.graft.sdk.ModelException;
 import ai.graft.sdk.OnnxRuntime;
 import ai.graft.sdk.OutputKind;
 import ai.graft.sdk.Preprocessing;
-import ai.graft.sdk.internal.Json;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
@@ -171,7 +171,7 @@ public final class ModelExport {
         extra.put(ModelCard.KEY_EMBEDDING_OUTPUT, ModelEditor.FEATURES);
         extra.put("graft.backbone", run.backbone());
         extra.put("graft.strategy", run.strategy());
-        extra.put("graft.training", Json.write(training));
+        extra.put("graft.training", GraftJson.write(training));
         extra.put("graft.created", Instant.now().toString());
         return new ModelCard(
                 ModelCard.VERSION,

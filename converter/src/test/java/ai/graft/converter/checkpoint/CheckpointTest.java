@@ -6,10 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.graft.sdk.ModelException;
 import ai.graft.sdk.Preprocessing;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,6 +26,32 @@ class CheckpointTest {
         Path notCheckpoint = Files.writeString(dir.resolve("x.ckpt"), "not a checkpoint");
         ModelException e = assertThrows(ModelException.class, () -> Checkpoint.read(notCheckpoint));
         assertTrue(e.getMessage().contains(notCheckpoint.toString()), e.getMessage());
+    }
+
+    @Test
+    void read_rejectsMalformedCheckpointJsonNamingTheFileAndWhatWasExpected() throws Exception {
+        Path file = dir.resolve("bad.ckpt");
+        try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(file))) {
+            entry(zip, "checkpoint.json", "{\"format\":\"graft-checkpoint\",\"version\":");
+            for (String name : new String[] {"model.onnx", "best.onnx", "optimizer.bin"}) {
+                entry(zip, name, "");
+            }
+        }
+        ModelException e = assertThrows(ModelException.class, () -> Checkpoint.read(file));
+        assertTrue(
+                e.getMessage()
+                        .startsWith(
+                                "Checkpoint "
+                                        + file
+                                        + " is invalid: checkpoint.json: Malformed JSON at line 1,"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("expected"), e.getMessage());
+    }
+
+    private static void entry(ZipOutputStream zip, String name, String text) throws IOException {
+        zip.putNextEntry(new ZipEntry(name));
+        zip.write(text.getBytes(StandardCharsets.UTF_8));
+        zip.closeEntry();
     }
 
     @Test

@@ -1,6 +1,6 @@
 package ai.graft.trainer.compare;
 
-import ai.graft.sdk.internal.Json;
+import ai.graft.converter.GraftJson;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -68,7 +68,7 @@ public record ComparisonResult(
      * @return JSON text on one line
      */
     public String toJson() {
-        return Json.write(ComparisonReport.toMap(this));
+        return GraftJson.write(ComparisonReport.toMap(this));
     }
 
     /**

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.graft.sdk.internal.Json;
+import ai.graft.converter.GraftJson;
 import ai.graft.trainer.Strategy;
 import ai.graft.trainer.TrainingMonitor;
 import ai.graft.trainer.data.Datasets;
@@ -141,8 +141,7 @@ class ComparisonTest {
         assertTrue(r.paretoFront().contains(r.choice().best()));
         assertEquals(Ranking.paretoFront(r.measurements()), r.paretoFront());
 
-        Map<String, Object> json =
-                (Map<String, Object>) Json.parse(read(out.resolve(Comparison.JSON)));
+        Map<String, Object> json = GraftJson.readObject(read(out.resolve(Comparison.JSON)));
         assertEquals(Boolean.TRUE, json.get("complete"));
         assertEquals(r.choice().best().name(), json.get("best"));
         assertEquals(r.choice().reason(), json.get("reason"));
@@ -185,7 +184,7 @@ class ComparisonTest {
 
         // Before the third combination, the reports already held the first two.
         assertEquals(1, snapshots.size());
-        Map<String, Object> partial = (Map<String, Object>) Json.parse(snapshots.get(0));
+        Map<String, Object> partial = GraftJson.readObject(snapshots.get(0));
         assertEquals(Boolean.FALSE, partial.get("complete"));
         assertEquals(2, ((List<?>) partial.get("models")).size());
     }

@@ -6,17 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.graft.converter.GraftJson;
 import ai.graft.converter.OnnxTensors;
 import ai.graft.converter.checkpoint.Checkpoint;
 import ai.graft.converter.checkpoint.EpochMetrics;
 import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
 import ai.graft.converter.onnx.proto.OnnxProto.TensorProto;
-import ai.graft.sdk.internal.Json;
 import ai.graft.trainer.Strategy;
 import ai.graft.trainer.Trainer;
 import ai.graft.trainer.TrainingMonitor;
 import ai.graft.trainer.TrainingOptions;
 import ai.graft.trainer.TrainingResult;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -134,10 +135,8 @@ class DivergenceGuardTest {
                 assertTrue(next <= 15, "epoch " + (epoch + 1) + " runs at half: " + next);
             }
         }
-        @SuppressWarnings("unchecked")
-        Map<String, Object> report =
-                (Map<String, Object>) Json.parse(Files.readString(out.resolve("report.json")));
-        String note = (String) report.get("note");
+        JsonNode report = GraftJson.read(Files.readString(out.resolve("report.json")));
+        String note = report.get("note").textValue();
         assertTrue(note.contains(c.state().adjustments().get(0)), note);
         assertTrue(Files.readString(out.resolve("report.md")).contains("halved the learning rate"));
     }
