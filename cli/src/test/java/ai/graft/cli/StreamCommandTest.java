@@ -483,8 +483,10 @@ class StreamCommandTest {
                         "imagenet",
                         "--source",
                         video.toString(),
+                        // 2 frames/s: 15 s of video, so the interrupt lands mid-run even when
+                        // a busy machine is slow to start the kill.
                         "--realtime",
-                        "1",
+                        "0.2",
                         "--json");
         pb.redirectError(dir.resolve("sigint.err").toFile());
         Process process = pb.start();
