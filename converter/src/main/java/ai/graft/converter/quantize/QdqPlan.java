@@ -23,8 +23,10 @@ import java.util.Set;
  * Python quantizer, {@code qdq_quantizer.py}):
  *
  * <ul>
- *   <li>Conv, Gemm and MatMul with constant weights: the activation input and the output are
- *       quantized, the weight is int8 and the bias int32 (QLinearConv, QGemm, QLinearMatMul).
+ *   <li>Conv, Gemm and MatMul with constant weights: the activation input is quantized, the weight
+ *       is int8 and the bias int32 (QLinearConv, QGemm, QLinearMatMul); so is the output of a Conv,
+ *       and of a Gemm or MatMul that a quantized operator reads (else QGemm and
+ *       MatMulIntegerToFloat give float, and the logits keep their precision).
  *   <li>A Relu or Clip right after one of those (or after Add), and used only there: the output of
  *       the pair is quantized and the tensor between them is not, so that the activation folds into
  *       the quantization (ONNX Runtime's Relu/Clip-Quantize fusion).
@@ -33,8 +35,8 @@ import java.util.Set;
  *   <li>MaxPool, Reshape, Flatten, Squeeze, Unsqueeze, Transpose: the output takes the input's
  *       scale and zero point, so that ONNX Runtime drops the pairs and runs them on 8-bit data.
  *   <li>Every other operator stays float: its quantized inputs are dequantized for it, and it is
- *       listed in {@link #floatNodes()}. Graph outputs stay float, so that scores keep their
- *       precision.
+ *       listed in {@link #floatNodes()}; so does a cheap operator (a pooling, an Add) whose output
+ *       only float operators read. Graph outputs stay float, so that scores keep their precision.
  * </ul>
  */
 final class QdqPlan {
@@ -110,16 +112,25 @@ final class QdqPlan {
                 plan.quantized.remove(out);
                 continue;
             }
-            // An integer kernel needs its output quantized; for a cheap operator whose output only
-            // float nodes read, quantizing would add error and save nothing (a final pooling
-            // before a float Softmax keeps its logits in float).
+            // QLinearConv needs its output quantized; for a cheap operator whose output only float
+            // nodes read, quantizing would add error and save nothing (a final pooling before a
+            // float Softmax keeps its logits in float).
             boolean readByQuantized = false;
             for (NodeProto u : users) {
                 readByQuantized |= quantizedNodes.contains(nodes.indexOf(u));
             }
-            if (!plan.weighted.contains(i) && !readByQuantized) {
-                cheapFloat.add(i);
-                continue;
+            // A Relu folded into the operator before it carries that operator's quantized output.
+            boolean carriesFold = n.getInputCount() > 0 && folded.contains(n.getInput(0));
+            if (!readByQuantized && !carriesFold) {
+                if (!plan.weighted.contains(i)) {
+                    cheapFloat.add(i);
+                    continue;
+                }
+                if (!n.getOpType().equals("Conv")) {
+                    // QGemm and MatMulIntegerToFloat give float outputs: logits keep their
+                    // precision.
+                    continue;
+                }
             }
             if (!outputs.contains(out) && activations.contains(out)) {
                 plan.quantized.add(out);
