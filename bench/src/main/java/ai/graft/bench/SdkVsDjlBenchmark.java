@@ -1,12 +1,12 @@
 package ai.graft.bench;
 
+import ai.graft.converter.GraftJson;
 import ai.graft.sdk.Category;
 import ai.graft.sdk.ClassifierBenchmark;
 import ai.graft.sdk.ImageClassifier;
 import ai.graft.sdk.ImageClassifierOptions;
 import ai.graft.sdk.ModelException;
 import ai.graft.sdk.Preprocessing;
-import ai.graft.sdk.internal.Json;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -341,7 +341,7 @@ public final class SdkVsDjlBenchmark {
             }
             m.put("loadAverageBefore", loadBefore);
             m.put("loadAverageAfter", loadAfter);
-            out.println(Json.write(m));
+            out.println(GraftJson.write(m));
         }
         return 0;
     }

@@ -3,8 +3,8 @@ package ai.graft.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.graft.converter.GraftJson;
 import ai.graft.sdk.TestData;
-import ai.graft.sdk.internal.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -95,14 +95,14 @@ class SdkVsDjlBenchmarkTest {
         assertEquals(0, code, () -> stdout + stderr);
         assertTrue(stderr.contains("broken.jpg"), stderr);
         String[] lines = stdout.strip().split("\n");
-        Map<String, Object> json = (Map<String, Object>) Json.parse(lines[lines.length - 1]);
-        assertEquals(2.0, (Double) json.get("images"));
-        assertEquals(2.0, (Double) json.get("top1Agreement"));
+        Map<String, Object> json = GraftJson.readObject(lines[lines.length - 1]);
+        assertEquals(2, json.get("images"));
+        assertEquals(2, json.get("top1Agreement"));
         assertEquals(1, ((List<Object>) json.get("skipped")).size());
         double graft = (Double) json.get("graftImagesPerSecond");
         double djl = (Double) json.get("djlImagesPerSecond");
         assertTrue(graft > 0 && djl > 0, stdout);
         assertEquals(graft / djl, (Double) json.get("ratio"), 1e-9);
-        assertEquals(4.0, (Double) ((Map<String, Object>) json.get("djl")).get("classified"));
+        assertEquals(4, ((Map<String, Object>) json.get("djl")).get("classified"));
     }
 }

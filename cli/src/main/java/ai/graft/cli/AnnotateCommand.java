@@ -1,5 +1,6 @@
 package ai.graft.cli;
 
+import ai.graft.converter.GraftJson;
 import ai.graft.converter.ModelEditor;
 import ai.graft.converter.ModelInspector;
 import ai.graft.converter.ModelSummary;
@@ -14,7 +15,6 @@ import ai.graft.sdk.ModelCard;
 import ai.graft.sdk.ModelException;
 import ai.graft.sdk.OutputKind;
 import ai.graft.sdk.Preprocessing;
-import ai.graft.sdk.internal.Json;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -154,10 +154,10 @@ public final class AnnotateCommand implements Subcommand {
             Map<String, Object> result = new LinkedHashMap<>();
             result.put("path", target.toString());
             result.put("labels", labelList.size());
-            result.put("preprocess", Json.parse(preprocessing.toJson()));
+            result.put("preprocess", GraftJson.readObject(preprocessing.toJson()));
             result.put("output", output.name());
             result.put("outputKind", kind.name().toLowerCase(Locale.ROOT));
-            stdout.println(Json.write(result));
+            stdout.println(GraftJson.write(result));
             return ExitCodes.OK;
         }
         stdout.printf(

@@ -1,9 +1,9 @@
 package ai.graft.cli;
 
+import ai.graft.converter.GraftJson;
 import ai.graft.sdk.ClassifierBenchmark;
 import ai.graft.sdk.ImageClassifier;
 import ai.graft.sdk.ModelException;
-import ai.graft.sdk.internal.Json;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -96,7 +96,7 @@ public final class BenchmarkCommand implements Subcommand {
                             model,
                             files,
                             new ClassifierBenchmark.Options(
-                                    warmup, count, progress::show, concurrency));
+                                    warmup, count, progress::status, concurrency));
         }
         PrintWriter err = spec.commandLine().getErr();
         if (!json) {
@@ -115,7 +115,7 @@ public final class BenchmarkCommand implements Subcommand {
                     report.failed() + report.classified());
         }
         if (json) {
-            out.println(Json.write(toMap(report)));
+            out.println(GraftJson.write(toMap(report)));
         } else {
             print(out, report);
         }

@@ -1,5 +1,6 @@
 package ai.graft.cli;
 
+import ai.graft.converter.GraftJson;
 import ai.graft.converter.ModelEditor;
 import ai.graft.converter.OnnxModels;
 import ai.graft.converter.ParityChecker;
@@ -10,7 +11,6 @@ import ai.graft.converter.onnx.proto.OnnxProto.TensorProto;
 import ai.graft.converter.opset.OpsetConverter;
 import ai.graft.sdk.GraftException;
 import ai.graft.sdk.ModelException;
-import ai.graft.sdk.internal.Json;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -160,7 +160,7 @@ public final class ConvertCommand implements Subcommand {
             result.put(
                     "comparedWith",
                     features != null && opset != null ? "the checks" : "the original");
-            stdout.println(Json.write(result));
+            stdout.println(GraftJson.write(result));
             return ExitCodes.OK;
         }
         stdout.printf(

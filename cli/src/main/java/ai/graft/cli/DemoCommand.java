@@ -1,7 +1,8 @@
 package ai.graft.cli;
 
+import ai.graft.converter.GraftJson;
 import ai.graft.sdk.GraftException;
-import ai.graft.sdk.internal.Json;
+import ai.graft.trainer.TrainingMonitor;
 import ai.graft.trainer.demo.Demo;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -77,14 +78,8 @@ public final class DemoCommand implements Subcommand {
                         d.targetEpochs(),
                         seed);
         Demo.Result r;
-        try {
-            r =
-                    Demo.run(
-                            options,
-                            line -> {
-                                err.println(line);
-                                err.flush();
-                            });
+        try (Progress progress = new Progress(err)) {
+            r = Demo.run(options, TrainingMonitor.of(progress::log, progress::status));
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot write the demo images under " + this.out, e);
         }
@@ -111,7 +106,7 @@ public final class DemoCommand implements Subcommand {
             m.put("testImages", r.testImages());
             m.put("model", r.transferModel().toString());
             m.put("seconds", r.seconds());
-            out.println(Json.write(m));
+            out.println(GraftJson.write(m));
         }
         return 0;
     }

@@ -1,8 +1,9 @@
 package ai.graft.cli;
 
+import ai.graft.converter.GraftJson;
 import ai.graft.sdk.GraftException;
 import ai.graft.sdk.ImageClassifier;
-import ai.graft.sdk.internal.Json;
+import ai.graft.trainer.TrainingMonitor;
 import ai.graft.trainer.data.ClassNames;
 import ai.graft.trainer.data.DatasetException;
 import ai.graft.trainer.data.Datasets;
@@ -17,8 +18,10 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -102,10 +105,14 @@ public final class EvaluateCommand implements Subcommand {
         EvaluationResult result;
         String device;
         try (ImageClassifier model = classifier.open();
-                StatusLine status = new StatusLine(err)) {
+                Progress progress = new Progress(err)) {
             device = model.device().name();
             try {
-                result = Evaluator.evaluate(model, dataset, status::show);
+                // The count of images done is shown; the closing line is not, as the result
+                // printed on standard output says it.
+                result =
+                        Evaluator.evaluate(
+                                model, dataset, TrainingMonitor.of(line -> {}, progress::status));
             } catch (DatasetException e) {
                 // The evaluator knows the images, not the folder: name it.
                 throw new DatasetException(e.getMessage() + " (--data " + data + ")", e);
@@ -125,14 +132,12 @@ public final class EvaluateCommand implements Subcommand {
     }
 
     static String toJson(EvaluationResult r, Path data, int dataClasses) {
-        // The result's own object, with the data's path and class count first; spliced as text
-        // so that its integers stay integers.
-        String result = r.toJson();
-        return "{\"data\":"
-                + Json.quote(data.toString())
-                + ",\"dataClasses\":"
-                + dataClasses
-                + (result.equals("{}") ? "}" : "," + result.substring(1));
+        // The result's own object, with the data's path and class count first.
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("data", data.toString());
+        m.put("dataClasses", dataClasses);
+        m.putAll(GraftJson.readObject(r.toJson()));
+        return GraftJson.write(m);
     }
 
     /** The human-readable report: summary, per-class table and confusion matrix. */
@@ -233,43 +238,6 @@ public final class EvaluateCommand implements Subcommand {
 
     private static String num(double v) {
         return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.4f", v);
-    }
-
-    /** Progress on one redrawn line of a terminal; nothing in a pipe (scripts see only results). */
-    static final class StatusLine implements AutoCloseable {
-        private final PrintWriter err;
-        private final boolean enabled;
-        private long lastDrawNanos;
-        private int lastLength;
-
-        StatusLine(PrintWriter err) {
-            this.err = err;
-            this.enabled = System.console() != null && System.getenv("GRAFT_NO_PROGRESS") == null;
-        }
-
-        synchronized void show(String message) {
-            long now = System.nanoTime();
-            // At most ten redraws a second.
-            if (!enabled || now - lastDrawNanos < 100_000_000L) {
-                return;
-            }
-            lastDrawNanos = now;
-            String padded =
-                    message.length() < lastLength
-                            ? message + " ".repeat(lastLength - message.length())
-                            : message;
-            lastLength = message.length();
-            err.print("\r" + padded);
-            err.flush();
-        }
-
-        @Override
-        public synchronized void close() {
-            if (enabled && lastLength > 0) {
-                err.print("\r" + " ".repeat(lastLength) + "\r");
-                err.flush();
-            }
-        }
     }
 
     /**

@@ -1,8 +1,8 @@
 package ai.graft.cli;
 
+import ai.graft.converter.GraftJson;
 import ai.graft.converter.checkpoint.ModelExport;
 import ai.graft.sdk.GraftException;
-import ai.graft.sdk.internal.Json;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -58,7 +58,7 @@ public final class ExportCommand implements Subcommand {
             m.put("bestValAccuracy", r.bestValAccuracy());
             m.put("parityMaxAbsDiff", r.parityMaxAbsDiff());
             m.put("logitScale", r.logitScale());
-            out.println(Json.write(m));
+            out.println(GraftJson.write(m));
         } else {
             out.printf(
                     Locale.ROOT,

@@ -1,6 +1,7 @@
 package ai.graft.cli;
 
 import ai.graft.converter.FeatureNode;
+import ai.graft.converter.GraftJson;
 import ai.graft.converter.ModelInspector;
 import ai.graft.converter.ModelSummary;
 import ai.graft.converter.OnnxModels;
@@ -9,7 +10,6 @@ import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
 import ai.graft.converter.quantize.Precision;
 import ai.graft.sdk.ModelCard;
 import ai.graft.sdk.ModelException;
-import ai.graft.sdk.internal.Json;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -59,14 +59,12 @@ public final class InspectCommand implements Subcommand {
         ModelCard card = ModelCard.fromMetadata(summary.metadata());
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            @SuppressWarnings("unchecked")
-            Map<String, Object> object =
-                    new LinkedHashMap<>((Map<String, Object>) Json.parse(summary.toJson()));
+            Map<String, Object> object = GraftJson.readObject(summary.toJson());
             object.put("file", model.toString());
             object.put("bytes", size(model));
             object.put("precision", precision.label());
             object.put("card", card.isEmpty() ? null : cardMap(card));
-            out.println(Json.write(object));
+            out.println(GraftJson.write(object));
         } else {
             print(out, summary, card, precision);
         }
@@ -138,7 +136,7 @@ public final class InspectCommand implements Subcommand {
             m.put("labels", card.labels());
         }
         if (card.preprocessing() != null) {
-            m.put("preprocess", Json.parse(card.preprocessing().toJson()));
+            m.put("preprocess", GraftJson.readObject(card.preprocessing().toJson()));
         }
         if (card.output() != null) {
             m.put("output", card.output().name().toLowerCase(Locale.ROOT));
@@ -158,7 +156,7 @@ public final class InspectCommand implements Subcommand {
         if (key.equals("preprocess")) {
             return card.preprocessing().toJson();
         }
-        return value instanceof String text ? text : Json.write(value);
+        return value instanceof String text ? text : GraftJson.write(value);
     }
 
     private static void line(PrintWriter out, String key, String value) {

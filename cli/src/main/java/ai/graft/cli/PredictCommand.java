@@ -1,11 +1,11 @@
 package ai.graft.cli;
 
+import ai.graft.converter.GraftJson;
 import ai.graft.sdk.Category;
 import ai.graft.sdk.Classification;
 import ai.graft.sdk.ImageClassifier;
 import ai.graft.sdk.ImageException;
 import ai.graft.sdk.ModelException;
-import ai.graft.sdk.internal.Json;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -107,7 +107,7 @@ public final class PredictCommand implements Subcommand {
         object.put("path", file.toString());
         object.put("top", categories(result.top()));
         object.put("latencyMs", round(result.latencyMs(), 3));
-        return Json.write(object);
+        return GraftJson.write(object);
     }
 
     static List<Object> categories(List<Category> top) {
@@ -126,7 +126,7 @@ public final class PredictCommand implements Subcommand {
         Map<String, Object> object = new LinkedHashMap<>();
         object.put("path", file.toString());
         object.put("error", message);
-        return Json.write(object);
+        return GraftJson.write(object);
     }
 
     static double round(double value, int digits) {

@@ -1,5 +1,6 @@
 package ai.graft.cli;
 
+import ai.graft.converter.GraftJson;
 import ai.graft.sdk.Category;
 import ai.graft.sdk.FrameClassification;
 import ai.graft.sdk.FrameSource;
@@ -12,7 +13,6 @@ import ai.graft.sdk.SourceException;
 import ai.graft.sdk.StreamSummary;
 import ai.graft.sdk.VideoClassifier;
 import ai.graft.sdk.VideoClassifierOptions;
-import ai.graft.sdk.internal.Json;
 import java.awt.GraphicsEnvironment;
 import java.awt.event.WindowAdapter;
 import java.awt.event.WindowEvent;
@@ -301,7 +301,7 @@ public final class StreamCommand implements Subcommand {
         summary.put("latencyMs", latency);
         summary.put("reconnects", s.reconnects());
         summary.put("seconds", PredictCommand.round(s.seconds(), 3));
-        return Json.write(Map.of("summary", summary));
+        return GraftJson.write(Map.of("summary", summary));
     }
 
     static String frameJson(FrameClassification r) {
@@ -310,7 +310,7 @@ public final class StreamCommand implements Subcommand {
         object.put("top", PredictCommand.categories(r.classification().top()));
         object.put("latencyMs", PredictCommand.round(r.latencyMs(), 3));
         object.put("frame", r.frameIndex());
-        return Json.write(object);
+        return GraftJson.write(object);
     }
 
     static String frameText(FrameClassification r) {

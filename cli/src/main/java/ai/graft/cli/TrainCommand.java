@@ -1,15 +1,15 @@
 package ai.graft.cli;
 
+import ai.graft.converter.GraftJson;
 import ai.graft.converter.checkpoint.Checkpoint;
 import ai.graft.sdk.Device;
 import ai.graft.sdk.GraftException;
-import ai.graft.sdk.internal.Json;
-import ai.graft.trainer.FeatureTrainer;
 import ai.graft.trainer.Strategy;
+import ai.graft.trainer.Trainer;
+import ai.graft.trainer.TrainingDefaults;
+import ai.graft.trainer.TrainingMonitor;
 import ai.graft.trainer.TrainingOptions;
 import ai.graft.trainer.TrainingResult;
-import ai.graft.trainer.tune.GraphTrainer;
-import ai.graft.trainer.tune.TrainingMonitor;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -73,7 +73,7 @@ public final class TrainCommand implements Subcommand {
 
     @Option(
             names = "--strategy",
-            defaultValue = "features",
+            defaultValue = TrainingDefaults.STRATEGY,
             paramLabel = "NAME",
             description =
                     "Transfer-learning strategy: features, finetune, full or scratch (default:"
@@ -93,7 +93,7 @@ public final class TrainCommand implements Subcommand {
             description =
                     "Backbone preprocessing: imagenet, caffe, raw, unit or a JSON object. Needed"
                             + " when the backbone's model card has none (zoo default: imagenet"
-                            + " 224).")
+                            + " 224, 299 for inception_v3).")
     String preprocess;
 
     @Option(
@@ -105,41 +105,76 @@ public final class TrainCommand implements Subcommand {
 
     @Option(
             names = "--epochs",
-            description = "Most epochs (default: features 150, finetune 10, full 15, scratch 30).")
+            description =
+                    "Most epochs (default: features "
+                            + TrainingDefaults.FEATURES_EPOCHS
+                            + ", finetune "
+                            + TrainingDefaults.FINETUNE_EPOCHS
+                            + ", full "
+                            + TrainingDefaults.FULL_EPOCHS
+                            + ", scratch "
+                            + TrainingDefaults.SCRATCH_EPOCHS
+                            + ").")
     Integer epochs;
 
     @Option(
             names = "--lr",
             description =
-                    "Peak learning rate, of the head for the graph strategies (default: 0.01;"
-                            + " 0.001 with --optimizer adamw). A graph run that diverges is set"
-                            + " back and continues at half the rate, saying so.")
+                    "Peak learning rate, of the head for the graph strategies (default: "
+                            + TrainingDefaults.LEARNING_RATE
+                            + "; "
+                            + TrainingDefaults.ADAMW_LEARNING_RATE
+                            + " with --optimizer adamw). A graph run that diverges is set back and"
+                            + " continues at half the rate, saying so.")
     Double learningRate;
 
     @Option(
             names = "--weight-decay",
             description =
-                    "Weight decay of weight matrices and kernels (default: adamw 0.05, sgd 1e-4,"
-                            + " sgd with scratch 5e-4).")
+                    "Weight decay of weight matrices and kernels (default: adamw "
+                            + TrainingDefaults.ADAMW_WEIGHT_DECAY
+                            + ", sgd "
+                            + TrainingDefaults.SGD_WEIGHT_DECAY
+                            + ", sgd with scratch "
+                            + TrainingDefaults.SCRATCH_SGD_WEIGHT_DECAY
+                            + ").")
     Double weightDecay;
 
     @Option(
             names = "--batch-size",
-            description = "Mini-batch size (default: features 64, others 32).")
+            description =
+                    "Mini-batch size (default: features "
+                            + TrainingDefaults.FEATURES_BATCH_SIZE
+                            + ", others "
+                            + TrainingDefaults.GRAPH_BATCH_SIZE
+                            + ").")
     Integer batchSize;
 
     @Option(
             names = "--warmup-epochs",
             description =
-                    "Epochs of linear learning-rate warm-up (default: features 5, scratch 2,"
-                            + " others 1).")
+                    "Epochs of linear learning-rate warm-up (default: features "
+                            + TrainingDefaults.FEATURES_WARMUP_EPOCHS
+                            + ", scratch "
+                            + TrainingDefaults.SCRATCH_WARMUP_EPOCHS
+                            + ", others "
+                            + TrainingDefaults.GRAPH_WARMUP_EPOCHS
+                            + ").")
     Integer warmupEpochs;
 
     @Option(
             names = "--patience",
             description =
                     "Stop after this many epochs without a better validation accuracy, 0 never"
-                            + " (default: features 40, finetune 4, full 5, scratch 10).")
+                            + " (default: features "
+                            + TrainingDefaults.FEATURES_PATIENCE
+                            + ", finetune "
+                            + TrainingDefaults.FINETUNE_PATIENCE
+                            + ", full "
+                            + TrainingDefaults.FULL_PATIENCE
+                            + ", scratch "
+                            + TrainingDefaults.SCRATCH_PATIENCE
+                            + ").")
     Integer patience;
 
     @Option(
@@ -148,7 +183,9 @@ public final class TrainCommand implements Subcommand {
             description =
                     "finetune: how many backbone stages, counted back from the features, train"
                             + " with the head (a stage is a block: a Fire module of SqueezeNet, a"
-                            + " residual block of ResNet; default: 3).")
+                            + " residual block of ResNet; default: "
+                            + TrainingDefaults.UNFREEZE
+                            + ").")
     Integer unfreeze;
 
     @Option(
@@ -180,21 +217,24 @@ public final class TrainCommand implements Subcommand {
 
     @Option(
             names = "--step-gamma",
-            defaultValue = "0.1",
+            defaultValue = "" + TrainingDefaults.STEP_GAMMA,
             description = "Factor per decay of the step schedule (default: ${DEFAULT-VALUE}).")
     double stepGamma;
 
     @Option(
             names = "--momentum",
-            defaultValue = "0.9",
+            defaultValue = "" + TrainingDefaults.MOMENTUM,
             description = "SGD momentum (default: ${DEFAULT-VALUE}).")
     double momentum;
 
     @Option(
             names = "--backbone-lr-factor",
             description =
-                    "The backbone's learning rate as a fraction of the head's (default: 0.1;"
-                            + " scratch 1).")
+                    "The backbone's learning rate as a fraction of the head's (default: "
+                            + TrainingDefaults.BACKBONE_LR_FACTOR
+                            + "; scratch "
+                            + TrainingDefaults.SCRATCH_BACKBONE_LR_FACTOR
+                            + ").")
     Double backboneLrFactor;
 
     @Option(
@@ -226,7 +266,7 @@ public final class TrainCommand implements Subcommand {
 
     @Option(
             names = "--label-smoothing",
-            defaultValue = "0.1",
+            defaultValue = "" + TrainingDefaults.LABEL_SMOOTHING,
             description = "Label smoothing (default: ${DEFAULT-VALUE}).")
     double labelSmoothing;
 
@@ -237,14 +277,14 @@ public final class TrainCommand implements Subcommand {
 
     @Option(
             names = "--seed",
-            defaultValue = "42",
+            defaultValue = "" + TrainingDefaults.SEED,
             description =
                     "Seed of the split, sampling, shuffling and a zoo architecture's fresh weights (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(
             names = "--val-fraction",
-            defaultValue = "0.2",
+            defaultValue = "" + TrainingDefaults.VAL_FRACTION,
             description =
                     "Validation share when the data has no val/ split (default:"
                             + " ${DEFAULT-VALUE}).")
@@ -252,7 +292,7 @@ public final class TrainCommand implements Subcommand {
 
     @Option(
             names = "--min-per-class",
-            defaultValue = "2",
+            defaultValue = "" + TrainingDefaults.MIN_PER_CLASS,
             description = "Fewest images a class may have (default: ${DEFAULT-VALUE}).")
     int minPerClass;
 
@@ -294,25 +334,8 @@ public final class TrainCommand implements Subcommand {
         PrintWriter err = spec.commandLine().getErr();
         TrainingOptions options = options();
         TrainingResult result;
-        try (StatusLine status = new StatusLine(err)) {
-            if (options.strategy().trainsGraph()) {
-                result =
-                        GraphTrainer.train(
-                                options,
-                                new TrainingMonitor() {
-                                    @Override
-                                    public void log(String line) {
-                                        status.log(line);
-                                    }
-
-                                    @Override
-                                    public void status(String line) {
-                                        status.status(line);
-                                    }
-                                });
-            } else {
-                result = FeatureTrainer.train(options, status::show);
-            }
+        try (Progress progress = new Progress(err)) {
+            result = Trainer.train(options, TrainingMonitor.of(progress::log, progress::status));
         }
         if (json) {
             out.println(toJson(result));
@@ -428,86 +451,6 @@ public final class TrainCommand implements Subcommand {
         m.put("parityMaxAbsDiff", r.parityMaxAbsDiff());
         m.put("seconds", r.seconds());
         m.put("reports", r.outDir().toString());
-        return Json.write(m);
-    }
-
-    /**
-     * Progress: on a terminal one line redrawn in place (epoch lines overwrite each other), in a
-     * pipe every message as a plain line on standard error.
-     */
-    static final class StatusLine implements AutoCloseable {
-        private final PrintWriter err;
-        private final boolean terminal;
-        private int lastLength;
-
-        StatusLine(PrintWriter err) {
-            this(err, System.console() != null && System.getenv("GRAFT_NO_PROGRESS") == null);
-        }
-
-        StatusLine(PrintWriter err, boolean terminal) {
-            this.err = err;
-            this.terminal = terminal;
-        }
-
-        /**
-         * A line to keep: on a terminal it replaces the transient status and stays; in a pipe it is
-         * printed.
-         */
-        synchronized void log(String message) {
-            if (terminal) {
-                String padded =
-                        message.length() < lastLength
-                                ? message + " ".repeat(lastLength - message.length())
-                                : message;
-                err.print("\r" + padded + "\n");
-                lastLength = 0;
-            } else {
-                err.println(message);
-            }
-            err.flush();
-        }
-
-        /** A transient line (a progress bar): redrawn in place on a terminal, dropped in a pipe. */
-        synchronized void status(String message) {
-            if (!terminal) {
-                return;
-            }
-            String padded =
-                    message.length() < lastLength
-                            ? message + " ".repeat(lastLength - message.length())
-                            : message;
-            err.print("\r" + padded);
-            lastLength = message.length();
-            err.flush();
-        }
-
-        synchronized void show(String message) {
-            if (!terminal) {
-                err.println(message);
-                err.flush();
-                return;
-            }
-            boolean transientLine = message.startsWith("epoch ") || message.contains("embedded ");
-            String padded =
-                    message.length() < lastLength
-                            ? message + " ".repeat(lastLength - message.length())
-                            : message;
-            if (transientLine) {
-                err.print("\r" + padded);
-                lastLength = message.length();
-            } else {
-                err.print("\r" + padded + "\n");
-                lastLength = 0;
-            }
-            err.flush();
-        }
-
-        @Override
-        public void close() {
-            if (terminal && lastLength > 0) {
-                err.print("\r" + " ".repeat(lastLength) + "\r");
-                err.flush();
-            }
-        }
+        return GraftJson.write(m);
     }
 }

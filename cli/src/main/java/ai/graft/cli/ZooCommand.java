@@ -1,9 +1,9 @@
 package ai.graft.cli;
 
+import ai.graft.converter.GraftJson;
 import ai.graft.converter.OnnxModels;
 import ai.graft.converter.zoo.BackboneZoo;
 import ai.graft.sdk.GraftException;
-import ai.graft.sdk.internal.Json;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -15,7 +15,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code graft zoo}: list the architectures, or write one with fresh weights. */
+/**
+ * {@code graft zoo}: list the architectures, or write one with fresh weights at its default input
+ * size or {@code --size}.
+ */
 @Command(
         name = "zoo",
         mixinStandardHelpOptions = true,
@@ -32,8 +35,12 @@ public final class ZooCommand implements Subcommand {
     @Option(names = "--classes", defaultValue = "1000", paramLabel = "N", description = "Classes.")
     int classes;
 
-    @Option(names = "--size", defaultValue = "224", paramLabel = "PIXELS", description = "Input.")
-    int size;
+    @Option(
+            names = "--size",
+            paramLabel = "PIXELS",
+            description =
+                    "Input side (default: the architecture's, 299 for inception_v3, else 224).")
+    Integer size;
 
     @Option(names = "--seed", defaultValue = "0", paramLabel = "SEED", description = "Seed.")
     long seed;
@@ -49,7 +56,7 @@ public final class ZooCommand implements Subcommand {
         PrintWriter stdout = spec.commandLine().getOut();
         if (name == null) {
             if (json) {
-                stdout.println(Json.write(Map.of("architectures", BackboneZoo.names())));
+                stdout.println(GraftJson.write(Map.of("architectures", BackboneZoo.names())));
             } else {
                 BackboneZoo.names().forEach(stdout::println);
             }
@@ -59,16 +66,17 @@ public final class ZooCommand implements Subcommand {
             throw new IllegalArgumentException("Missing --out FILE: where to write " + name);
         }
         Flags.atLeast(spec, "--classes", classes, 1, null);
-        Flags.atLeast(spec, "--size", size, 1, null);
-        OnnxModels.write(BackboneZoo.build(name, classes, size, seed), out);
+        int side = size != null ? size : BackboneZoo.defaultInputSize(name);
+        Flags.atLeast(spec, "--size", side, 1, null);
+        OnnxModels.write(BackboneZoo.build(name, classes, side, seed), out);
         if (json) {
             Map<String, Object> result = new LinkedHashMap<>();
             result.put("path", out.toString());
             result.put("architecture", name);
             result.put("classes", classes);
-            result.put("size", size);
+            result.put("size", side);
             result.put("seed", seed);
-            stdout.println(Json.write(result));
+            stdout.println(GraftJson.write(result));
             return ExitCodes.OK;
         }
         stdout.printf(
@@ -77,8 +85,8 @@ public final class ZooCommand implements Subcommand {
                 out,
                 name,
                 classes,
-                size,
-                size,
+                side,
+                side,
                 seed);
         return ExitCodes.OK;
     }

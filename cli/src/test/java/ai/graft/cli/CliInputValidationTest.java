@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.graft.converter.GraftJson;
 import ai.graft.sdk.Preprocessing;
 import ai.graft.sdk.TestData;
-import ai.graft.sdk.internal.Json;
 import ai.graft.sdk.testing.TinyOnnx;
 import java.awt.Color;
 import java.io.IOException;
@@ -110,7 +110,7 @@ class CliInputValidationTest {
                         "--json");
         assertEquals(ExitCodes.OK, run.exitCode(), run.err());
         List<String> lines = run.lines();
-        Map<?, ?> report = (Map<?, ?>) Json.parse(lines.get(lines.size() - 1));
+        Map<?, ?> report = GraftJson.readObject(lines.get(lines.size() - 1));
         assertEquals(3, ((Number) report.get("images")).intValue());
         assertEquals(3, ((Number) report.get("classified")).intValue());
         assertEquals(List.of(), report.get("failures"));
@@ -134,7 +134,7 @@ class CliInputValidationTest {
         CliRun json = run("benchmark", classifier(), withJson.toArray(String[]::new));
         assertEquals(ExitCodes.FAILURE, json.exitCode(), json.err());
         List<String> lines = json.lines();
-        Map<?, ?> report = (Map<?, ?>) Json.parse(lines.get(lines.size() - 1));
+        Map<?, ?> report = GraftJson.readObject(lines.get(lines.size() - 1));
         assertEquals(1, ((Number) report.get("classified")).intValue());
         List<?> failures = (List<?>) report.get("failures");
         assertEquals(2, failures.size(), failures.toString());
@@ -175,7 +175,7 @@ class CliInputValidationTest {
     }
 
     private static List<Object> topLabels(CliRun run) {
-        Map<?, ?> line = (Map<?, ?>) Json.parse(run.lines().get(0));
+        Map<?, ?> line = GraftJson.readObject(run.lines().get(0));
         List<Object> labels = new ArrayList<>();
         for (Object c : (List<?>) line.get("top")) {
             labels.add(((Map<?, ?>) c).get("label"));
@@ -307,6 +307,15 @@ class CliInputValidationTest {
     }
 
     @Test
+    void zoo_refusesASizeTheArchitectureCannotTakeNamingItsRange() {
+        String out = dir.resolve("zoo.onnx").toString();
+        assertUsageError(
+                graft("zoo", "inception_v3", "--size", "74", "--out", out),
+                "Input size 74 is too small for inception_v3: it takes 75 to 4096");
+        assertFalse(Files.exists(Path.of(out)), "nothing written");
+    }
+
+    @Test
     void verify_refusesNegativeOrNaNToleranceAndOtherNonsense() {
         String a = model.toString();
         assertUsageError(
@@ -422,8 +431,9 @@ class CliInputValidationTest {
                         .filter(l -> l.startsWith("card labels:"))
                         .findFirst()
                         .orElseThrow();
-        assertEquals(
-                List.of(SQUIRREL, "green", "blue"),
-                Json.parse(labelLine.substring("card labels:".length()).strip()));
+        List<String> labels = new ArrayList<>();
+        GraftJson.read(labelLine.substring("card labels:".length()).strip())
+                .forEach(label -> labels.add(label.textValue()));
+        assertEquals(List.of(SQUIRREL, "green", "blue"), labels);
     }
 }

@@ -4,9 +4,10 @@ import static ai.graft.cli.CliRun.graft;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.graft.converter.GraftJson;
 import ai.graft.sdk.TestData;
-import ai.graft.sdk.internal.Json;
 import ai.graft.sdk.testing.TinyOnnx;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.awt.Color;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -54,17 +55,17 @@ class GraftCliTest {
         assertEquals(ExitCodes.FAILURE, run.exitCode(), run.err());
         List<String> lines = run.lines();
         assertEquals(3, lines.size(), run.out());
-        Map<?, ?> broken = (Map<?, ?>) Json.parse(lines.get(0));
+        Map<?, ?> broken = GraftJson.readObject(lines.get(0));
         assertEquals(bad.toString(), broken.get("path"));
         assertTrue(((String) broken.get("error")).contains("broken.jpg"), lines.get(0));
-        Map<?, ?> first = (Map<?, ?>) Json.parse(lines.get(1));
+        Map<?, ?> first = GraftJson.readObject(lines.get(1));
         assertEquals(red.toString(), first.get("path"));
         List<?> top = (List<?>) first.get("top");
         assertEquals(2, top.size());
         assertEquals("red", ((Map<?, ?>) top.get(0)).get("label"));
         assertEquals(0.0, ((Number) ((Map<?, ?>) top.get(0)).get("index")).doubleValue());
         assertTrue(first.get("latencyMs") instanceof Number);
-        Map<?, ?> second = (Map<?, ?>) Json.parse(lines.get(2));
+        Map<?, ?> second = GraftJson.readObject(lines.get(2));
         assertEquals(blue.toString(), second.get("path"));
         assertEquals("blue", ((Map<?, ?>) ((List<?>) second.get("top")).get(0)).get("label"));
         assertTrue(run.err().contains("1 of 3 inputs failed"), run.err());
@@ -133,7 +134,7 @@ class GraftCliTest {
     void inspect_jsonReportsOpsetParametersAndCard() {
         CliRun run = graft("inspect", model.toString(), "--json");
         assertEquals(ExitCodes.OK, run.exitCode(), run.err());
-        Map<?, ?> object = (Map<?, ?>) Json.parse(run.out().strip());
+        Map<?, ?> object = GraftJson.readObject(run.out().strip());
         assertEquals(13.0, ((Number) ((Map<?, ?>) object.get("opsets")).get("")).doubleValue());
         // Gemm weights 3x3 plus bias 3.
         assertEquals(12.0, ((Number) object.get("parameterCount")).doubleValue());
@@ -166,7 +167,7 @@ class GraftCliTest {
                         "--json");
         assertEquals(ExitCodes.OK, run.exitCode(), run.err());
         List<String> lines = run.lines();
-        Map<?, ?> report = (Map<?, ?>) Json.parse(lines.get(lines.size() - 1));
+        Map<?, ?> report = GraftJson.readObject(lines.get(lines.size() - 1));
         for (String key :
                 List.of(
                         "imagesPerSecond",
@@ -201,15 +202,13 @@ class GraftCliTest {
                         squirrel.toString());
         assertEquals(ExitCodes.OK, run.exitCode(), run.err());
         List<String> lines = run.lines();
-        Map<?, ?> dogTop =
-                (Map<?, ?>) ((List<?>) ((Map<?, ?>) Json.parse(lines.get(0))).get("top")).get(0);
-        Map<?, ?> squirrelTop =
-                (Map<?, ?>) ((List<?>) ((Map<?, ?>) Json.parse(lines.get(1))).get("top")).get(0);
-        assertEquals(207, ((Number) dogTop.get("index")).intValue());
-        assertTrue(((String) dogTop.get("label")).startsWith("golden retriever"), lines.get(0));
-        assertTrue(((Number) dogTop.get("score")).doubleValue() > 0.9);
-        assertEquals(335, ((Number) squirrelTop.get("index")).intValue());
-        assertTrue(((String) squirrelTop.get("label")).startsWith("fox squirrel"), lines.get(1));
+        JsonNode dogTop = GraftJson.read(lines.get(0)).at("/top/0");
+        JsonNode squirrelTop = GraftJson.read(lines.get(1)).at("/top/0");
+        assertEquals(207, dogTop.get("index").intValue());
+        assertTrue(dogTop.get("label").textValue().startsWith("golden retriever"), lines.get(0));
+        assertTrue(dogTop.get("score").doubleValue() > 0.9);
+        assertEquals(335, squirrelTop.get("index").intValue());
+        assertTrue(squirrelTop.get("label").textValue().startsWith("fox squirrel"), lines.get(1));
     }
 
     @Test
@@ -246,7 +245,7 @@ class GraftCliTest {
         assertEquals(335, topIndex(lines.get(1)));
 
         CliRun inspect = graft("inspect", annotated.toString(), "--json");
-        Map<?, ?> card = (Map<?, ?>) ((Map<?, ?>) Json.parse(inspect.out().strip())).get("card");
+        Map<?, ?> card = (Map<?, ?>) GraftJson.readObject(inspect.out().strip()).get("card");
         assertEquals(1000.0, ((Number) card.get("classes")).doubleValue());
         assertEquals("probabilities", card.get("output"));
     }
@@ -286,7 +285,7 @@ class GraftCliTest {
         CliRun verify =
                 graft("verify", out.toString(), fp32.toString(), "--json", "--tolerance", "1e-6");
         assertEquals(ExitCodes.OK, verify.exitCode(), verify.err() + verify.out());
-        Map<?, ?> report = (Map<?, ?>) Json.parse(verify.out().strip());
+        Map<?, ?> report = GraftJson.readObject(verify.out().strip());
         assertTrue(report.toString().contains("maxAbsDiff"), verify.out());
     }
 
@@ -298,7 +297,7 @@ class GraftCliTest {
                 graft("convert", squeezenet.toString(), "--features", "--out", out.toString());
         assertEquals(ExitCodes.OK, convert.exitCode(), convert.err());
         CliRun inspect = graft("inspect", out.toString(), "--json");
-        Map<?, ?> object = (Map<?, ?>) Json.parse(inspect.out().strip());
+        Map<?, ?> object = GraftJson.readObject(inspect.out().strip());
         List<?> outputs = (List<?>) object.get("outputs");
         Map<?, ?> first = (Map<?, ?>) outputs.get(0);
         assertEquals("features", first.get("name"));
@@ -323,7 +322,7 @@ class GraftCliTest {
                         out.toString());
         assertEquals(ExitCodes.OK, write.exitCode(), write.err());
         CliRun inspect = graft("inspect", out.toString(), "--json");
-        Map<?, ?> object = (Map<?, ?>) Json.parse(inspect.out().strip());
+        Map<?, ?> object = GraftJson.readObject(inspect.out().strip());
         Map<?, ?> logits = (Map<?, ?>) ((List<?>) object.get("outputs")).get(0);
         assertEquals(7.0, ((Number) ((List<?>) logits.get("shape")).get(1)).doubleValue());
         CliRun unknown = graft("zoo", "resnet9000", "--out", out.toString());
@@ -332,8 +331,6 @@ class GraftCliTest {
     }
 
     private static int topIndex(String jsonLine) {
-        Map<?, ?> object = (Map<?, ?>) Json.parse(jsonLine);
-        return ((Number) ((Map<?, ?>) ((List<?>) object.get("top")).get(0)).get("index"))
-                .intValue();
+        return GraftJson.read(jsonLine).at("/top/0/index").intValue();
     }
 }

@@ -4,8 +4,8 @@ import static ai.graft.cli.CliRun.graft;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.graft.converter.GraftJson;
 import ai.graft.converter.zoo.BackboneZoo;
-import ai.graft.sdk.internal.Json;
 import ai.graft.sdk.testing.TinyOnnx;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -23,7 +23,7 @@ class JsonOutputTest {
         assertEquals(ExitCodes.OK, run.exitCode(), run.err());
         List<String> lines = run.lines();
         assertEquals(1, lines.size(), run.out());
-        return (Map<?, ?>) Json.parse(lines.get(0));
+        return GraftJson.readObject(lines.get(0));
     }
 
     @Test
@@ -49,6 +49,39 @@ class JsonOutputTest {
         assertEquals(3, ((Number) written.get("classes")).intValue());
         assertEquals(32, ((Number) written.get("size")).intValue());
         assertTrue(Files.isRegularFile(out));
+    }
+
+    @Test
+    void zoo_writesAtTheArchitecturesDefaultSizeWithoutSize() {
+        Path small = dir.resolve("small.onnx");
+        Map<?, ?> smallCnn =
+                onlyObject(
+                        graft(
+                                "zoo",
+                                "smallcnn",
+                                "--classes",
+                                "2",
+                                "--out",
+                                small.toString(),
+                                "--json"));
+        assertEquals(224, ((Number) smallCnn.get("size")).intValue());
+        Path inception = dir.resolve("inception.onnx");
+        Map<?, ?> inceptionV3 =
+                onlyObject(
+                        graft(
+                                "zoo",
+                                "inception_v3",
+                                "--classes",
+                                "2",
+                                "--out",
+                                inception.toString(),
+                                "--json"));
+        assertEquals(299, ((Number) inceptionV3.get("size")).intValue());
+        CliRun inspect = graft("inspect", inception.toString(), "--json");
+        assertEquals(ExitCodes.OK, inspect.exitCode(), inspect.err());
+        Map<?, ?> inspected = GraftJson.readObject(inspect.out().strip());
+        Map<?, ?> input = (Map<?, ?>) ((List<?>) inspected.get("inputs")).get(0);
+        assertEquals(299, ((Number) ((List<?>) input.get("shape")).get(3)).intValue());
     }
 
     @Test

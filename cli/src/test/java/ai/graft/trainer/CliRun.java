@@ -1,11 +1,11 @@
 package ai.graft.trainer;
 
 import ai.graft.cli.Graft;
-import ai.graft.sdk.internal.Json;
+import ai.graft.converter.GraftJson;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.List;
-import java.util.Map;
 import picocli.CommandLine;
 
 /**
@@ -38,9 +38,8 @@ public record CliRun(int exitCode, String out, String err) {
         return lines.get(lines.size() - 1);
     }
 
-    /** The last line of standard output, parsed as a JSON object. */
-    @SuppressWarnings("unchecked")
-    public Map<String, Object> lastJson() {
-        return (Map<String, Object>) Json.parse(lastLine());
+    /** The last line of standard output, parsed as JSON. */
+    public JsonNode lastJson() {
+        return GraftJson.read(lastLine());
     }
 }

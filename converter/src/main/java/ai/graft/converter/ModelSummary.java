@@ -1,6 +1,5 @@
 package ai.graft.converter;
 
-import ai.graft.sdk.internal.Json;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -79,7 +78,7 @@ public record ModelSummary(
         m.put("featureNode", featureNode == null ? null : featureNode.toMap());
         m.put("metadata", metadata);
         m.put("unknownOps", unknownOps);
-        return Json.write(m);
+        return GraftJson.write(m);
     }
 
     private static List<Object> tensors(List<TensorInfo> list) {

@@ -1,6 +1,5 @@
 package ai.graft.converter;
 
-import ai.graft.sdk.internal.Json;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -114,6 +113,6 @@ public record ParityReport(
             list.add(e);
         }
         m.put("outputs", list);
-        return Json.write(m);
+        return GraftJson.write(m);
     }
 }

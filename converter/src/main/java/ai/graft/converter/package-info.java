@@ -13,5 +13,8 @@
  * <p>Models are the protobuf classes generated from ONNX's own schema, in {@code
  * ai.graft.converter.onnx.proto.OnnxProto}. Every edit returns a new {@code ModelProto}; none
  * changes its argument (protobuf messages are immutable).
+ *
+ * <p>{@link ai.graft.converter.GraftJson} is JSON outside the SDK: one Jackson configuration for
+ * the converter, the trainer, the command line and the benchmarks.
  */
 package ai.graft.converter;

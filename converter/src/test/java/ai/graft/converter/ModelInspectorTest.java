@@ -4,8 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.graft.sdk.internal.Json;
-import java.util.Map;
+import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 
 class ModelInspectorTest {
@@ -32,10 +31,8 @@ class ModelInspectorTest {
         ModelSummary s = ModelInspector.inspect(TinyModels.classifier(1), "relu_node");
         assertEquals("relu", s.featureNode().tensor());
         assertArrayEquals(new long[] {1, 4, 8, 8}, s.featureNode().shape());
-        @SuppressWarnings("unchecked")
-        Map<String, Object> json = (Map<String, Object>) Json.parse(s.toJson());
-        assertEquals(143.0, json.get("parameterCount"));
-        assertEquals(
-                "float", ((Map<?, ?>) ((java.util.List<?>) json.get("inputs")).get(0)).get("type"));
+        JsonNode json = GraftJson.read(s.toJson());
+        assertEquals(143, json.get("parameterCount").intValue());
+        assertEquals("float", json.at("/inputs/0/type").textValue());
     }
 }

@@ -34,8 +34,11 @@ import java.util.Map;
 public record Backbone(
         String name, String sha256, Preprocessing preprocessing, ModelProto featureModel) {
 
-    /** Input side of zoo architectures when the preprocessing gives none. */
-    static final int ZOO_INPUT_SIZE = 224;
+    /**
+     * Input side of a backbone file whose input has no fixed size, when the preprocessing gives
+     * none.
+     */
+    static final int FILE_INPUT_SIZE = 224;
 
     /** Seed of a zoo architecture's fresh weights unless one is given. */
     static final long ZOO_SEED = 0;
@@ -44,7 +47,8 @@ public record Backbone(
      * Opens a backbone and cuts it at its features.
      *
      * @param backbone an ONNX classifier file, or a zoo architecture name (fresh weights, seed 0,
-     *     224 x 224 unless the preprocessing gives a size)
+     *     at the architecture's default size, {@link BackboneZoo#defaultInputSize}, unless the
+     *     preprocessing gives a size)
      * @param preprocess a preprocessing preset name or JSON, or null to use the file's model card
      * @param featureNode the feature tensor or node, or null to find the final classifier's input
      * @return the backbone
@@ -61,8 +65,9 @@ public record Backbone(
      * Opens a backbone and cuts it at its features, a zoo architecture's fresh weights drawn from
      * {@code seed}.
      *
-     * @param backbone an ONNX classifier file, or a zoo architecture name (fresh weights, 224 x 224
-     *     unless the preprocessing gives a size)
+     * @param backbone an ONNX classifier file, or a zoo architecture name (fresh weights, at the
+     *     architecture's default size, {@link BackboneZoo#defaultInputSize}, unless the
+     *     preprocessing gives a size)
      * @param preprocess a preprocessing preset name or JSON, or null to use the file's model card
      * @param featureNode the feature tensor or node, or null to find the final classifier's input
      * @param seed the seed of a zoo architecture's weights (a file's weights are its own)
@@ -96,10 +101,11 @@ public record Backbone(
             pre = preprocessing(model, file.toString(), preprocess);
         } else if (BackboneZoo.names().contains(backbone)) {
             name = backbone;
+            int size = BackboneZoo.defaultInputSize(backbone);
             pre =
                     preprocess == null
-                            ? Preprocessing.imagenet(ZOO_INPUT_SIZE, ZOO_INPUT_SIZE)
-                            : Preprocessing.parse(preprocess, ZOO_INPUT_SIZE, ZOO_INPUT_SIZE);
+                            ? Preprocessing.imagenet(size, size)
+                            : Preprocessing.parse(preprocess, size, size);
             if (pre.width() != pre.height()) {
                 throw new IllegalArgumentException(
                         "Zoo backbones take square inputs; the preprocessing asks for "
@@ -173,7 +179,7 @@ public record Backbone(
                 return new int[] {(int) shape[3], (int) shape[2]};
             }
         }
-        return new int[] {ZOO_INPUT_SIZE, ZOO_INPUT_SIZE};
+        return new int[] {FILE_INPUT_SIZE, FILE_INPUT_SIZE};
     }
 
     static String sha256(byte[] bytes) {

@@ -30,7 +30,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 import java.util.zip.CRC32;
 import java.util.zip.CheckedOutputStream;
 
@@ -42,8 +41,7 @@ import java.util.zip.CheckedOutputStream;
  * <p>A cache file is used only when it verifies: its checksum matches, it was written for this
  * feature extractor and this data, its dimension is the extractor's, and it lists each sample of
  * the data once with its label. A file that does not verify (truncated, emptied, overwritten, made
- * for another backbone) is reported on the progress line and recomputed; the new file replaces it
- * atomically.
+ * for another backbone) is reported in the log and recomputed; the new file replaces it atomically.
  *
  * <p>The feature extractor is opened only when an embedding must be computed, and closed by {@link
  * #close()}. Not thread-safe.
@@ -132,18 +130,18 @@ final class EmbeddingCache implements AutoCloseable {
 
     /**
      * The split's embeddings, from the cache when its file verifies, else computed (in parallel)
-     * and cached; a file that does not verify is named on the progress line with the reason.
+     * and cached; a file that does not verify is named in the log with the reason.
      *
      * @throws GraftException when the extractor cannot be opened or the cache cannot be written
      */
-    Embeddings get(ImageDataset data, String split, int threads, Consumer<String> progress)
+    Embeddings get(ImageDataset data, String split, int threads, TrainingMonitor monitor)
             throws GraftException {
         Path file = file(data);
         if (Files.exists(file)) {
             Verified cached = read(file, data, modelHash, dimension);
             if (cached.embeddings() != null) {
                 reused += cached.embeddings().size();
-                progress.accept(
+                monitor.log(
                         String.format(
                                 Locale.ROOT,
                                 "%s: %d embeddings from the cache (%s)",
@@ -152,7 +150,7 @@ final class EmbeddingCache implements AutoCloseable {
                                 file.getFileName()));
                 return cached.embeddings();
             }
-            progress.accept(
+            monitor.log(
                     split
                             + ": the embeddings cache "
                             + file
@@ -163,7 +161,7 @@ final class EmbeddingCache implements AutoCloseable {
         if (extractor == null) {
             extractor = opener.open();
         }
-        Embeddings e = compute(data, split, extractor, threads, progress);
+        Embeddings e = compute(data, split, extractor, threads, monitor);
         computed += e.size();
         try {
             Files.createDirectories(dir);
@@ -189,7 +187,7 @@ final class EmbeddingCache implements AutoCloseable {
             String split,
             ImageClassifier extractor,
             int threads,
-            Consumer<String> progress)
+            TrainingMonitor monitor)
             throws GraftException {
         List<Sample> samples = data.samples();
         int n = samples.size();
@@ -219,14 +217,20 @@ final class EmbeddingCache implements AutoCloseable {
                                         int d = done.incrementAndGet();
                                         if (d % 100 == 0 || d == n) {
                                             double s = (System.nanoTime() - start) / 1e9;
-                                            progress.accept(
+                                            String line =
                                                     String.format(
                                                             Locale.ROOT,
                                                             "%s: embedded %d/%d images (%.0f/s)",
                                                             split,
                                                             d,
                                                             n,
-                                                            d / Math.max(s, 1e-9)));
+                                                            d / Math.max(s, 1e-9));
+                                            // The count is progress; the total stays in the log.
+                                            if (d == n) {
+                                                monitor.log(line);
+                                            } else {
+                                                monitor.status(line);
+                                            }
                                         }
                                     }
                                     return null;

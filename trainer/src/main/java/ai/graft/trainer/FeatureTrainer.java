@@ -1,6 +1,7 @@
 package ai.graft.trainer;
 
 import ai.graft.converter.AtomicFiles;
+import ai.graft.converter.GraftJson;
 import ai.graft.converter.ModelEditor;
 import ai.graft.converter.ModelInspector;
 import ai.graft.converter.OnnxModels;
@@ -12,7 +13,6 @@ import ai.graft.sdk.ImageException;
 import ai.graft.sdk.ModelCard;
 import ai.graft.sdk.ModelException;
 import ai.graft.sdk.OutputKind;
-import ai.graft.sdk.internal.Json;
 import ai.graft.trainer.data.DatasetException;
 import ai.graft.trainer.data.Datasets;
 import ai.graft.trainer.data.ImageDataset;
@@ -33,40 +33,24 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
-import java.util.function.Consumer;
 
 /**
- * The {@code features} transfer-learning strategy: the backbone is cut at its feature node, each
- * image's embedding is computed once with the SDK (and cached under {@code OUT/cache}), a linear
- * softmax head is trained on the embeddings with DJL on PyTorch, and the head is grown onto the
- * backbone as one ONNX file, {@code OUT/model.onnx}, whose model card carries the labels, the
- * preprocessing and the training provenance. Before the file is written its logits are checked
- * against the trainer's head; then it is evaluated on the validation set through the SDK and the
- * reports are written to {@code OUT}.
- *
- * <pre>{@code
- * TrainingOptions options =
- *         TrainingOptions.builder(Path.of("hymenoptera"), "squeezenet1.1.onnx", Path.of("out"))
- *                 .preprocess("caffe")
- *                 .build();
- * TrainingResult result = FeatureTrainer.train(options, System.err::println);
- * try (ImageClassifier model = ImageClassifier.createFromFile(result.model())) {
- *     System.out.println(model.classify(Path.of("bee.jpg")).top().get(0).label());
- * }
- * }</pre>
+ * The {@code features} pipeline behind {@link Trainer#train}: the backbone is cut at its feature
+ * node, each image's embedding is computed once with the SDK (and cached under {@code OUT/cache}),
+ * a linear head (softmax or SVM) is trained on the embeddings with DJL on PyTorch, and the head is
+ * grown onto the backbone as one ONNX file, {@code OUT/model.onnx}, whose model card carries the
+ * labels, the preprocessing and the training provenance. Before the file is written its logits are
+ * checked against the trainer's head; then it is evaluated on the validation set through the SDK
+ * and the reports are written to {@code OUT}.
  *
  * <p>Not thread-safe for one output folder: two runs must not share {@code OUT}.
  */
-public final class FeatureTrainer {
-    /** The exported model's file name in the output folder. */
-    public static final String MODEL_FILE = "model.onnx";
-
+final class FeatureTrainer {
     /** The cache folder's name in the output folder. */
-    public static final String CACHE_DIR = "cache";
+    static final String CACHE_DIR = "cache";
 
     /** The largest accepted difference between exported and trainer logits. */
-    public static final double PARITY_TOLERANCE = 1e-4;
+    private static final double PARITY_TOLERANCE = 1e-4;
 
     private static final int PARITY_IMAGES = 8;
 
@@ -75,23 +59,21 @@ public final class FeatureTrainer {
     /**
      * Trains, exports, checks and evaluates.
      *
-     * @param options what to train
-     * @param progress receives one line per step and per epoch
+     * @param options what to train; the strategy must be features
+     * @param monitor receives one line per step and per epoch, and the embedding's progress
      * @return the result
      * @throws DatasetException when the data cannot be read or has no validation images
      * @throws ModelException when the backbone cannot be used
      * @throws GraftException when the exported model fails its parity check or a file cannot be
      *     written
      */
-    public static TrainingResult train(TrainingOptions options, Consumer<String> progress)
+    static TrainingResult train(TrainingOptions options, TrainingMonitor monitor)
             throws GraftException {
-        Objects.requireNonNull(options, "options");
-        Objects.requireNonNull(progress, "progress");
         if (options.strategy() != Strategy.FEATURES) {
             throw new IllegalArgumentException("Unsupported strategy " + options.strategy());
         }
         long start = System.nanoTime();
-        Splits splits = TrainingSteps.openData(options, progress);
+        Splits splits = TrainingSteps.openData(options, monitor);
         ImageDataset train = splits.train();
         ImageDataset val = splits.val();
         List<String> classes = train.classes();
@@ -114,8 +96,8 @@ public final class FeatureTrainer {
         } catch (IOException e) {
             throw new GraftException("Cannot create " + cacheDir + ": " + e.getMessage(), e);
         }
-        writeFeatureModel(backbone.featureModel(), featureFile, progress);
-        progress.accept(
+        writeFeatureModel(backbone.featureModel(), featureFile, monitor);
+        monitor.log(
                 "backbone: "
                         + backbone.name()
                         + " cut at its features ("
@@ -143,15 +125,15 @@ public final class FeatureTrainer {
                                                 .device(options.device())
                                                 .intraOpThreads(threads > 1 ? 1 : 0)
                                                 .build()))) {
-            trainEmb = cache.get(train, "train", threads, progress);
-            valEmb = cache.get(val, "val", threads, progress);
+            trainEmb = cache.get(train, "train", threads, monitor);
+            valEmb = cache.get(val, "val", threads, monitor);
             computed = cache.computed();
             reused = cache.reused();
         }
         List<Skipped> skipped = new ArrayList<>(trainEmb.skipped());
         skipped.addAll(valEmb.skipped());
         for (Skipped s : skipped) {
-            progress.accept("skipped " + s.id() + ": " + s.reason());
+            monitor.log("skipped " + s.id() + ": " + s.reason());
         }
         // Only now is it known which images could not be read: they do not count.
         Datasets.requireReadable(train, trainEmb.skipped(), options.minPerClass(), options.data());
@@ -174,8 +156,8 @@ public final class FeatureTrainer {
                         valEmb.labels(),
                         classes.size(),
                         options,
-                        progress);
-        progress.accept(
+                        monitor);
+        monitor.log(
                 String.format(
                         Locale.ROOT,
                         "head: best epoch %d of %d, validation accuracy %.4f",
@@ -204,7 +186,7 @@ public final class FeatureTrainer {
         extra.put(ModelCard.KEY_EMBEDDING_OUTPUT, ModelEditor.FEATURES);
         extra.put("graft.backbone", backbone.name());
         extra.put("graft.strategy", options.strategy().cliName());
-        extra.put("graft.training", Json.write(training));
+        extra.put("graft.training", GraftJson.write(training));
         extra.put("graft.created", Instant.now().toString());
         ModelCard card =
                 new ModelCard(
@@ -215,9 +197,9 @@ public final class FeatureTrainer {
                         HeadExport.LOGITS,
                         extra);
         ModelProto classifier = HeadExport.classifier(backbone.featureModel(), head, card);
-        Path modelFile = out.resolve(MODEL_FILE);
+        Path modelFile = out.resolve(Trainer.MODEL_FILE);
         double parity = exportChecked(classifier, modelFile, head, valEmb, val);
-        progress.accept(
+        monitor.log(
                 String.format(
                         Locale.ROOT,
                         "exported %s (parity: max |logit difference| %.2e)",
@@ -257,7 +239,7 @@ public final class FeatureTrainer {
                 reused,
                 parity,
                 start,
-                progress);
+                monitor);
     }
 
     /**
@@ -272,7 +254,7 @@ public final class FeatureTrainer {
             EmbeddingCache.Embeddings valEmb,
             ImageDataset val)
             throws GraftException {
-        Path candidate = modelFile.resolveSibling("." + MODEL_FILE + ".candidate");
+        Path candidate = modelFile.resolveSibling("." + Trainer.MODEL_FILE + ".candidate");
         OnnxModels.write(classifier, candidate);
         boolean keep = false;
         try {
@@ -338,7 +320,7 @@ public final class FeatureTrainer {
      * exactly it; a file that differs (damaged, or left by another version) is replaced, saying so.
      */
     private static void writeFeatureModel(
-            ModelProto featureModel, Path featureFile, Consumer<String> progress)
+            ModelProto featureModel, Path featureFile, TrainingMonitor monitor)
             throws GraftException {
         byte[] expected = OnnxModels.toBytes(featureModel);
         if (Files.isRegularFile(featureFile)) {
@@ -349,7 +331,7 @@ public final class FeatureTrainer {
             } catch (IOException e) {
                 // unreadable: replaced below like a damaged one
             }
-            progress.accept(
+            monitor.log(
                     "the cached feature extractor "
                             + featureFile
                             + " does not match the backbone (damaged?); rewriting it");
@@ -391,7 +373,7 @@ public final class FeatureTrainer {
         h.put("valFraction", o.valFraction());
         h.put("perClass", o.perClass());
         h.put("featureNode", o.featureNode());
-        h.put("preprocessing", Json.parse(backbone.preprocessing().toJson()));
+        h.put("preprocessing", GraftJson.readObject(backbone.preprocessing().toJson()));
         return h;
     }
 }

@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
-import java.util.function.Consumer;
 
 /**
  * A softmax-regression head trained with DJL on the PyTorch engine, on standardised embeddings:
@@ -76,7 +75,7 @@ final class LinearHead {
             int[] yVal,
             int classes,
             TrainingOptions o,
-            Consumer<String> progress) {
+            TrainingMonitor monitor) {
         int n = xTrain.length;
         int dim = xTrain[0].length;
         boolean svm = o.head() == TrainingOptions.Head.SVM;
@@ -180,7 +179,7 @@ final class LinearHead {
                                 rate,
                                 n / Math.max(seconds, 1e-9),
                                 seconds));
-                progress.accept(
+                monitor.log(
                         String.format(
                                 Locale.ROOT,
                                 "epoch %d/%d: loss %.4f, accuracy %.4f, val loss %.4f, val"
@@ -206,7 +205,7 @@ final class LinearHead {
                     sinceBest++;
                 }
                 if (o.patience() > 0 && sinceBest >= o.patience()) {
-                    progress.accept(
+                    monitor.log(
                             String.format(
                                     Locale.ROOT,
                                     "early stop: no better validation accuracy for %d epochs;"

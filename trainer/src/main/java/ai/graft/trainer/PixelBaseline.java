@@ -4,7 +4,6 @@ import ai.graft.trainer.data.ImageDataset;
 import ai.graft.trainer.data.PixelVectors;
 import ai.graft.trainer.eval.TransferCheck;
 import java.util.Locale;
-import java.util.function.Consumer;
 
 /**
  * The raw-pixel baseline of {@link TransferCheck}: each image shrunk to {@value #SIDE}x{@value
@@ -32,7 +31,7 @@ final class PixelBaseline {
      * @param val the validation images
      * @param modelAccuracy the model's accuracy on {@code val}
      * @param o the run's settings (seed, threads, class weights)
-     * @param log where the finding goes
+     * @param monitor where the finding goes
      * @return the comparison, or null when no image of a split could be read
      */
     static TransferCheck check(
@@ -40,7 +39,7 @@ final class PixelBaseline {
             ImageDataset val,
             double modelAccuracy,
             TrainingOptions o,
-            Consumer<String> log) {
+            TrainingMonitor monitor) {
         long t0 = System.nanoTime();
         int threads = o.threads() > 0 ? o.threads() : Runtime.getRuntime().availableProcessors();
         PixelVectors.Result tr = PixelVectors.of(train, SIDE, LIMIT, o.seed(), threads);
@@ -65,7 +64,7 @@ final class PixelBaseline {
                         va.labels(),
                         train.classes().size(),
                         head,
-                        line -> {});
+                        TrainingMonitor.SILENT);
         TransferCheck check =
                 new TransferCheck(
                         modelAccuracy,
@@ -76,7 +75,7 @@ final class PixelBaseline {
                         tr.size() + va.size(),
                         tr.small() + va.small(),
                         tr.gray() + va.gray());
-        log.accept(
+        monitor.log(
                 String.format(
                         Locale.ROOT,
                         "raw-pixel baseline: %.4f (%.1f s); %s",

@@ -19,24 +19,9 @@ import java.util.Objects;
  *                 .build();
  * }</pre>
  *
- * <p>The defaults reach a good model without tuning:
- *
- * <ul>
- *   <li>{@code features}: 150 epochs of AdamW (learning rate 0.01, weight decay 0.05, mini-batches
- *       of 64), 5 warm-up epochs then a cosine schedule, early stopping after 40 epochs without a
- *       better validation accuracy.
- *   <li>{@code finetune}: the last 3 stages and the head, 10 epochs of SGD with momentum 0.9
- *       (learning rate 0.01 for the head, 0.1 times that for the backbone, weight decay 1e-4),
- *       mini-batches of 32, 1 warm-up epoch then cosine, early stopping after 4 epochs.
- *   <li>{@code full}: as finetune with every stage training, 15 epochs, early stopping after 5.
- *   <li>{@code scratch}: 30 epochs of SGD (learning rate 0.01 for every layer, weight decay 5e-4),
- *       2 warm-up epochs, early stopping after 10 epochs.
- * </ul>
- *
- * <p>All strategies use label smoothing 0.1, keep the best epoch, and split off a seeded 20 %
- * validation set when the data has none. AdamW's defaults, when chosen, are learning rate 0.001 and
- * weight decay 0.05. The graph strategies augment training images ({@code Augmentation.forInput})
- * and write a checkpoint each epoch.
+ * <p>The defaults, per strategy, are those of {@link TrainingDefaults}; they reach a good model
+ * without tuning. The graph strategies augment training images ({@code Augmentation.forInput}) and
+ * write a checkpoint each epoch.
  *
  * <p>Small sets are where defaults fail: with 8 images a class an epoch is one step, so the warm-up
  * is no warm-up. The graph strategies therefore start the new head near zero on pretrained
@@ -188,37 +173,60 @@ public final class TrainingOptions {
         schedule = or(b.schedule, Schedule.COSINE);
         head = or(b.head, Head.SOFTMAX);
         boolean sgd = optimizer == Optimizer.SGD;
+        boolean scratch = strategy == Strategy.SCRATCH;
         epochs =
                 or(
                         b.epochs,
                         switch (strategy) {
-                            case FEATURES -> 150;
-                            case FINETUNE -> 10;
-                            case FULL -> 15;
-                            case SCRATCH -> 30;
+                            case FEATURES -> TrainingDefaults.FEATURES_EPOCHS;
+                            case FINETUNE -> TrainingDefaults.FINETUNE_EPOCHS;
+                            case FULL -> TrainingDefaults.FULL_EPOCHS;
+                            case SCRATCH -> TrainingDefaults.SCRATCH_EPOCHS;
                         });
-        learningRate = or(b.learningRate, graph && !sgd ? 0.001 : 0.01);
-        weightDecay = or(b.weightDecay, !sgd ? 0.05 : strategy == Strategy.SCRATCH ? 5e-4 : 1e-4);
-        batchSize = or(b.batchSize, graph ? 32 : 64);
+        learningRate =
+                or(
+                        b.learningRate,
+                        graph && !sgd
+                                ? TrainingDefaults.ADAMW_LEARNING_RATE
+                                : TrainingDefaults.LEARNING_RATE);
+        weightDecay =
+                or(
+                        b.weightDecay,
+                        !sgd
+                                ? TrainingDefaults.ADAMW_WEIGHT_DECAY
+                                : scratch
+                                        ? TrainingDefaults.SCRATCH_SGD_WEIGHT_DECAY
+                                        : TrainingDefaults.SGD_WEIGHT_DECAY);
+        batchSize =
+                or(
+                        b.batchSize,
+                        graph
+                                ? TrainingDefaults.GRAPH_BATCH_SIZE
+                                : TrainingDefaults.FEATURES_BATCH_SIZE);
         warmupEpochs =
                 or(
                         b.warmupEpochs,
                         switch (strategy) {
-                            case FEATURES -> 5;
-                            case FINETUNE, FULL -> 1;
-                            case SCRATCH -> 2;
+                            case FEATURES -> TrainingDefaults.FEATURES_WARMUP_EPOCHS;
+                            case FINETUNE, FULL -> TrainingDefaults.GRAPH_WARMUP_EPOCHS;
+                            case SCRATCH -> TrainingDefaults.SCRATCH_WARMUP_EPOCHS;
                         });
         patience =
                 or(
                         b.patience,
                         switch (strategy) {
-                            case FEATURES -> 40;
-                            case FINETUNE -> 4;
-                            case FULL -> 5;
-                            case SCRATCH -> 10;
+                            case FEATURES -> TrainingDefaults.FEATURES_PATIENCE;
+                            case FINETUNE -> TrainingDefaults.FINETUNE_PATIENCE;
+                            case FULL -> TrainingDefaults.FULL_PATIENCE;
+                            case SCRATCH -> TrainingDefaults.SCRATCH_PATIENCE;
                         });
-        unfreeze = or(b.unfreeze, 3);
-        backboneLrFactor = or(b.backboneLrFactor, strategy == Strategy.SCRATCH ? 1.0 : 0.1);
+        unfreeze = or(b.unfreeze, TrainingDefaults.UNFREEZE);
+        backboneLrFactor =
+                or(
+                        b.backboneLrFactor,
+                        scratch
+                                ? TrainingDefaults.SCRATCH_BACKBONE_LR_FACTOR
+                                : TrainingDefaults.BACKBONE_LR_FACTOR);
         stepEpochs = or(b.stepEpochs, Math.max(1, (epochs + 2) / 3));
         checkpointDir = b.checkpointDir != null ? b.checkpointDir : outDir.resolve(CHECKPOINT_DIR);
     }
@@ -470,17 +478,17 @@ public final class TrainingOptions {
         private final Path data;
         private final String backbone;
         private final Path outDir;
-        private Strategy strategy = Strategy.FEATURES;
+        private Strategy strategy = Strategy.fromName(TrainingDefaults.STRATEGY);
         private String preprocess;
         private String featureNode;
         private Integer epochs;
         private Double learningRate;
         private Double weightDecay;
-        private double labelSmoothing = 0.1;
+        private double labelSmoothing = TrainingDefaults.LABEL_SMOOTHING;
         private boolean classWeights;
-        private long seed = 42;
-        private double valFraction = 0.2;
-        private int minPerClass = 2;
+        private long seed = TrainingDefaults.SEED;
+        private double valFraction = TrainingDefaults.VAL_FRACTION;
+        private int minPerClass = TrainingDefaults.MIN_PER_CLASS;
         private int perClass;
         private Path classNames;
         private Device device = Device.CPU;
@@ -492,10 +500,10 @@ public final class TrainingOptions {
         private Optimizer optimizer;
         private Schedule schedule;
         private Head head;
-        private double momentum = 0.9;
+        private double momentum = TrainingDefaults.MOMENTUM;
         private Double backboneLrFactor;
         private Integer stepEpochs;
-        private double stepGamma = 0.1;
+        private double stepGamma = TrainingDefaults.STEP_GAMMA;
         private boolean augment = true;
         private Path checkpointDir;
         private Path resume;

@@ -7,23 +7,24 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * What {@link FeatureTrainer#train} produced.
+ * What {@link Trainer#train} produced.
  *
  * @param model the exported classifier ({@code model.onnx} in the output folder)
  * @param outDir the output folder, holding the reports
  * @param classes the class names, index = class index
- * @param trainSamples training images embedded
- * @param valSamples validation images embedded
+ * @param trainSamples training images
+ * @param valSamples validation images
  * @param valAccuracy accuracy of the exported model on the validation set, through the SDK
- * @param bestEpoch the epoch whose head was kept (1-based)
+ * @param bestEpoch the epoch whose weights were kept (1-based)
  * @param epochs the epochs trained (fewer than asked when stopped early)
- * @param history per-epoch metrics of the head
+ * @param history per-epoch metrics
  * @param evaluation the exported model's evaluation on the validation set
  * @param skipped images that could not be read, with the reason
- * @param embeddingsComputed embeddings computed with the backbone in this run
- * @param embeddingsReused embeddings read from the cache
+ * @param embeddingsComputed embeddings computed with the backbone in this run ({@code features}; 0
+ *     for the graph strategies)
+ * @param embeddingsReused embeddings read from the cache ({@code features}; 0 otherwise)
  * @param parityMaxAbsDiff largest difference between the exported model's logits in ONNX Runtime
- *     and the trainer's head on the cached embeddings
+ *     and the trainer's on the same inputs
  * @param seconds wall time of the whole run
  */
 public record TrainingResult(

@@ -20,7 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.Consumer;
 
 /**
  * The steps every training strategy shares: opening the data at the start; at the end, evaluating
@@ -34,11 +33,11 @@ public final class TrainingSteps {
      * TrainingOptions#perClass()} images a class when that is set) and logs its size.
      *
      * @param options the run's settings
-     * @param log where progress lines go
+     * @param monitor where the line goes
      * @return the splits; their validation set is not empty
      * @throws GraftException when the data cannot be read or has no validation images
      */
-    public static Splits openData(TrainingOptions options, Consumer<String> log)
+    public static Splits openData(TrainingOptions options, TrainingMonitor monitor)
             throws GraftException {
         Splits splits =
                 Datasets.open(
@@ -62,7 +61,7 @@ public final class TrainingSteps {
                             + " has no validation images; add a val/ folder or raise"
                             + " --val-fraction");
         }
-        log.accept(
+        monitor.log(
                 String.format(
                         Locale.ROOT,
                         "data: %d classes, %d training and %d validation images",
@@ -88,7 +87,7 @@ public final class TrainingSteps {
      * @param embeddingsReused embeddings read from the cache (0 when none)
      * @param parityMaxAbsDiff the export's parity figure
      * @param startNanos {@link System#nanoTime()} at the start of the run
-     * @param log where progress lines go
+     * @param monitor where the lines and the evaluation's progress go
      * @return the run's result
      * @throws GraftException when the model cannot be evaluated or a report cannot be written
      */
@@ -105,19 +104,19 @@ public final class TrainingSteps {
             int embeddingsReused,
             double parityMaxAbsDiff,
             long startNanos,
-            Consumer<String> log)
+            TrainingMonitor monitor)
             throws GraftException {
         EvaluationResult evaluation;
         try (ImageClassifier model = ImageClassifier.createFromFile(modelFile)) {
-            evaluation = Evaluator.evaluate(model, val, log);
+            evaluation = Evaluator.evaluate(model, val, monitor);
         }
         TransferCheck transfer =
                 options.strategy() == Strategy.SCRATCH
                         ? null
-                        : PixelBaseline.check(train, val, evaluation.accuracy(), options, log);
+                        : PixelBaseline.check(train, val, evaluation.accuracy(), options, monitor);
         Reports.write(outDir, summary, evaluation, history, transfer);
         double seconds = (System.nanoTime() - startNanos) / 1e9;
-        log.accept(
+        monitor.log(
                 String.format(
                         Locale.ROOT,
                         "validation accuracy %.4f (%d images), reports in %s, %.1f s",

@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.graft.cli.ExitCodes;
 import ai.graft.cli.Graft;
+import ai.graft.converter.GraftJson;
 import ai.graft.sdk.TestData;
-import ai.graft.sdk.internal.Json;
 import ai.graft.trainer.CliRun;
 import ai.graft.trainer.eval.ColourFixtures;
 import java.awt.Color;
@@ -40,14 +40,16 @@ class EvaluateCommandTest {
         CliRun run =
                 graft("evaluate", "--model", model.toString(), "--data", data.toString(), "--json");
         assertEquals(ExitCodes.OK, run.exitCode(), run.err());
-        Map<String, Object> m = (Map<String, Object>) Json.parse(run.lastLine());
+        Map<String, Object> m = GraftJson.readObject(run.lastLine());
+        assertEquals(
+                List.of("data", "dataClasses", "samples"), List.copyOf(m.keySet()).subList(0, 3));
         assertEquals(9.0 / 10, (Double) m.get("accuracy"), 1e-12);
-        assertEquals(10.0, m.get("samples"));
+        assertEquals(10, m.get("samples"));
         assertEquals(data.toString(), m.get("data"));
+        assertEquals(3, m.get("dataClasses"));
         assertEquals(List.of("red", "green", "blue"), m.get("classes"));
         assertEquals(
-                List.of(List.of(3.0, 0.0, 1.0), List.of(0.0, 3.0, 0.0), List.of(0.0, 0.0, 3.0)),
-                m.get("confusion"));
+                List.of(List.of(3, 0, 1), List.of(0, 3, 0), List.of(0, 0, 3)), m.get("confusion"));
         assertTrue(m.containsKey("top5Accuracy"));
         assertNull(m.get("top5Accuracy"));
         assertEquals(1, ((List<Object>) m.get("skipped")).size());
@@ -90,7 +92,7 @@ class EvaluateCommandTest {
                         "1",
                         "--json");
         assertEquals(ExitCodes.OK, run.exitCode(), run.err());
-        Map<?, ?> m = (Map<?, ?>) Json.parse(run.lastLine());
+        Map<?, ?> m = GraftJson.readObject(run.lastLine());
         assertEquals(0.0, m.get("accuracy"));
         assertEquals(1.0, m.get("top5Accuracy"));
     }
@@ -196,7 +198,7 @@ class EvaluateCommandTest {
                         data.toString(),
                         "--json");
         assertEquals(ExitCodes.OK, run.exitCode(), run.err());
-        Map<?, ?> m = (Map<?, ?>) Json.parse(run.lastLine());
+        Map<?, ?> m = GraftJson.readObject(run.lastLine());
         assertEquals(1.0, m.get("accuracy"));
         assertEquals(1.0, m.get("top5Accuracy"), "1000 labels: top-5 is measured");
         // Of the 1000 labels only those with images (or predictions) are reported.

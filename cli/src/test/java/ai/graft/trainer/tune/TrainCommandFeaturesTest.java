@@ -3,15 +3,15 @@ package ai.graft.trainer.tune;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.graft.converter.GraftJson;
 import ai.graft.sdk.Classification;
 import ai.graft.sdk.ImageClassifier;
-import ai.graft.sdk.internal.Json;
 import ai.graft.trainer.CliRun;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -77,15 +77,14 @@ class TrainCommandFeaturesTest {
         Path out = dir.resolve("softmax");
         CliRun first = train(out);
         assertEquals(0, first.exitCode(), first.err());
-        assertEquals("features", first.lastJson().get("strategy"));
+        assertEquals("features", first.lastJson().get("strategy").textValue());
         assertEquals(1.0, accuracy(out.resolve("model.onnx")), "blue and red are easy");
-        Map<String, Object> report =
-                (Map<String, Object>) Json.parse(Files.readString(out.resolve("report.json")));
-        assertEquals("softmax", ((Map<String, Object>) report.get("hyperparameters")).get("head"));
-        Map<String, Object> transfer = (Map<String, Object>) report.get("transfer");
-        assertEquals(1.0, (Double) transfer.get("modelAccuracy"), 1e-9);
-        assertEquals(16.0, transfer.get("baselineTrainImages"));
-        assertEquals(24.0, transfer.get("smallImages"), "20x20 images are small");
+        JsonNode report = GraftJson.read(Files.readString(out.resolve("report.json")));
+        assertEquals("softmax", report.at("/hyperparameters/head").textValue());
+        JsonNode transfer = report.get("transfer");
+        assertEquals(1.0, transfer.get("modelAccuracy").doubleValue(), 1e-9);
+        assertEquals(16, transfer.get("baselineTrainImages").intValue());
+        assertEquals(24, transfer.get("smallImages").intValue(), "20x20 images are small");
         assertTrue(Files.readString(out.resolve("report.md")).contains("## Did transfer help?"));
 
         CliRun again = train(out);
@@ -130,10 +129,9 @@ class TrainCommandFeaturesTest {
         CliRun run = train(out, "--head", "svm");
         assertEquals(0, run.exitCode(), run.err());
         assertEquals(1.0, accuracy(out.resolve("model.onnx")));
-        Map<String, Object> report =
-                (Map<String, Object>) Json.parse(Files.readString(out.resolve("report.json")));
-        assertEquals("svm", ((Map<String, Object>) report.get("hyperparameters")).get("head"));
-        assertTrue(((String) report.get("note")).contains("SVM head"), report.toString());
+        JsonNode report = GraftJson.read(Files.readString(out.resolve("report.json")));
+        assertEquals("svm", report.at("/hyperparameters/head").textValue());
+        assertTrue(report.get("note").textValue().contains("SVM head"), report.toString());
 
         CliRun finetune = train(dir.resolve("bad"), "--head", "svm", "--strategy", "finetune");
         assertEquals(2, finetune.exitCode());

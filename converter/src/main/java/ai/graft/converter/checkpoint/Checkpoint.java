@@ -1,12 +1,12 @@
 package ai.graft.converter.checkpoint;
 
 import ai.graft.converter.AtomicFiles;
+import ai.graft.converter.GraftJson;
 import ai.graft.converter.OnnxModels;
 import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
 import ai.graft.sdk.GraftException;
 import ai.graft.sdk.ModelException;
 import ai.graft.sdk.Preprocessing;
-import ai.graft.sdk.internal.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -23,6 +23,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
 import java.util.zip.Deflater;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
@@ -124,6 +126,98 @@ public record Checkpoint(
                     java.util.Collections.unmodifiableMap(new LinkedHashMap<>(hyperparameters));
             versions = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(versions));
             stages = List.copyOf(stages);
+        }
+
+        /**
+         * Refuses to continue this run with other settings: a resumed run must train the same
+         * strategy on the same classes and data, with the same seed and hyperparameters, or it
+         * would not end where the interrupted run would have.
+         *
+         * @param file the checkpoint's file, named in the message
+         * @param strategy the strategy of the run that resumes
+         * @param classes its class names
+         * @param dataFingerprint its data fingerprint
+         * @param seed its seed
+         * @param hyperparameters its hyperparameters (numbers compare as JSON numbers)
+         * @throws IllegalArgumentException naming every setting that differs, as it was and as it
+         *     is
+         */
+        public void checkResumable(
+                Path file,
+                String strategy,
+                List<String> classes,
+                String dataFingerprint,
+                long seed,
+                Map<String, Object> hyperparameters) {
+            List<String> problems = new ArrayList<>();
+            if (!this.strategy.equals(strategy)) {
+                problems.add("strategy " + this.strategy + ", not " + strategy);
+            }
+            if (!this.classes.equals(classes)) {
+                problems.add("classes " + this.classes + ", not " + classes);
+            }
+            if (!this.dataFingerprint.equals(dataFingerprint)) {
+                problems.add("other data (the data fingerprint differs)");
+            }
+            if (this.seed != seed) {
+                problems.add("seed " + this.seed + ", not " + seed);
+            }
+            // Through JSON, as the checkpoint stores them; an int and a double of one value agree
+            // (a checkpoint may hold 4.0 where the run now says 4).
+            Map<String, Object> now = GraftJson.readObject(GraftJson.write(hyperparameters));
+            if (!sameValue(now, this.hyperparameters)) {
+                Map<String, Object> was = new TreeMap<>(this.hyperparameters);
+                Map<String, Object> is = new TreeMap<>(now);
+                for (String k : is.keySet()) {
+                    if (!sameValue(was.get(k), is.get(k))) {
+                        problems.add(k + " " + was.get(k) + ", not " + is.get(k));
+                    }
+                }
+                for (String k : was.keySet()) {
+                    if (!is.containsKey(k)) {
+                        problems.add(k + " " + was.get(k) + ", not unset");
+                    }
+                }
+            }
+            if (!problems.isEmpty()) {
+                throw new IllegalArgumentException(
+                        "Cannot resume from "
+                                + file
+                                + ": it was trained with "
+                                + String.join("; ", problems)
+                                + ". Resume with the settings of the interrupted run, or start"
+                                + " afresh without --resume");
+            }
+        }
+
+        /** Equality of JSON values, numbers by their value whatever their Java type. */
+        private static boolean sameValue(Object a, Object b) {
+            if (a instanceof Number x && b instanceof Number y) {
+                return Double.compare(x.doubleValue(), y.doubleValue()) == 0;
+            }
+            if (a instanceof Map<?, ?> x && b instanceof Map<?, ?> y) {
+                if (!x.keySet().equals(y.keySet())) {
+                    return false;
+                }
+                for (Object k : x.keySet()) {
+                    if (!sameValue(x.get(k), y.get(k))) {
+                        return false;
+                    }
+                }
+                return true;
+            }
+            if (a instanceof List<?> x && b instanceof List<?> y) {
+                if (x.size() != y.size()) {
+                    return false;
+                }
+                for (int i = 0; i < x.size(); i++) {
+                    if (!sameValue(x.get(i), y.get(i))) {
+                        return false;
+                    }
+                }
+                return true;
+            }
+            return Objects.equals(a, b);
         }
     }
 
@@ -233,7 +327,7 @@ public record Checkpoint(
         }
         Map<String, Object> m;
         try {
-            m = map(Json.parse(new String(json, StandardCharsets.UTF_8)), JSON_ENTRY);
+            m = readJson(json);
             if (!FORMAT.equals(m.get("format"))) {
                 throw new IllegalArgumentException(
                         "format is " + m.get("format") + ", not " + FORMAT);
@@ -266,7 +360,7 @@ public record Checkpoint(
         m.put("version", VERSION);
         m.put("run", runMap(run));
         m.put("state", stateMap(state));
-        byte[] json = Json.write(m).getBytes(StandardCharsets.UTF_8);
+        byte[] json = GraftJson.write(m).getBytes(StandardCharsets.UTF_8);
         byte[] optimizer = writeOptimizer(optimizerState);
         try {
             Path parent = file.toAbsolutePath().getParent();
@@ -309,7 +403,7 @@ public record Checkpoint(
         m.put("backboneSha256", r.backboneSha256());
         m.put("featureNode", r.featureNode());
         m.put("classes", r.classes());
-        m.put("preprocessing", Json.parse(r.preprocessing().toJson()));
+        m.put("preprocessing", GraftJson.readObject(r.preprocessing().toJson()));
         m.put("dataFingerprint", r.dataFingerprint());
         m.put("trainSamples", r.trainSamples());
         m.put("valSamples", r.valSamples());
@@ -331,7 +425,8 @@ public record Checkpoint(
                 str(m, "backboneSha256"),
                 (String) m.get("featureNode"),
                 strings(m.get("classes"), "classes"),
-                Preprocessing.fromJson(Json.write(map(m.get("preprocessing"), "preprocessing"))),
+                Preprocessing.fromJson(
+                        GraftJson.write(map(m.get("preprocessing"), "preprocessing"))),
                 str(m, "dataFingerprint"),
                 num(m, "trainSamples").intValue(),
                 num(m, "valSamples").intValue(),
@@ -411,6 +506,15 @@ public record Checkpoint(
                         ? strings(m.get("adjustments"), "adjustments")
                         : List.of(),
                 m.containsKey("startLoss") ? dbl(m, "startLoss") : Double.NaN);
+    }
+
+    /** The JSON entry's object; an error names the entry and says what was expected. */
+    private static Map<String, Object> readJson(byte[] json) {
+        try {
+            return GraftJson.readObject(new String(json, StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(JSON_ENTRY + ": " + e.getMessage(), e);
+        }
     }
 
     @SuppressWarnings("unchecked")

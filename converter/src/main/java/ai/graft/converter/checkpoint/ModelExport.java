@@ -1,6 +1,7 @@
 package ai.graft.converter.checkpoint;
 
 import ai.graft.converter.AtomicFiles;
+import ai.graft.converter.GraftJson;
 import ai.graft.converter.ModelEditor;
 import ai.graft.converter.OnnxModels;
 import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
@@ -10,7 +11,6 @@ import ai.graft.sdk.ModelException;
 import ai.graft.sdk.OnnxRuntime;
 import ai.graft.sdk.OutputKind;
 import ai.graft.sdk.Preprocessing;
-import ai.graft.sdk.internal.Json;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
@@ -20,7 +20,7 @@ import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.LinkedHashMap;
-import java.util.Locale;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
@@ -28,8 +28,9 @@ import java.util.Random;
  * Turns a graph strategy's best epoch into the deployable file: the trained values are already the
  * training graph's initializers (see {@link Checkpoint}); batch norms are folded into their
  * convolutions for inference, the model card is written (labels, preprocessing, backbone, strategy,
- * training provenance), the result is checked against the unfolded graph in ONNX Runtime, and only
- * then written, atomically.
+ * training provenance), the result's logits are checked ({@link Parity}) against the unfolded graph
+ * in ONNX Runtime (or against the trainer's own, at the end of a run), and only then is it written,
+ * atomically.
  *
  * <p>Needs neither DJL nor PyTorch, so a deployment install can export a checkpoint:
  *
@@ -42,12 +43,6 @@ import java.util.Random;
 public final class ModelExport {
     /** The name of the classifier's logits output. */
     public static final String LOGITS = "logits";
-
-    /**
-     * The largest accepted difference between the exported model's logits and the trainer's, as a
-     * fraction of the largest logit (at least 1).
-     */
-    public static final double PARITY_TOLERANCE = 1e-3;
 
     private static final int RANDOM_IMAGES = 4;
 
@@ -70,6 +65,15 @@ public final class ModelExport {
             double logitScale) {}
 
     /**
+     * One input of the parity check with the logits the exported model must reproduce.
+     *
+     * @param input the input values, preprocessed
+     * @param shape the input shape (NCHW or NHWC, as the model takes)
+     * @param logits the reference logits for that input
+     */
+    public record Reference(float[] input, long[] shape, float[] logits) {}
+
+    /**
      * Exports a checkpoint's best epoch. The parity check runs the unfolded training graph and the
      * exported file in ONNX Runtime on a few seeded random images (random pixels, preprocessed as
      * the card says).
@@ -83,26 +87,46 @@ public final class ModelExport {
      */
     public static Result export(Path checkpoint, Path out) throws GraftException {
         Checkpoint c = Checkpoint.read(checkpoint);
-        ModelProto exported = inferenceModel(c);
         Preprocessing p = c.run().preprocessing();
         long[] shape = inputShape(p, RANDOM_IMAGES);
         float[] input = randomImages(p, RANDOM_IMAGES, c.run().seed());
         float[] reference = OrtLogits.run(OnnxModels.toBytes(c.best()), input, shape);
-        float[] got = OrtLogits.run(OnnxModels.toBytes(exported), input, shape);
-        double[] parity = compare(reference, got);
-        checkParity(parity, out);
-        write(exported, out);
-        return new Result(
-                out, c.state().bestEpoch(), c.state().bestValAccuracy(), parity[0], parity[1]);
+        return export(c, List.of(new Reference(input, shape, reference)), out);
     }
 
     /**
-     * The deployable form of a checkpoint's best epoch: batch norms folded, card written.
+     * Exports a checkpoint's best epoch checked against given logits: those of the trainer's own
+     * forward pass on validation images, when the trainer exports at the end of a run. Nothing is
+     * written unless the exported file reproduces every reference within {@link Parity#TOLERANCE}.
      *
      * @param c the checkpoint
-     * @return the model
+     * @param references inputs with the logits expected of them, at least one
+     * @param out the {@code .onnx} file to write
+     * @return what was written
+     * @throws ModelException when ONNX Runtime cannot run the exported model
+     * @throws GraftException when the parity check fails or the file cannot be written
      */
-    public static ModelProto inferenceModel(Checkpoint c) {
+    public static Result export(Checkpoint c, List<Reference> references, Path out)
+            throws GraftException {
+        ModelProto exported = inferenceModel(c);
+        byte[] bytes = OnnxModels.toBytes(exported);
+        Parity parity = Parity.NONE;
+        for (Reference r : references) {
+            float[] got = OrtLogits.run(bytes, r.input(), r.shape());
+            parity = parity.worst(Parity.of(r.logits(), got));
+        }
+        parity.check(out);
+        write(exported, out);
+        return new Result(
+                out,
+                c.state().bestEpoch(),
+                c.state().bestValAccuracy(),
+                parity.maxAbsDiff(),
+                parity.logitScale());
+    }
+
+    /** The deployable form of a checkpoint's best epoch: batch norms folded, card written. */
+    static ModelProto inferenceModel(Checkpoint c) {
         ModelProto folded = ModelEditor.foldBatchNorm(c.best());
         return ModelEditor.withCard(folded, card(c));
     }
@@ -147,7 +171,7 @@ public final class ModelExport {
         extra.put(ModelCard.KEY_EMBEDDING_OUTPUT, ModelEditor.FEATURES);
         extra.put("graft.backbone", run.backbone());
         extra.put("graft.strategy", run.strategy());
-        extra.put("graft.training", Json.write(training));
+        extra.put("graft.training", GraftJson.write(training));
         extra.put("graft.created", Instant.now().toString());
         return new ModelCard(
                 ModelCard.VERSION,
@@ -158,60 +182,8 @@ public final class ModelExport {
                 extra);
     }
 
-    /**
-     * Compares reference logits with the exported model's.
-     *
-     * @param reference the trainer's logits
-     * @param got the exported model's logits, as many
-     * @return {max |a - b|, max |a|}
-     */
-    public static double[] compare(float[] reference, float[] got) {
-        if (reference.length != got.length) {
-            throw new IllegalStateException(
-                    "Logit counts differ: " + reference.length + " and " + got.length);
-        }
-        double max = 0;
-        double scale = 0;
-        for (int i = 0; i < reference.length; i++) {
-            double d = Math.abs(reference[i] - got[i]);
-            // NaN must fail the check, so it counts as infinitely far.
-            max = Math.max(max, Double.isNaN(d) ? Double.POSITIVE_INFINITY : d);
-            scale = Math.max(scale, Math.abs(reference[i]));
-        }
-        return new double[] {max, scale};
-    }
-
-    /**
-     * Refuses an export whose logits differ by more than the tolerance of the logit scale.
-     *
-     * @param parity what {@link #compare} returned
-     * @param target the file that would be written, named in the message
-     * @throws GraftException when the difference is over the tolerance
-     */
-    public static void checkParity(double[] parity, Path target) throws GraftException {
-        double allowed = PARITY_TOLERANCE * Math.max(1, parity[1]);
-        if (!(parity[0] <= allowed)) {
-            throw new GraftException(
-                    String.format(
-                            Locale.ROOT,
-                            "The exported model's logits differ from the trainer's by up to %.3g"
-                                    + " (largest logit %.3g, tolerance %.3g); %s was not written."
-                                    + " This is a bug: please report it with the backbone.",
-                            parity[0],
-                            parity[1],
-                            allowed,
-                            target));
-        }
-    }
-
-    /**
-     * Writes a model atomically, creating the parent directories.
-     *
-     * @param model the model
-     * @param target the file to write
-     * @throws GraftException when the file cannot be written
-     */
-    public static void write(ModelProto model, Path target) throws GraftException {
+    /** Writes a model atomically, creating the parent directories. */
+    private static void write(ModelProto model, Path target) throws GraftException {
         try {
             Path parent = target.toAbsolutePath().getParent();
             if (parent != null) {
@@ -252,7 +224,7 @@ public final class ModelExport {
     }
 
     /** Runs a model's {@value #LOGITS} output in ONNX Runtime. */
-    public static final class OrtLogits {
+    private static final class OrtLogits {
         private OrtLogits() {}
 
         /**
@@ -264,7 +236,7 @@ public final class ModelExport {
          * @return the logits
          * @throws ModelException when ONNX Runtime cannot run the model
          */
-        public static float[] run(byte[] model, float[] input, long[] shape) throws ModelException {
+        static float[] run(byte[] model, float[] input, long[] shape) throws ModelException {
             OrtEnvironment env = OnnxRuntime.environment();
             try (OrtSession.SessionOptions so = new OrtSession.SessionOptions();
                     OrtSession session = env.createSession(model, so)) {

@@ -19,8 +19,10 @@ import java.util.Set;
  * long[] pads = Attributes.getInts(conv, "pads");             // null: absent
  * }</pre>
  *
- * <p>Readers take the attribute's value whatever its declared type (as ONNX Runtime does) and
- * return the default, or {@code null} for arrays, when the node lacks it. Thread-safe: stateless.
+ * <p>Readers return the default, or {@code null} for arrays, when the node lacks the attribute, and
+ * refuse one whose declared type is another (an int read from a FLOAT attribute would silently be
+ * 0), as the ONNX checker does; an attribute without a declared type (old exporters wrote none) is
+ * read as asked. Thread-safe: stateless.
  */
 public final class Attributes {
     private Attributes() {}
@@ -39,6 +41,31 @@ public final class Attributes {
             }
         }
         return null;
+    }
+
+    /**
+     * The attribute of a node with a name, refused when it declares another type.
+     *
+     * @throws IllegalArgumentException naming the node, the attribute and both types
+     */
+    private static AttributeProto find(
+            NodeProto n, String name, AttributeProto.AttributeType expected) {
+        AttributeProto a = find(n, name);
+        if (a != null
+                && a.getType() != AttributeProto.AttributeType.UNDEFINED
+                && a.getType() != expected) {
+            throw new IllegalArgumentException(
+                    n.getOpType()
+                            + " node '"
+                            + n.getName()
+                            + "': attribute '"
+                            + name
+                            + "' is "
+                            + a.getType()
+                            + ", expected "
+                            + expected);
+        }
+        return a;
     }
 
     /**
@@ -61,7 +88,7 @@ public final class Attributes {
      * @return the value
      */
     public static long getInt(NodeProto n, String name, long dflt) {
-        AttributeProto a = find(n, name);
+        AttributeProto a = find(n, name, AttributeProto.AttributeType.INT);
         return a == null ? dflt : a.getI();
     }
 
@@ -74,7 +101,7 @@ public final class Attributes {
      * @return the value
      */
     public static float getFloat(NodeProto n, String name, float dflt) {
-        AttributeProto a = find(n, name);
+        AttributeProto a = find(n, name, AttributeProto.AttributeType.FLOAT);
         return a == null ? dflt : a.getF();
     }
 
@@ -87,7 +114,7 @@ public final class Attributes {
      * @return the value
      */
     public static String getString(NodeProto n, String name, String dflt) {
-        AttributeProto a = find(n, name);
+        AttributeProto a = find(n, name, AttributeProto.AttributeType.STRING);
         return a == null ? dflt : a.getS().toStringUtf8();
     }
 
@@ -99,7 +126,7 @@ public final class Attributes {
      * @return a new array, or {@code null} when absent
      */
     public static long[] getInts(NodeProto n, String name) {
-        return ints(find(n, name));
+        return ints(find(n, name, AttributeProto.AttributeType.INTS));
     }
 
     /**
@@ -110,7 +137,7 @@ public final class Attributes {
      * @return a new array, or {@code null} when absent
      */
     public static float[] getFloats(NodeProto n, String name) {
-        return floats(find(n, name));
+        return floats(find(n, name, AttributeProto.AttributeType.FLOATS));
     }
 
     /**
@@ -121,7 +148,7 @@ public final class Attributes {
      * @return the tensor, or {@code null} when absent
      */
     public static TensorProto getTensor(NodeProto n, String name) {
-        AttributeProto a = find(n, name);
+        AttributeProto a = find(n, name, AttributeProto.AttributeType.TENSOR);
         return a == null ? null : a.getT();
     }
 

@@ -38,6 +38,8 @@ public final class ShapeArithmetic {
      * @param from the first dimension
      * @param to one past the last dimension
      * @return the product (1 for none), or -1 when one of them is unknown
+     * @throws IllegalArgumentException when the product does not fit in a long (a hostile shape
+     *     must not wrap around to a small size)
      */
     public static long product(long[] shape, int from, int to) {
         long p = 1;
@@ -45,7 +47,14 @@ public final class ShapeArithmetic {
             if (shape[i] < 0) {
                 return -1;
             }
-            p *= shape[i];
+            try {
+                p = Math.multiplyExact(p, shape[i]);
+            } catch (ArithmeticException e) {
+                throw new IllegalArgumentException(
+                        "Shape "
+                                + Arrays.toString(shape)
+                                + " has more elements than a long counts");
+            }
         }
         return p;
     }
@@ -170,38 +179,76 @@ public final class ShapeArithmetic {
      * @param requested the requested shape
      * @param allowZero the {@code allowzero} attribute
      * @return the shape, with -1 where it depends on an unknown dimension
+     * @throws IllegalArgumentException when ONNX refuses the request: a dimension below -1, more
+     *     than one -1, a 0 to copy beyond the input's rank, a -1 beside a dimension of size 0
+     *     (whose size any value would fit), or a -1 that no whole number satisfies
      */
     public static long[] reshape(long[] in, long[] requested, boolean allowZero) {
         long[] out = requested.clone();
         int infer = -1;
         for (int i = 0; i < out.length; i++) {
+            if (out[i] < -1 || out[i] == -1 && infer >= 0) {
+                throw new IllegalArgumentException(
+                        reshapeMessage(in, requested)
+                                + ": dimensions must be at least -1, with at most one -1");
+            }
+            if (out[i] == 0 && !allowZero && in != null && i >= in.length) {
+                throw new IllegalArgumentException(
+                        reshapeMessage(in, requested)
+                                + ": the 0 at position "
+                                + i
+                                + " has no input dimension to copy");
+            }
             if (out[i] == 0 && !allowZero) {
-                out[i] = in != null && i < in.length ? in[i] : -1;
+                out[i] = in == null ? -1 : in[i];
             } else if (out[i] == -1) {
                 infer = i;
             }
         }
-        if (infer >= 0) {
-            long total = in == null ? -1 : product(in, 0, in.length);
-            long rest = 1;
-            for (int i = 0; i < out.length; i++) {
-                if (i != infer) {
-                    rest = out[i] < 0 || rest < 0 ? -1 : rest * out[i];
-                }
-            }
-            out[infer] = total < 0 || rest < 0 ? -1 : rest == 0 ? 0 : total / rest;
+        if (infer < 0) {
+            return out;
         }
+        long[] others = out.clone();
+        others[infer] = 1;
+        if (Arrays.stream(others).anyMatch(d -> d == 0)) {
+            throw new IllegalArgumentException(
+                    reshapeMessage(in, requested)
+                            + ": -1 cannot be inferred beside a dimension of size 0");
+        }
+        long rest = product(others, 0, others.length);
+        long total = in == null ? -1 : product(in, 0, in.length);
+        if (total >= 0 && rest > 0 && total % rest != 0) {
+            throw new IllegalArgumentException(
+                    reshapeMessage(in, requested)
+                            + ": "
+                            + total
+                            + " elements are not a whole number of blocks of "
+                            + rest);
+        }
+        out[infer] = total < 0 || rest < 0 ? -1 : total / rest;
         return out;
+    }
+
+    private static String reshapeMessage(long[] in, long[] requested) {
+        return "Cannot reshape "
+                + (in == null ? "a tensor of unknown shape" : Arrays.toString(in))
+                + " to "
+                + Arrays.toString(requested);
     }
 
     /**
      * The shape Flatten produces.
      *
      * @param shape the input's shape, possibly with unknown dimensions
-     * @param axis the {@code axis} attribute
+     * @param axis the {@code axis} attribute, in {@code [-rank, rank]}
      * @return {@code [product before axis, product from axis]}, -1 where unknown
+     * @throws IllegalArgumentException if the axis is out of range
      */
     public static long[] flatten(long[] shape, long axis) {
+        if (axis < -shape.length || axis > shape.length) {
+            throw new IllegalArgumentException(
+                    "Flatten axis " + axis + " out of range for rank " + shape.length);
+        }
         int a = (int) (axis < 0 ? axis + shape.length : axis);
         return new long[] {product(shape, 0, a), product(shape, a, shape.length)};
     }
@@ -212,6 +259,8 @@ public final class ShapeArithmetic {
      * @param shape the input's shape, possibly with unknown dimensions
      * @param axes the axes to remove, or {@code null} for every dimension of size 1
      * @return the shape
+     * @throws IllegalArgumentException if an axis is out of range, repeated, or of a known size
+     *     other than 1
      */
     public static long[] squeeze(long[] shape, long[] axes) {
         int rank = shape.length;
@@ -222,7 +271,18 @@ public final class ShapeArithmetic {
             }
         } else {
             for (long a : axes) {
-                drop[axis(a, rank)] = true;
+                int i = axis(a, rank);
+                if (drop[i] || shape[i] > 1 || shape[i] == 0) {
+                    throw new IllegalArgumentException(
+                            "Cannot squeeze axes "
+                                    + Arrays.toString(axes)
+                                    + " of "
+                                    + Arrays.toString(shape)
+                                    + ": axis "
+                                    + a
+                                    + " is repeated or not of size 1");
+                }
+                drop[i] = true;
             }
         }
         long[] out = new long[rank];
@@ -241,12 +301,23 @@ public final class ShapeArithmetic {
      * @param shape the input's shape, possibly with unknown dimensions
      * @param axes the axes of the new dimensions, in the output's rank
      * @return the shape
+     * @throws IllegalArgumentException if an axis is out of range or repeated
      */
     public static long[] unsqueeze(long[] shape, long[] axes) {
         int rank = shape.length + axes.length;
         boolean[] inserted = new boolean[rank];
         for (long a : axes) {
-            inserted[axis(a, rank)] = true;
+            int i = axis(a, rank);
+            if (inserted[i]) {
+                throw new IllegalArgumentException(
+                        "Cannot unsqueeze "
+                                + Arrays.toString(shape)
+                                + ": axis "
+                                + a
+                                + " repeated in "
+                                + Arrays.toString(axes));
+            }
+            inserted[i] = true;
         }
         long[] out = new long[rank];
         for (int i = 0, j = 0; i < rank; i++) {
@@ -277,14 +348,31 @@ public final class ShapeArithmetic {
      *
      * @param data the data's known shape
      * @param axis the {@code axis} attribute
-     * @param indices the indices, negative counting from the end of the axis
+     * @param indices the indices, in {@code [-size, size)} of the axis, negative counting from its
+     *     end
      * @return one index per output element, in row-major order
+     * @throws IllegalArgumentException if an index is out of range
      */
     public static int[] gatherIndex(long[] data, long axis, long[] indices) {
         int a = axis(axis, data.length);
         long outer = product(data, 0, a);
         long dim = data[a];
         long inner = product(data, a + 1, data.length);
+        for (long i : indices) {
+            if (i < -dim || i >= dim) {
+                throw new IllegalArgumentException(
+                        "Gather index "
+                                + i
+                                + " out of range ["
+                                + -dim
+                                + ", "
+                                + (dim - 1)
+                                + "] for axis "
+                                + axis
+                                + " of "
+                                + Arrays.toString(data));
+            }
+        }
         int[] out = new int[Math.toIntExact(outer * indices.length * inner)];
         int pos = 0;
         for (long o = 0; o < outer; o++) {
@@ -304,21 +392,28 @@ public final class ShapeArithmetic {
      * @param dim the axis' known size
      * @param start the start, negative counting from the end
      * @param end the end (exclusive), negative counting from the end; may be beyond the axis
-     * @param step the step, not 0
+     * @param step the step, not 0; any other value, however large
      * @return the range
+     * @throws IllegalArgumentException if the step is 0
      */
     public static SliceRange slice(long dim, long start, long end, long step) {
+        if (step == 0) {
+            throw new IllegalArgumentException(
+                    "Slice step must not be 0 (axis of size " + dim + ")");
+        }
         long s = start < 0 ? start + dim : start;
         long e = end < 0 ? end + dim : end;
         long count;
+        // Counts are ceil(distance / |step|) written so that no step, however large, overflows.
         if (step > 0) {
-            s = Math.max(0, Math.min(s, dim));
-            e = Math.max(0, Math.min(e, dim));
-            count = Math.max(0, (e - s + step - 1) / step);
+            s = Math.min(Math.max(s, 0), dim);
+            e = Math.min(Math.max(e, 0), dim);
+            count = e > s ? (e - s - 1) / step + 1 : 0;
         } else {
-            s = Math.max(-1, Math.min(s, dim - 1));
-            e = Math.max(-1, Math.min(e, dim - 1));
-            count = Math.max(0, (s - e + (-step) - 1) / (-step));
+            // ONNX clamps a backward start to [0, dim - 1] (-1 only for an empty axis).
+            s = Math.min(Math.max(s, 0), dim - 1);
+            e = Math.min(Math.max(e, -1), dim - 1);
+            count = s > e ? 1 - (s - e - 1) / step : 0;
         }
         return new SliceRange(s, step, count);
     }

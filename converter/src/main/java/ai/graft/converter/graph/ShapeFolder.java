@@ -152,13 +152,6 @@ public final class ShapeFolder {
                     put(out, v, ShapeArithmetic.unsqueeze(d, axes));
                     return;
                 }
-                if (axes != null) {
-                    for (long a : axes) {
-                        if (d[ShapeArithmetic.axis(a, d.length)] != 1) {
-                            return;
-                        }
-                    }
-                }
                 put(out, v, ShapeArithmetic.squeeze(d, axes));
             }
             case "Concat" -> {

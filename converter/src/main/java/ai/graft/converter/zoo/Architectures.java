@@ -8,7 +8,8 @@ import java.util.List;
 /**
  * The torchvision architectures, each written as its module's forward pass (torchvision 0.14+
  * definitions). Names follow the modules' {@code state_dict} keys so that the weights of a
- * torchvision export fit position by position and name by name.
+ * torchvision export fit position by position and name by name. Inception v3, the largest, has its
+ * own class, {@link InceptionV3}.
  */
 final class Architectures {
     private Architectures() {}
@@ -304,15 +305,36 @@ final class Architectures {
         return stride == 1 && in == out ? g.add(y, x, p) : y;
     }
 
-    // ---------------------------------------------------------------- VGG 16 and AlexNet
+    // ---------------------------------------------------------------- VGG and AlexNet
+
+    /**
+     * VGG-16's feature layers (torchvision's configuration "D"): the output channels of each 3x3
+     * convolution, 0 for a 2x2 max pooling.
+     */
+    private static final int[] VGG16 = {
+        64, 64, 0, 128, 128, 0, 256, 256, 256, 0, 512, 512, 512, 0, 512, 512, 512, 0
+    };
+
+    /** VGG-19's feature layers (configuration "E"), written as {@link #VGG16}. */
+    private static final int[] VGG19 = {
+        64, 64, 0, 128, 128, 0, 256, 256, 256, 256, 0, 512, 512, 512, 512, 0, 512, 512, 512, 512, 0
+    };
 
     static ModelProto vgg16(int classes, int size, long seed) {
-        GraphBuilder g = new GraphBuilder("vgg16", size, seed);
-        int[] cfg = {64, 64, 0, 128, 128, 0, 256, 256, 256, 0, 512, 512, 512, 0, 512, 512, 512, 0};
+        return vgg("vgg16", VGG16, classes, size, seed);
+    }
+
+    static ModelProto vgg19(int classes, int size, long seed) {
+        return vgg("vgg19", VGG19, classes, size, seed);
+    }
+
+    /** VGG without batch normalization: {@code cfg}'s features, then the 4096-wide classifier. */
+    private static ModelProto vgg(String name, int[] cfg, int classes, int size, long seed) {
+        GraphBuilder g = new GraphBuilder(name, size, seed);
         String x = GraphBuilder.INPUT;
         int in = 3;
         int index = 0;
-        Sizes sz = new Sizes("vgg16", size);
+        Sizes sz = new Sizes(name, size);
         for (int c : cfg) {
             if (c == 0) {
                 x = g.maxPool(x, "features." + index++, 2, 2, 0, false);
@@ -383,20 +405,42 @@ final class Architectures {
 
     // ---------------------------------------------------------------- GoogLeNet
 
-    /** GoogLeNet's BasicConv2d: conv (no bias), BatchNorm (eps 0.001, as torchvision), ReLU. */
+    /** GoogLeNet's BasicConv2d with its weights' init, trunc_normal(std 0.01). */
     private static String basicConv(
             GraphBuilder g, String x, String p, int in, int out, int k, int stride, int pad) {
+        return basicConv(g, x, p, in, out, k, k, stride, pad, pad, Init.TRUNC_NORMAL_001);
+    }
+
+    /**
+     * torchvision's BasicConv2d (GoogLeNet, Inception v3): conv {@code p.conv} without bias, a
+     * {@code kernelH x kernelW} kernel and padding {@code padH, padW}; BatchNorm {@code p.bn} with
+     * eps 0.001, as torchvision's; ReLU.
+     */
+    static String basicConv(
+            GraphBuilder g,
+            String x,
+            String p,
+            int in,
+            int out,
+            int kernelH,
+            int kernelW,
+            int stride,
+            int padH,
+            int padW,
+            Init init) {
         String y =
                 g.conv(
                         x,
                         p + ".conv",
                         in,
                         out,
-                        k,
+                        kernelH,
+                        kernelW,
                         stride,
-                        pad,
+                        padH,
+                        padW,
                         1,
-                        Init.TRUNC_NORMAL_001,
+                        init,
                         BiasInit.NONE);
         y = g.batchNorm(y, p + ".bn", out, 1e-3f);
         return g.relu(y, p);

@@ -15,8 +15,10 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 
@@ -47,6 +49,10 @@ final class GraphBuilder {
         NORMAL_001,
         /** {@code trunc_normal_(std=0.01, a=-2, b=2)} (GoogLeNet). */
         TRUNC_NORMAL_001,
+        /** {@code trunc_normal_(std=0.1, a=-2, b=2)} (Inception v3's default). */
+        TRUNC_NORMAL_01,
+        /** {@code trunc_normal_(std=0.001, a=-2, b=2)} (Inception v3's auxiliary classifier). */
+        TRUNC_NORMAL_0001,
         /** {@code uniform_(-1 / sqrt(out), 1 / sqrt(out))} (EfficientNet's classifier). */
         UNIFORM_INV_SQRT_OUT
     }
@@ -64,6 +70,7 @@ final class GraphBuilder {
     private final List<NodeProto> nodes = new ArrayList<>();
     private final List<TensorProto> initializers = new ArrayList<>();
     private final Set<String> names = new HashSet<>();
+    private final List<Output> extraOutputs = new ArrayList<>();
     private final int inputSize;
     private int constants;
 
@@ -91,9 +98,29 @@ final class GraphBuilder {
             int groups,
             Init init,
             BiasInit bias) {
-        long[] wDims = {out, in / groups, kernel, kernel};
-        int fanIn = in / groups * kernel * kernel;
-        int fanOut = out * kernel * kernel;
+        return conv(x, prefix, in, out, kernel, kernel, stride, pad, pad, groups, init, bias);
+    }
+
+    /**
+     * Conv2d with a {@code kernelH x kernelW} kernel and padding {@code padH, padW} (Inception's
+     * 1x7 and 7x1 factorised convolutions); weight {@code prefix.weight}.
+     */
+    String conv(
+            String x,
+            String prefix,
+            int in,
+            int out,
+            int kernelH,
+            int kernelW,
+            int stride,
+            int padH,
+            int padW,
+            int groups,
+            Init init,
+            BiasInit bias) {
+        long[] wDims = {out, in / groups, kernelH, kernelW};
+        int fanIn = in / groups * kernelH * kernelW;
+        int fanOut = out * kernelH * kernelW;
         List<String> inputs = new ArrayList<>(List.of(x));
         inputs.add(weight(prefix + ".weight", wDims, init, fanIn, fanOut));
         if (bias != BiasInit.NONE) {
@@ -105,8 +132,8 @@ final class GraphBuilder {
                 inputs,
                 Attributes.ofInts("dilations", 1, 1),
                 Attributes.ofInt("group", groups),
-                Attributes.ofInts("kernel_shape", kernel, kernel),
-                Attributes.ofInts("pads", pad, pad, pad, pad),
+                Attributes.ofInts("kernel_shape", kernelH, kernelW),
+                Attributes.ofInts("pads", padH, padW, padH, padW),
                 Attributes.ofInts("strides", stride, stride));
     }
 
@@ -186,6 +213,22 @@ final class GraphBuilder {
                 Attributes.ofInts("strides", stride, stride));
     }
 
+    /**
+     * {@code F.avg_pool2d(x, kernel, stride, pad)} with PyTorch's default {@code
+     * count_include_pad=True}: padded zeros count in the average.
+     */
+    String avgPool(String x, String prefix, int kernel, int stride, int pad) {
+        return node(
+                "AveragePool",
+                prefix,
+                List.of(x),
+                Attributes.ofInt("ceil_mode", 0),
+                Attributes.ofInt("count_include_pad", 1),
+                Attributes.ofInts("kernel_shape", kernel, kernel),
+                Attributes.ofInts("pads", pad, pad, pad, pad),
+                Attributes.ofInts("strides", stride, stride));
+    }
+
     String globalAveragePool(String x, String prefix) {
         return node("GlobalAveragePool", prefix, List.of(x));
     }
@@ -243,35 +286,47 @@ final class GraphBuilder {
     // ---------------------------------------------------------------- the model
 
     /**
-     * The finished model; {@code output} is renamed {@value #OUTPUT}.
+     * Makes {@code tensor} one more graph output, named {@code name}, {@code [N, columns]}, listed
+     * after {@value #OUTPUT} (Inception v3's auxiliary logits).
+     */
+    void addOutput(String tensor, String name, int columns) {
+        extraOutputs.add(new Output(tensor, name, columns));
+    }
+
+    /**
+     * The finished model; {@code output} is renamed {@value #OUTPUT}, outputs added with {@link
+     * #addOutput} follow it.
      *
      * @param output the tensor holding the logits
      * @param classes the class count
      */
     ModelProto build(String output, int classes) {
+        Map<String, String> rename = new HashMap<>();
+        rename.put(output, OUTPUT);
+        for (Output o : extraOutputs) {
+            rename.put(o.tensor(), o.name());
+        }
         List<NodeProto> finalNodes = new ArrayList<>(nodes.size());
         for (NodeProto n : nodes) {
             NodeProto.Builder b = n.toBuilder();
             for (int i = 0; i < b.getOutputCount(); i++) {
-                if (b.getOutput(i).equals(output)) {
-                    b.setOutput(i, OUTPUT);
-                }
+                b.setOutput(i, rename.getOrDefault(b.getOutput(i), b.getOutput(i)));
             }
             for (int i = 0; i < b.getInputCount(); i++) {
-                if (b.getInput(i).equals(output)) {
-                    b.setInput(i, OUTPUT);
-                }
+                b.setInput(i, rename.getOrDefault(b.getInput(i), b.getInput(i)));
             }
             finalNodes.add(b.build());
         }
-        GraphProto graph =
+        GraphProto.Builder graph =
                 GraphProto.newBuilder()
                         .setName(graphName)
                         .addAllNode(finalNodes)
                         .addAllInitializer(initializers)
                         .addInput(tensorInfo(INPUT, 3, inputSize, inputSize))
-                        .addOutput(tensorInfo(OUTPUT, classes))
-                        .build();
+                        .addOutput(tensorInfo(OUTPUT, classes));
+        for (Output o : extraOutputs) {
+            graph.addOutput(tensorInfo(o.name(), o.columns()));
+        }
         return ModelProto.newBuilder()
                 .setIrVersion(IR_VERSION)
                 .setProducerName("graft-zoo")
@@ -283,6 +338,9 @@ final class GraphBuilder {
                 .setGraph(graph)
                 .build();
     }
+
+    /** A further graph output: {@code tensor} renamed {@code name}, {@code [N, columns]}. */
+    private record Output(String tensor, String name, int columns) {}
 
     // ---------------------------------------------------------------- helpers
 
@@ -304,15 +362,9 @@ final class GraphBuilder {
             case KAIMING_UNIFORM -> fillUniform(buf, n, Math.sqrt(6.0 / fanIn));
             case TORCH_DEFAULT -> fillUniform(buf, n, 1.0 / Math.sqrt(fanIn));
             case NORMAL_001 -> fillNormal(buf, n, 0.01);
-            case TRUNC_NORMAL_001 -> {
-                for (int i = 0; i < n; i++) {
-                    double v;
-                    do {
-                        v = random.nextGaussian() * 0.01;
-                    } while (v < -2 || v > 2);
-                    buf.putFloat((float) v);
-                }
-            }
+            case TRUNC_NORMAL_001 -> fillTruncatedNormal(buf, n, 0.01);
+            case TRUNC_NORMAL_01 -> fillTruncatedNormal(buf, n, 0.1);
+            case TRUNC_NORMAL_0001 -> fillTruncatedNormal(buf, n, 0.001);
             case UNIFORM_INV_SQRT_OUT -> fillUniform(buf, n, 1.0 / Math.sqrt(fanOut));
         }
         return addInitializer(name, dims, buf.array());
@@ -338,6 +390,17 @@ final class GraphBuilder {
     private void fillNormal(ByteBuffer buf, int n, double std) {
         for (int i = 0; i < n; i++) {
             buf.putFloat((float) (random.nextGaussian() * std));
+        }
+    }
+
+    /** N(0, std) redrawn outside [-2, 2], as {@code trunc_normal_(std=std, a=-2, b=2)}. */
+    private void fillTruncatedNormal(ByteBuffer buf, int n, double std) {
+        for (int i = 0; i < n; i++) {
+            double v;
+            do {
+                v = random.nextGaussian() * std;
+            } while (v < -2 || v > 2);
+            buf.putFloat((float) v);
         }
     }
 

@@ -38,8 +38,11 @@ class BackboneZooTest {
                         "mobilenet_v2",
                         "efficientnet_b0",
                         "vgg16",
+                        "vgg19",
                         "alexnet",
                         "googlenet",
+                        "inception_v3",
+                        "inception_v3_aux",
                         "squeezenet1_1",
                         "smallcnn"),
                 BackboneZoo.names());
@@ -189,6 +192,172 @@ class BackboneZooTest {
         assertEquals(giga, macs / 1e9, giga * 0.10, name + " multiply-adds " + macs);
     }
 
+    /**
+     * Parameter counts for 1000 classes, exact: torchvision's ({@code sum(p.numel() for p in
+     * model.parameters())}) plus batch normalization's running mean and variance, which are
+     * initializers here and buffers there; multiply-adds at 299 x 299 as counted by summing every
+     * Conv2d's and Linear's output size times its fan-in over torchvision's forward pass (eval
+     * mode, so without the auxiliary classifier's 5.7 M); the output's shape as inferred.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"inception_v3, 23834568, 34432, 5.713", "inception_v3_aux, 27161264, 36224, 5.719"})
+    void inceptionV3_hasTorchvisionParameterCountAndMultiplyAdds(
+            String name, long parameters, long runningStats, double giga) {
+        ModelProto m = BackboneZoo.build(name, 1000, BackboneZoo.defaultInputSize(name), 1);
+        ModelSummary s = ModelInspector.inspect(m);
+        assertEquals(parameters + runningStats, s.parameterCount(), name);
+        assertEquals(giga, s.multiplyAdds() / 1e9, 0.01, name + " multiply-adds");
+        assertArrayEquals(new long[] {1, 1000}, ModelInspector.shapes(m, 1).get("logits"));
+    }
+
+    /**
+     * VGG-19 at its default size with 1000 classes: torchvision's parameter count (143,667,240),
+     * its multiply-adds counted as for Inception v3 (19.632 G), layer names and initialisation.
+     * ONNX Runtime runs it only at its smallest size ({@link #build_runsInOnnxRuntime}): its
+     * weights, not its input, make a session slow.
+     */
+    @Test
+    void vgg19_isTorchvisionsConfigurationE() {
+        ModelProto m = BackboneZoo.build("vgg19", 1000, 224, 1);
+        ModelSummary s = ModelInspector.inspect(m);
+        assertEquals(143_667_240, s.parameterCount());
+        assertEquals(19.632, s.multiplyAdds() / 1e9, 0.01);
+        assertArrayEquals(new long[] {1, 1000}, ModelInspector.shapes(m, 1).get("logits"));
+        Map<String, TensorProto> inits = initializers(m);
+        // 16 convolutions and 3 linear layers, each with weight and bias
+        assertEquals(38, inits.size());
+        // 16 convolutions (each with its ReLU) and 5 poolings: the last convolution is features.34
+        assertArrayEquals(
+                new long[] {512, 512, 3, 3}, OnnxTensors.dims(inits.get("features.34.weight")));
+        assertArrayEquals(
+                new long[] {256, 256, 3, 3}, OnnxTensors.dims(inits.get("features.16.weight")));
+        assertArrayEquals(
+                new long[] {4096, 512 * 7 * 7}, OnnxTensors.dims(inits.get("classifier.0.weight")));
+        // kaiming_normal_(fan_out, relu) as VGG-16: std = sqrt(2 / (512 * 9)); linear N(0, 0.01)
+        float[] w = OnnxTensors.toFloats(inits.get("features.34.weight"));
+        assertEquals(Math.sqrt(2.0 / (512 * 9)), std(w), 0.03 * Math.sqrt(2.0 / (512 * 9)));
+        assertEquals(0.01, std(OnnxTensors.toFloats(inits.get("classifier.6.weight"))), 0.0005);
+    }
+
+    @Test
+    void inputSizes_defaultTo299AndStopAt75ForInceptionV3() {
+        assertEquals(224, BackboneZoo.defaultInputSize("vgg19"));
+        assertEquals(224, BackboneZoo.defaultInputSize("smallcnn"));
+        assertEquals(299, BackboneZoo.defaultInputSize("inception_v3"));
+        assertEquals(299, BackboneZoo.defaultInputSize("inception_v3_aux"));
+        assertEquals(32, BackboneZoo.minInputSize("vgg19"));
+        assertEquals(8, BackboneZoo.minInputSize("smallcnn"));
+        assertEquals(63, BackboneZoo.minInputSize("alexnet"));
+        assertEquals(75, BackboneZoo.minInputSize("inception_v3"));
+        assertEquals(299, BackboneZoo.minInputSize("inception_v3_aux"));
+        IllegalArgumentException unknown =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> BackboneZoo.defaultInputSize("inception_v4"));
+        assertTrue(unknown.getMessage().contains("'inception_v4'"), unknown.getMessage());
+        IllegalArgumentException small =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> BackboneZoo.build("inception_v3", 2, 74, 1));
+        assertEquals(
+                "Input size 74 is too small for inception_v3: it takes 75 to 4096",
+                small.getMessage());
+        IllegalArgumentException aux =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> BackboneZoo.build("inception_v3_aux", 2, 298, 1));
+        assertTrue(aux.getMessage().contains("takes 299 to"), aux.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> BackboneZoo.build("vgg19", 2, 31, 1));
+    }
+
+    @Test
+    void inceptionV3_followsTorchvisionNamesShapesAndInit() {
+        ModelProto m = BackboneZoo.build("inception_v3", 10, 299, 5);
+        Map<String, TensorProto> inits = initializers(m);
+        assertEquals("Conv2d_1a_3x3.conv.weight", m.getGraph().getInitializer(0).getName());
+        assertEquals("fc.bias", m.getGraph().getInitializer(inits.size() - 1).getName());
+        assertArrayEquals(
+                new long[] {32, 3, 3, 3}, OnnxTensors.dims(inits.get("Conv2d_1a_3x3.conv.weight")));
+        assertArrayEquals(
+                new long[] {128, 128, 1, 7},
+                OnnxTensors.dims(inits.get("Mixed_6b.branch7x7_2.conv.weight")));
+        assertArrayEquals(
+                new long[] {384, 384, 3, 1},
+                OnnxTensors.dims(inits.get("Mixed_7c.branch3x3dbl_3b.conv.weight")));
+        assertArrayEquals(new long[] {10, 2048}, OnnxTensors.dims(inits.get("fc.weight")));
+        assertTrue(inits.keySet().stream().noneMatch(n -> n.startsWith("AuxLogits")));
+        assertTrue(!inits.containsKey("Conv2d_1a_3x3.conv.bias"), "BasicConv2d has no bias");
+        NodeProto bn =
+                m.getGraph().getNodeList().stream()
+                        .filter(n -> n.getOpType().equals("BatchNormalization"))
+                        .findFirst()
+                        .orElseThrow();
+        assertEquals(1e-3f, bn.getAttribute(0).getF());
+        // the average-pooled branches count the padding, as F.avg_pool2d does by default
+        NodeProto pool =
+                m.getGraph().getNodeList().stream()
+                        .filter(n -> n.getOpType().equals("AveragePool"))
+                        .findFirst()
+                        .orElseThrow();
+        assertEquals("/Mixed_5b/AveragePool", pool.getName());
+        assertEquals(
+                1L,
+                pool.getAttributeList().stream()
+                        .filter(a -> a.getName().equals("count_include_pad"))
+                        .findFirst()
+                        .orElseThrow()
+                        .getI());
+        // trunc_normal_(std=0.1) for every convolution and for fc
+        float[] w = OnnxTensors.toFloats(inits.get("Mixed_7c.branch_pool.conv.weight"));
+        assertEquals(0.1, std(w), 0.003);
+        assertEquals(0.1, std(OnnxTensors.toFloats(inits.get("fc.weight"))), 0.003);
+        float bound = (float) (1 / Math.sqrt(2048));
+        for (float v : OnnxTensors.toFloats(inits.get("fc.bias"))) {
+            assertTrue(Math.abs(v) <= bound, "fc.bias " + v);
+        }
+    }
+
+    @Test
+    void inceptionV3Aux_addsTheAuxiliaryClassifierAsASecondOutput() throws Exception {
+        ModelProto plain = BackboneZoo.build("inception_v3", 4, 75, 5);
+        ModelProto aux = BackboneZoo.build("inception_v3_aux", 4, 299, 5);
+        Map<String, TensorProto> inits = initializers(aux);
+        Map<String, TensorProto> plainInits = initializers(plain);
+        List<String> added =
+                inits.keySet().stream().filter(n -> !plainInits.containsKey(n)).sorted().toList();
+        assertEquals(
+                List.of(
+                        "AuxLogits.conv0.bn.bias",
+                        "AuxLogits.conv0.bn.running_mean",
+                        "AuxLogits.conv0.bn.running_var",
+                        "AuxLogits.conv0.bn.weight",
+                        "AuxLogits.conv0.conv.weight",
+                        "AuxLogits.conv1.bn.bias",
+                        "AuxLogits.conv1.bn.running_mean",
+                        "AuxLogits.conv1.bn.running_var",
+                        "AuxLogits.conv1.bn.weight",
+                        "AuxLogits.conv1.conv.weight",
+                        "AuxLogits.fc.bias",
+                        "AuxLogits.fc.weight"),
+                added);
+        assertEquals(plainInits.size() + added.size(), inits.size());
+        // torchvision's init: 0.001 for the auxiliary fc; its conv1's 0.01 never reaches the
+        // Conv2d, so that one is drawn with the default 0.1
+        assertEquals(0.001, std(OnnxTensors.toFloats(inits.get("AuxLogits.fc.weight"))), 0.0001);
+        assertEquals(
+                0.1, std(OnnxTensors.toFloats(inits.get("AuxLogits.conv1.conv.weight"))), 0.003);
+        assertEquals(
+                List.of("logits", "aux_logits"),
+                aux.getGraph().getOutputList().stream().map(o -> o.getName()).toList());
+        float[][][] outputs = run(aux, 299);
+        assertEquals(2, outputs.length);
+        for (float[][] logits : outputs) {
+            assertEquals(2, logits.length);
+            assertEquals(4, logits[0].length);
+            assertTrue(Float.isFinite(logits[0][0]) && logits[0][0] != logits[1][0]);
+        }
+    }
+
     /** Every model runs in ONNX Runtime; the big ones at 64 x 64 to stay fast. */
     @ParameterizedTest(name = "{0} at {2}")
     @CsvSource({
@@ -201,11 +370,27 @@ class BackboneZooTest {
         "alexnet, 4, 64",
         "resnet50, 10, 64",
         "vgg16, 2, 64",
+        "vgg19, 2, 32",
+        "inception_v3, 3, 299",
+        "inception_v3, 3, 75",
         "smallcnn, 10, 28",
         "smallcnn, 5, 48"
     })
     void build_runsInOnnxRuntime(String name, int classes, int size) throws Exception {
-        byte[] bytes = OnnxModels.toBytes(BackboneZoo.build(name, classes, size, 7));
+        float[][] logits = run(BackboneZoo.build(name, classes, size, 7), size)[0];
+        assertEquals(2, logits.length);
+        assertEquals(classes, logits[0].length);
+        boolean differ = false;
+        for (int i = 0; i < classes; i++) {
+            assertTrue(Float.isFinite(logits[0][i]) && Float.isFinite(logits[1][i]));
+            differ |= logits[0][i] != logits[1][i];
+        }
+        assertTrue(differ, name + ": both images gave the same logits");
+    }
+
+    /** Runs a batch of two random images through ONNX Runtime; every output, in graph order. */
+    private static float[][][] run(ModelProto model, int size) throws Exception {
+        byte[] bytes = OnnxModels.toBytes(model);
         OrtEnvironment env = OnnxRuntime.environment();
         float[] input = new float[2 * 3 * size * size];
         SplittableRandom r = new SplittableRandom(1);
@@ -217,15 +402,11 @@ class BackboneZooTest {
                         OnnxTensor.createTensor(
                                 env, FloatBuffer.wrap(input), new long[] {2, 3, size, size});
                 OrtSession.Result result = session.run(Map.of("input", x))) {
-            float[][] logits = (float[][]) result.get("logits").orElseThrow().getValue();
-            assertEquals(2, logits.length);
-            assertEquals(classes, logits[0].length);
-            boolean differ = false;
-            for (int i = 0; i < classes; i++) {
-                assertTrue(Float.isFinite(logits[0][i]) && Float.isFinite(logits[1][i]));
-                differ |= logits[0][i] != logits[1][i];
+            float[][][] outputs = new float[result.size()][][];
+            for (int i = 0; i < outputs.length; i++) {
+                outputs[i] = (float[][]) result.get(i).getValue();
             }
-            assertTrue(differ, name + ": both images gave the same logits");
+            return outputs;
         }
     }
 

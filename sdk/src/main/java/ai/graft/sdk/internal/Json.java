@@ -7,8 +7,8 @@ import java.util.Map;
 import java.util.function.IntConsumer;
 
 /**
- * A minimal JSON reader and writer for the model card and the command line's {@code --json} output,
- * so that the SDK needs no JSON library.
+ * A minimal JSON reader and writer for the model card, so that the SDK needs no JSON library. The
+ * SDK's alone: the other modules read and write JSON with {@code ai.graft.converter.GraftJson}.
  *
  * <p>{@link #parse(String)} maps objects to {@code LinkedHashMap<String, Object>} (key order kept;
  * a repeated key keeps the last value), arrays to {@code List<Object>}, strings to {@code String},

@@ -6,21 +6,20 @@ import ai.graft.sdk.GraftException;
 import ai.graft.sdk.ImageClassifier;
 import ai.graft.sdk.Preprocessing;
 import ai.graft.trainer.Strategy;
+import ai.graft.trainer.Trainer;
+import ai.graft.trainer.TrainingMonitor;
 import ai.graft.trainer.TrainingOptions;
 import ai.graft.trainer.TrainingResult;
 import ai.graft.trainer.data.Datasets;
 import ai.graft.trainer.data.ImageDataset;
 import ai.graft.trainer.eval.EvaluationResult;
 import ai.graft.trainer.eval.Evaluator;
-import ai.graft.trainer.tune.GraphTrainer;
-import ai.graft.trainer.tune.TrainingMonitor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -110,19 +109,19 @@ public final class Demo {
      * Makes the data, pretrains, transfers, trains the baseline, measures and classifies.
      *
      * @param options what to do
-     * @param log receives progress lines
+     * @param monitor receives the lines to keep and the training status
      * @return the figures
      * @throws GraftException when training, export or evaluation fails
      * @throws IOException when the images cannot be written
      */
-    public static Result run(Options options, Consumer<String> log)
+    public static Result run(Options options, TrainingMonitor monitor)
             throws GraftException, IOException {
         long start = System.nanoTime();
         Path out = Files.createDirectories(options.outDir());
         Path sourceData = out.resolve("data/source");
         Path targetData = out.resolve("data/target");
         int size = options.imageSize();
-        log.accept(
+        monitor.log(
                 "making images: "
                         + SyntheticShapes.SOURCE_TASK.size()
                         + " shapes x "
@@ -171,12 +170,12 @@ public final class Demo {
                         .resize(Preprocessing.Resize.STRETCH)
                         .build()
                         .toJson();
-        TrainingMonitor monitor = prefixed(log);
+        TrainingMonitor indented = indented(monitor);
 
-        log.accept(
+        monitor.log(
                 "1/3 pretraining " + options.architecture() + " from scratch on the source task");
         TrainingResult source =
-                GraphTrainer.train(
+                Trainer.train(
                         TrainingOptions.builder(
                                         sourceData,
                                         options.architecture(),
@@ -188,14 +187,14 @@ public final class Demo {
                                 .augment(false)
                                 .seed(seed)
                                 .build(),
-                        monitor);
+                        indented);
 
-        log.accept(
+        monitor.log(
                 "2/3 transferring it to the new shapes, "
                         + options.targetPerClass()
                         + " images per class");
         TrainingResult transfer =
-                GraphTrainer.train(
+                Trainer.train(
                         TrainingOptions.builder(
                                         targetData,
                                         source.model().toString(),
@@ -205,11 +204,11 @@ public final class Demo {
                                 .augment(false)
                                 .seed(seed)
                                 .build(),
-                        monitor);
+                        indented);
 
-        log.accept("3/3 the baseline: the same architecture from scratch on the same few images");
+        monitor.log("3/3 the baseline: the same architecture from scratch on the same few images");
         TrainingResult scratch =
-                GraphTrainer.train(
+                Trainer.train(
                         TrainingOptions.builder(
                                         targetData, options.architecture(), out.resolve("scratch"))
                                 .strategy(Strategy.SCRATCH)
@@ -218,18 +217,18 @@ public final class Demo {
                                 .augment(false)
                                 .seed(seed)
                                 .build(),
-                        monitor);
+                        indented);
 
         ImageDataset test = Datasets.classFolders(targetData.resolve("test"));
         EvaluationResult transferTest;
         EvaluationResult scratchTest;
         try (ImageClassifier model = ImageClassifier.createFromFile(transfer.model())) {
-            transferTest = Evaluator.evaluate(model, test, s -> {});
-            log.accept("the transferred model, " + transfer.model() + ", on a few test images:");
+            transferTest = Evaluator.evaluate(model, test, TrainingMonitor.SILENT);
+            monitor.log("the transferred model, " + transfer.model() + ", on a few test images:");
             for (Path image : examples(targetData.resolve("test"))) {
                 Classification c = model.classify(image);
                 Category best = c.top().get(0);
-                log.accept(
+                monitor.log(
                         String.format(
                                 java.util.Locale.ROOT,
                                 "  %-28s -> %-10s %.3f",
@@ -239,7 +238,7 @@ public final class Demo {
             }
         }
         try (ImageClassifier model = ImageClassifier.createFromFile(scratch.model())) {
-            scratchTest = Evaluator.evaluate(model, test, s -> {});
+            scratchTest = Evaluator.evaluate(model, test, TrainingMonitor.SILENT);
         }
         return new Result(
                 transferTest.accuracy(),
@@ -276,7 +275,8 @@ public final class Demo {
         return files;
     }
 
-    private static TrainingMonitor prefixed(Consumer<String> log) {
-        return line -> log.accept("    " + line);
+    /** The training runs' lines, indented under the demo's own steps. */
+    private static TrainingMonitor indented(TrainingMonitor monitor) {
+        return TrainingMonitor.of(line -> monitor.log("    " + line), monitor::status);
     }
 }

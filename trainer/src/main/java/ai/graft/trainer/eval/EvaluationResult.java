@@ -1,6 +1,6 @@
 package ai.graft.trainer.eval;
 
-import ai.graft.sdk.internal.Json;
+import ai.graft.converter.GraftJson;
 import ai.graft.trainer.data.Skipped;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -133,7 +133,7 @@ public record EvaluationResult(
      * @return JSON text on one line
      */
     public String toJson() {
-        return Json.write(toMap());
+        return GraftJson.write(toMap());
     }
 
     /** The JSON object of {@link #toJson()}, for embedding in larger reports. */

@@ -6,6 +6,7 @@ import ai.graft.sdk.ImageClassifier;
 import ai.graft.sdk.ImageException;
 import ai.graft.sdk.ImageInput;
 import ai.graft.sdk.ModelException;
+import ai.graft.trainer.TrainingMonitor;
 import ai.graft.trainer.data.DatasetException;
 import ai.graft.trainer.data.ImageDataset;
 import ai.graft.trainer.data.Sample;
@@ -21,7 +22,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.function.Consumer;
 
 /**
  * Evaluates an ONNX classifier on a labelled image set through the SDK's {@link ImageClassifier},
@@ -54,7 +54,8 @@ public final class Evaluator {
      * @param model the classifier; it must report at least its top 5 categories ({@link
      *     ai.graft.sdk.ImageClassifierOptions#topK}, 5 by default) when it has 5 or more labels
      * @param data the labelled images; its class names must be among the model's labels
-     * @param progress receives a line now and then ("evaluated 320/1000 images"); may be null
+     * @param monitor receives the count of images done as its status ("evaluated 320/1000 images")
+     *     and a closing line
      * @return the metrics
      * @throws DatasetException when a class of the data is not among the model's labels (the
      *     message names it), the data has no images, or none of them can be read
@@ -62,11 +63,11 @@ public final class Evaluator {
      * @throws IllegalArgumentException when the classifier reports fewer than its top 5 categories
      */
     public static EvaluationResult evaluate(
-            ImageClassifier model, ImageDataset data, Consumer<String> progress)
+            ImageClassifier model, ImageDataset data, TrainingMonitor monitor)
             throws DatasetException, ModelException {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(data, "data");
-        Consumer<String> log = progress == null ? m -> {} : progress;
+        Objects.requireNonNull(monitor, "monitor");
         List<String> labels = model.labels();
         if (labels == null) {
             throw new ModelException(
@@ -93,7 +94,7 @@ public final class Evaluator {
         float[][] scores = new float[n][];
         String[] errors = new String[n];
         long start = System.nanoTime();
-        classifyAll(model, samples, labels.size(), scores, errors, log);
+        classifyAll(model, samples, labels.size(), scores, errors, monitor);
         double seconds = (System.nanoTime() - start) / 1e9;
 
         List<Skipped> skipped = new ArrayList<>();
@@ -124,7 +125,7 @@ public final class Evaluator {
                 rows[j++] = scores[i];
             }
         }
-        log.accept(
+        monitor.log(
                 String.format(
                         Locale.ROOT,
                         "evaluated %d images in %.1f s (%d skipped)",
@@ -217,7 +218,7 @@ public final class Evaluator {
             int classes,
             float[][] scores,
             String[] errors,
-            Consumer<String> log) {
+            TrainingMonitor monitor) {
         int n = samples.size();
         int chunks = (n + BATCH - 1) / BATCH;
         int threads = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), chunks));
@@ -246,9 +247,9 @@ public final class Evaluator {
                 f.get();
                 done = Math.min(n, done + BATCH);
                 long now = System.nanoTime();
-                // The first, the last, and at most one a second between: a log stays short.
+                // The first, the last, and at most one a second between.
                 if (lastReport == 0 || done == n || now - lastReport >= 1_000_000_000L) {
-                    log.accept("evaluated " + done + "/" + n + " images");
+                    monitor.status("evaluated " + done + "/" + n + " images");
                     lastReport = now;
                 }
             }

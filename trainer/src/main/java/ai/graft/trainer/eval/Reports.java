@@ -1,9 +1,9 @@
 package ai.graft.trainer.eval;
 
 import ai.graft.converter.AtomicFiles;
+import ai.graft.converter.GraftJson;
 import ai.graft.converter.checkpoint.EpochMetrics;
 import ai.graft.sdk.GraftException;
-import ai.graft.sdk.internal.Json;
 import ai.graft.trainer.data.Skipped;
 import java.io.IOException;
 import java.lang.reflect.Array;
@@ -91,7 +91,7 @@ public final class Reports {
             file = outDir.resolve(METRICS_CSV);
             writeText(file, metricsCsv(epochs));
             file = outDir.resolve(METRICS_JSON);
-            writeText(file, Json.write(epochList(epochs)) + "\n");
+            writeText(file, GraftJson.write(epochList(epochs)) + "\n");
             file = outDir.resolve(LEARNING_CURVES);
             Plots.learningCurves(epochs, file);
             if (val != null) {
@@ -167,7 +167,7 @@ public final class Reports {
         m.put("transfer", transfer == null ? null : transfer.toMap());
         m.put("history", epochList(epochs));
         m.put("skipped", EvaluationResult.skippedList(allSkipped(s, val)));
-        return Json.write(m);
+        return GraftJson.write(m);
     }
 
     static String reportMarkdown(
@@ -255,7 +255,7 @@ public final class Reports {
             md.append("## Hyperparameters\n\n| Name | Value |\n|---|---|\n");
             for (Map.Entry<String, Object> e : s.hyperparameters().entrySet()) {
                 Object v = jsonSafe(e.getValue());
-                row(md, e.getKey(), v instanceof String str ? str : Json.write(v));
+                row(md, e.getKey(), v instanceof String str ? str : GraftJson.write(v));
             }
             md.append('\n');
         }

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.graft.sdk.internal.Json;
+import ai.graft.converter.GraftJson;
 import ai.graft.trainer.data.Skipped;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,9 +30,9 @@ class EvaluationResultTest {
     void toJson_isOneObjectWithAccuracyPerClassAndConfusion() {
         String json = sample().toJson();
         assertFalse(json.contains("\n"), "one line");
-        Map<String, Object> m = (Map<String, Object>) Json.parse(json);
+        Map<String, Object> m = GraftJson.readObject(json);
         assertEquals(2.0 / 3, (Double) m.get("accuracy"), 1e-12);
-        assertEquals(3.0, m.get("samples"));
+        assertEquals(3, m.get("samples"));
         assertTrue(m.containsKey("top5Accuracy"));
         assertNull(m.get("top5Accuracy"));
         assertEquals(42.0, m.get("imagesPerSecond"));
@@ -41,15 +41,14 @@ class EvaluationResultTest {
         assertEquals(3, per.size());
         Map<String, Object> a = (Map<String, Object>) per.get(0);
         assertEquals("a", a.get("label"));
-        assertEquals(2.0, a.get("support"));
+        assertEquals(2, a.get("support"));
         assertEquals(1.0, a.get("precision"));
         assertEquals(0.5, (Double) a.get("recall"), 1e-12);
         Map<String, Object> cd = (Map<String, Object>) per.get(2);
         assertTrue(cd.containsKey("recall"));
         assertNull(cd.get("recall"), "undefined recall is JSON null");
         assertEquals(
-                List.of(List.of(1.0, 1.0, 0.0), List.of(0.0, 1.0, 0.0), List.of(0.0, 0.0, 0.0)),
-                m.get("confusion"));
+                List.of(List.of(1, 1, 0), List.of(0, 1, 0), List.of(0, 0, 0)), m.get("confusion"));
         assertEquals(
                 List.of(Map.of("id", "a/broken.jpg", "reason", "Cannot decode a/broken.jpg")),
                 m.get("skipped"));

@@ -11,6 +11,7 @@ import ai.graft.sdk.ImageClassifierOptions;
 import ai.graft.sdk.ModelCard;
 import ai.graft.sdk.ModelException;
 import ai.graft.sdk.testing.TinyOnnx;
+import ai.graft.trainer.TrainingMonitor;
 import ai.graft.trainer.data.DatasetException;
 import ai.graft.trainer.data.Datasets;
 import ai.graft.trainer.data.ImageDataset;
@@ -31,10 +32,15 @@ class EvaluatorTest {
         // 40 images per class: more than one batch, so batches run on several threads.
         Path data = ColourFixtures.colourFolders(dir.resolve("data"), 40);
         Path model = ColourFixtures.rgbModel(dir.resolve("rgb.onnx"));
-        List<String> progress = Collections.synchronizedList(new ArrayList<>());
+        List<String> log = Collections.synchronizedList(new ArrayList<>());
+        List<String> status = Collections.synchronizedList(new ArrayList<>());
         EvaluationResult r;
         try (ImageClassifier c = ImageClassifier.createFromFile(model)) {
-            r = Evaluator.evaluate(c, Datasets.classFolders(data), progress::add);
+            r =
+                    Evaluator.evaluate(
+                            c,
+                            Datasets.classFolders(data),
+                            TrainingMonitor.of(log::add, status::add));
         }
         // Data classes are sorted (blue, green, red); the result follows the model's labels.
         assertEquals(List.of("red", "green", "blue"), r.classes());
@@ -52,7 +58,10 @@ class EvaluatorTest {
         assertEquals(Path.of("red", "broken.jpg").toString(), s.id());
         assertTrue(s.reason().contains("broken.jpg"), s.reason());
         assertTrue(r.imagesPerSecond() > 0);
-        assertTrue(progress.contains("evaluated 32/" + 122 + " images"), progress.toString());
+        assertTrue(status.contains("evaluated 32/" + 122 + " images"), status.toString());
+        assertTrue(
+                log.size() == 1 && log.get(0).startsWith("evaluated 121 images in "),
+                "the count is status, the total is logged: " + log);
     }
 
     @Test
@@ -64,7 +73,7 @@ class EvaluatorTest {
         Path model = ColourFixtures.rgbModel(dir.resolve("rgb.onnx"));
         EvaluationResult r;
         try (ImageClassifier c = ImageClassifier.createFromFile(model)) {
-            r = Evaluator.evaluate(c, Datasets.classFolders(data), null);
+            r = Evaluator.evaluate(c, Datasets.classFolders(data), TrainingMonitor.SILENT);
         }
         assertEquals(List.of("red", "green", "blue"), r.classes());
         assertEquals(0, r.perClass().get(1).support());
@@ -73,7 +82,7 @@ class EvaluatorTest {
         Path onlyRed = dir.resolve("red-only");
         ColourFixtures.image(onlyRed.resolve("red/r.png"), Color.RED);
         try (ImageClassifier c = ImageClassifier.createFromFile(model)) {
-            r = Evaluator.evaluate(c, Datasets.classFolders(onlyRed), null);
+            r = Evaluator.evaluate(c, Datasets.classFolders(onlyRed), TrainingMonitor.SILENT);
         }
         assertEquals(List.of("red"), r.classes(), "labels neither in the data nor predicted go");
         assertEquals(1.0, r.accuracy());
@@ -89,7 +98,7 @@ class EvaluatorTest {
         Path model = ColourFixtures.sixClassModel(dir.resolve("six.onnx"));
         EvaluationResult r;
         try (ImageClassifier c = ImageClassifier.createFromFile(model)) {
-            r = Evaluator.evaluate(c, Datasets.classFolders(data), null);
+            r = Evaluator.evaluate(c, Datasets.classFolders(data), TrainingMonitor.SILENT);
         }
         assertEquals(0.5, r.accuracy(), 1e-12);
         assertEquals(0.75, r.top5Accuracy(), 1e-12);
@@ -111,7 +120,8 @@ class EvaluatorTest {
         try (ImageClassifier c = ImageClassifier.createFromFile(model)) {
             DatasetException e =
                     assertThrows(
-                            DatasetException.class, () -> Evaluator.evaluate(c, dataset, null));
+                            DatasetException.class,
+                            () -> Evaluator.evaluate(c, dataset, TrainingMonitor.SILENT));
             assertTrue(e.getMessage().contains("'Blue', 'purple'"), e.getMessage());
             assertTrue(e.getMessage().contains("'red', 'green', 'blue'"), e.getMessage());
             assertTrue(e.getMessage().contains(model.toString()), e.getMessage());
@@ -128,7 +138,8 @@ class EvaluatorTest {
                 ImageClassifier.createFromFile(ColourFixtures.rgbModel(dir.resolve("m.onnx")))) {
             DatasetException e =
                     assertThrows(
-                            DatasetException.class, () -> Evaluator.evaluate(c, dataset, null));
+                            DatasetException.class,
+                            () -> Evaluator.evaluate(c, dataset, TrainingMonitor.SILENT));
             assertTrue(e.getMessage().contains("None of the 2 images"), e.getMessage());
         }
     }
@@ -143,7 +154,11 @@ class EvaluatorTest {
             IllegalArgumentException e =
                     assertThrows(
                             IllegalArgumentException.class,
-                            () -> Evaluator.evaluate(c, Datasets.classFolders(data), null));
+                            () ->
+                                    Evaluator.evaluate(
+                                            c,
+                                            Datasets.classFolders(data),
+                                            TrainingMonitor.SILENT));
             assertTrue(e.getMessage().contains("top 3"), e.getMessage());
         }
     }
@@ -161,7 +176,11 @@ class EvaluatorTest {
             ModelException e =
                     assertThrows(
                             ModelException.class,
-                            () -> Evaluator.evaluate(c, Datasets.classFolders(data), null));
+                            () ->
+                                    Evaluator.evaluate(
+                                            c,
+                                            Datasets.classFolders(data),
+                                            TrainingMonitor.SILENT));
             assertTrue(e.getMessage().contains("embedding"), e.getMessage());
         }
     }

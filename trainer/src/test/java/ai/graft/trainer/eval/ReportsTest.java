@@ -5,10 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.graft.converter.GraftJson;
 import ai.graft.converter.checkpoint.EpochMetrics;
 import ai.graft.sdk.GraftException;
-import ai.graft.sdk.internal.Json;
 import ai.graft.trainer.data.Skipped;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -97,19 +98,19 @@ class ReportsTest {
         assertEquals("12", row12[0]);
         assertEquals(epochs.get(11).valAccuracy(), Double.parseDouble(row12[4]), 0);
 
-        List<Object> metrics =
-                (List<Object>) Json.parse(Files.readString(out.resolve("metrics.json")));
+        JsonNode metrics = GraftJson.read(Files.readString(out.resolve("metrics.json")));
+        assertTrue(metrics.isArray(), metrics.toString());
         assertEquals(12, metrics.size());
-        Map<String, Object> m1 = (Map<String, Object>) metrics.get(0);
-        assertEquals(1.0, m1.get("epoch"));
-        assertTrue(m1.containsKey("valLoss"));
-        assertEquals(null, m1.get("valLoss"));
+        JsonNode m1 = metrics.get(0);
+        assertEquals(1, m1.get("epoch").intValue());
+        assertTrue(m1.has("valLoss"));
+        assertTrue(m1.get("valLoss").isNull());
 
         Map<String, Object> report =
-                (Map<String, Object>) Json.parse(Files.readString(out.resolve("report.json")));
+                GraftJson.readObject(Files.readString(out.resolve("report.json")));
         assertEquals("features", report.get("strategy"));
-        assertEquals(9.0, report.get("bestEpoch"));
-        assertEquals(42.0, report.get("seed"));
+        assertEquals(9, report.get("bestEpoch"));
+        assertEquals(42, report.get("seed"));
         Map<String, Object> hyper = (Map<String, Object>) report.get("hyperparameters");
         assertEquals("/tmp/cache", hyper.get("cacheDir"));
         assertEquals(List.of("hflip", "rotate"), hyper.get("augment"));

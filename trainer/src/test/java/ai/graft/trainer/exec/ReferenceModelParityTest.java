@@ -12,6 +12,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
+import ai.graft.converter.zoo.BackboneZoo;
 import ai.graft.sdk.TestData;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +20,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The real models of {@code ../shared/data/models}: forward parity with ONNX Runtime. */
+/**
+ * The real models of {@code ../shared/data/models}, and zoo models with layers none of them has:
+ * forward parity with ONNX Runtime.
+ */
 class ReferenceModelParityTest {
 
     private static ModelProto read(String relative) throws Exception {
@@ -45,6 +49,17 @@ class ReferenceModelParityTest {
         Oracle.Diff d =
                 Oracle.assertParity(read(model), new long[] {batch, channels, size, size}, lo, hi);
         System.out.println("PARITY " + model + ": " + d);
+    }
+
+    /**
+     * The zoo's Inception v3, at its smallest size: its 1x7, 7x1, 1x3 and 3x1 convolutions and its
+     * average pooling that counts the padding are in no reference model.
+     */
+    @org.junit.jupiter.api.Test
+    void zooInceptionV3Forward_matchesOnnxRuntimeWithin1e4OfOutputScale() throws Exception {
+        ModelProto model = BackboneZoo.build("inception_v3", 10, 75, 1);
+        Oracle.Diff d = Oracle.assertParity(model, new long[] {2, 3, 75, 75}, -2, 2);
+        System.out.println("PARITY zoo inception_v3: " + d);
     }
 
     @org.junit.jupiter.api.Test

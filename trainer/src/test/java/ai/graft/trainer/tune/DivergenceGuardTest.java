@@ -6,15 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.graft.converter.GraftJson;
 import ai.graft.converter.OnnxTensors;
 import ai.graft.converter.checkpoint.Checkpoint;
 import ai.graft.converter.checkpoint.EpochMetrics;
 import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
 import ai.graft.converter.onnx.proto.OnnxProto.TensorProto;
-import ai.graft.sdk.internal.Json;
 import ai.graft.trainer.Strategy;
+import ai.graft.trainer.Trainer;
+import ai.graft.trainer.TrainingMonitor;
 import ai.graft.trainer.TrainingOptions;
 import ai.graft.trainer.TrainingResult;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -86,25 +89,35 @@ class DivergenceGuardTest {
     @Test
     void divergenceLimit_isHalfAgainTheStartingLossOrChance() {
         EpochMetrics first = new EpochMetrics(1, 5.0, 0.5, 4.0, 0.5, 0.01, 10, 1);
-        assertEquals(1.5 * 2.0, GraphTrainer.divergenceLimit(2.0, first, 2), 1e-12);
-        assertEquals(1.5 * Math.log(10), GraphTrainer.divergenceLimit(0.1, first, 10), 1e-12);
+        assertEquals(1.5 * 2.0, DivergenceGuard.limit(2.0, first, 2), 1e-12);
+        assertEquals(1.5 * Math.log(10), DivergenceGuard.limit(0.1, first, 10), 1e-12);
         // Unknown start (a checkpoint of an older version): the first epoch stands in.
-        assertEquals(1.5 * 5.0, GraphTrainer.divergenceLimit(Double.NaN, first, 2), 1e-12);
+        assertEquals(1.5 * 5.0, DivergenceGuard.limit(Double.NaN, first, 2), 1e-12);
         EpochMetrics nan = new EpochMetrics(1, Double.NaN, 0, Double.NaN, 0, 0.01, 10, 1);
         assertEquals(
-                1.5 * Math.log(2),
-                GraphTrainer.divergenceLimit(Double.POSITIVE_INFINITY, nan, 2),
-                1e-12);
-        assertEquals(0, GraphTrainer.cuts(1.0));
-        assertEquals(3, GraphTrainer.cuts(0.125));
+                1.5 * Math.log(2), DivergenceGuard.limit(Double.POSITIVE_INFINITY, nan, 2), 1e-12);
+        assertEquals(0, DivergenceGuard.cuts(1.0));
+        assertEquals(3, DivergenceGuard.cuts(0.125));
+    }
+
+    @Test
+    void diverged_whenBothLossesPassTheLimit_orOneIsNotFinite_orStepsWereSkipped() {
+        assertFalse(DivergenceGuard.diverged(2.0, 2.0, 0, 3.0), "under the limit");
+        assertFalse(DivergenceGuard.diverged(4.0, 2.0, 0, 3.0), "the validation loss is fine");
+        assertFalse(DivergenceGuard.diverged(2.0, 4.0, 0, 3.0), "the training loss is fine");
+        assertTrue(DivergenceGuard.diverged(4.0, 4.0, 0, 3.0), "both above");
+        assertTrue(DivergenceGuard.diverged(Double.NaN, 2.0, 3, 3.0), "no step was taken");
+        assertTrue(DivergenceGuard.diverged(2.0, Double.POSITIVE_INFINITY, 0, 3.0));
+        assertTrue(
+                DivergenceGuard.diverged(2.0, 4.0, 1, 3.0),
+                "a skipped step: the validation loss alone speaks");
     }
 
     @Test
     void finetune_aRateThatDiverges_isSetBackAndHalved_saysSo_andStillLearns() throws Exception {
         List<String> log = new ArrayList<>();
         TrainingResult r =
-                GraphTrainer.train(
-                        tooFast(out, 30).epochs(8).build(), TrainingMonitor.of(log::add));
+                Trainer.train(tooFast(out, 30).epochs(8).build(), TrainingMonitor.of(log::add));
         List<Integer> diverged = setBackEpochs(log);
         assertFalse(diverged.isEmpty(), "a rate of 30 diverges: " + String.join("\n", log));
         assertTrue(r.valAccuracy() >= 0.9, "it recovers: " + r.valAccuracy() + "\n" + log);
@@ -122,10 +135,8 @@ class DivergenceGuardTest {
                 assertTrue(next <= 15, "epoch " + (epoch + 1) + " runs at half: " + next);
             }
         }
-        @SuppressWarnings("unchecked")
-        Map<String, Object> report =
-                (Map<String, Object>) Json.parse(Files.readString(out.resolve("report.json")));
-        String note = (String) report.get("note");
+        JsonNode report = GraftJson.read(Files.readString(out.resolve("report.json")));
+        String note = report.get("note").textValue();
         assertTrue(note.contains(c.state().adjustments().get(0)), note);
         assertTrue(Files.readString(out.resolve("report.md")).contains("halved the learning rate"));
     }
@@ -135,8 +146,7 @@ class DivergenceGuardTest {
             throws Exception {
         List<String> log = new ArrayList<>();
         TrainingResult r =
-                GraphTrainer.train(
-                        tooFast(out, 1e7).epochs(8).build(), TrainingMonitor.of(log::add));
+                Trainer.train(tooFast(out, 1e7).epochs(8).build(), TrainingMonitor.of(log::add));
         assertEquals(List.of(1, 2, 3), setBackEpochs(log), String.join("\n", log));
         String stop =
                 "Epoch 4 diverged again after 3 halvings of the learning rate (now 1.25e+06):"
@@ -155,7 +165,7 @@ class DivergenceGuardTest {
     void resume_afterASetBack_endsWhereAnUninterruptedRunEnds() throws Exception {
         Path straight = out.resolve("straight");
         List<String> log = new ArrayList<>();
-        GraphTrainer.train(tooFast(straight, 30).epochs(5).build(), TrainingMonitor.of(log::add));
+        Trainer.train(tooFast(straight, 30).epochs(5).build(), TrainingMonitor.of(log::add));
         Checkpoint expected = Checkpoint.read(straight.resolve("checkpoints/last.ckpt"));
         List<Integer> diverged = setBackEpochs(log);
         assertFalse(diverged.isEmpty(), String.join("\n", log));
@@ -167,7 +177,7 @@ class DivergenceGuardTest {
                 assertThrows(
                         IllegalStateException.class,
                         () ->
-                                GraphTrainer.train(
+                                Trainer.train(
                                         tooFast(crashed, 30).epochs(5).build(),
                                         new TrainingMonitor() {
                                             @Override
@@ -186,7 +196,7 @@ class DivergenceGuardTest {
         assertEquals(0.5, atCrash.state().rateScale(), 1e-12, "the halving was saved");
         assertTrue(atCrash.optimizerState().isEmpty(), "momentum was dropped at the set-back");
 
-        GraphTrainer.train(
+        Trainer.train(
                 tooFast(crashed, 30).epochs(5).resume(file).build(), TrainingMonitor.of(l -> {}));
         Checkpoint resumed = Checkpoint.read(file);
         assertEquals(expected.state().step(), resumed.state().step());

@@ -68,6 +68,68 @@ class StagesTest {
     }
 
     @Test
+    void zooInceptionV3_hasOneStagePerStemConvolutionThenOnePerMixedModule() throws Exception {
+        List<Stages.Stage> stages = stagesOf(BackboneZoo.build("inception_v3", 10, 75, 0));
+        assertEquals(
+                List.of(
+                        "Conv2d_1a_3x3",
+                        "Conv2d_2a_3x3",
+                        "Conv2d_2b_3x3",
+                        "Conv2d_3b_1x1",
+                        "Conv2d_4a_3x3.conv..Mixed_5b.branch_pool.bn",
+                        "Mixed_5c",
+                        "Mixed_5d",
+                        "Mixed_6a",
+                        "Mixed_6b",
+                        "Mixed_6c",
+                        "Mixed_6d",
+                        "Mixed_6e",
+                        "Mixed_7a",
+                        "Mixed_7b",
+                        "Mixed_7c"),
+                stages.stream().map(Stages.Stage::name).toList());
+        assertEquals(
+                List.of(
+                        "Conv2d_1a_3x3.conv.weight",
+                        "Conv2d_1a_3x3.bn.weight",
+                        "Conv2d_1a_3x3.bn.bias"),
+                stages.get(0).parameters(),
+                "BasicConv2d: no bias; running statistics never train");
+        assertTrue(
+                stages.get(4).parameters().contains("Conv2d_4a_3x3.conv.weight"),
+                "the last stem convolution joins the first module, as in GoogLeNet");
+        assertEquals(9, stages.get(14).batchNorms().size(), "Mixed_7c's nine BasicConv2d");
+    }
+
+    @Test
+    void zooInceptionV3Aux_hasTheSameStagesOnceCutAtItsFeatures() throws Exception {
+        List<Stages.Stage> aux = stagesOf(BackboneZoo.build("inception_v3_aux", 10, 299, 0));
+        assertEquals(stagesOf(BackboneZoo.build("inception_v3", 10, 75, 0)), aux);
+        assertTrue(
+                aux.stream()
+                        .flatMap(s -> s.parameters().stream())
+                        .noneMatch(p -> p.startsWith("AuxLogits")),
+                "the auxiliary classifier does not feed the features");
+    }
+
+    @Test
+    void zooVgg19_hasOneStagePerConvolutionAndHiddenLinearLayer() throws Exception {
+        ModelProto features =
+                ModelEditor.cutAtFeatures(
+                        ModelEditor.dynamicBatch(BackboneZoo.build("vgg19", 10, 32, 0)), null);
+        // VGG has no running statistics, so every initializer trains; this spares building the
+        // executor's 139 M parameters, which takes longer than the split itself
+        List<Stages.Stage> stages = Stages.of(features.getGraph(), ModelEditor.FEATURES, n -> true);
+        List<String> names = stages.stream().map(Stages.Stage::name).toList();
+        assertEquals(18, names.size(), names.toString());
+        assertEquals("features.0", names.get(0));
+        assertEquals("features.34", names.get(15));
+        assertEquals(List.of("classifier.0", "classifier.3"), names.subList(16, 18));
+        assertEquals(
+                List.of("features.34.weight", "features.34.bias"), stages.get(15).parameters());
+    }
+
+    @Test
     void realSqueezeNet_stagesAreConv1AndTheEightFireModules() throws Exception {
         ModelProto model = OnnxModels.read(TestData.require("models/squeezenet1.1.onnx"));
         List<Stages.Stage> stages = stagesOf(model);

@@ -1,14 +1,10 @@
-package ai.graft.trainer.tune;
+package ai.graft.trainer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.graft.sdk.ImageClassifier;
 import ai.graft.sdk.TestData;
-import ai.graft.trainer.FeatureTrainer;
-import ai.graft.trainer.Strategy;
-import ai.graft.trainer.TrainingOptions;
-import ai.graft.trainer.TrainingResult;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,7 +41,9 @@ class HymenopteraTrainingTest {
     @Test
     void features_reachesNinetyPercentOnTheValidationImages() throws Exception {
         List<String> log = new ArrayList<>();
-        TrainingResult r = FeatureTrainer.train(options(out, Strategy.FEATURES).build(), log::add);
+        TrainingResult r =
+                Trainer.train(
+                        options(out, Strategy.FEATURES).build(), TrainingMonitor.of(log::add));
         assertTrue(r.valAccuracy() >= 0.90, r.valAccuracy() + "\n" + String.join("\n", log));
         assertAnExportedClassifier(r);
     }
@@ -54,7 +52,7 @@ class HymenopteraTrainingTest {
     void finetune_reachesNinetyPercentOnTheValidationImages() throws Exception {
         List<String> log = new ArrayList<>();
         TrainingResult r =
-                GraphTrainer.train(
+                Trainer.train(
                         options(out, Strategy.FINETUNE).build(), TrainingMonitor.of(log::add));
         assertTrue(r.valAccuracy() >= 0.90, r.valAccuracy() + "\n" + String.join("\n", log));
         assertAnExportedClassifier(r);
