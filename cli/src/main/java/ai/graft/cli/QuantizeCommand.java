@@ -1,5 +1,6 @@
 package ai.graft.cli;
 
+import ai.graft.converter.GraftJson;
 import ai.graft.converter.OnnxModels;
 import ai.graft.converter.quantize.CalibrationMethod;
 import ai.graft.converter.quantize.Int8Options;
@@ -8,7 +9,6 @@ import ai.graft.converter.quantize.ModelQuantizer;
 import ai.graft.converter.quantize.Precision;
 import ai.graft.converter.quantize.QuantizationReport;
 import ai.graft.sdk.GraftException;
-import ai.graft.sdk.internal.Json;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -189,7 +189,7 @@ public final class QuantizeCommand implements Subcommand {
             m.put("tolerance", limit);
             m.put("toleranceOf", r.accuracy() != null ? "accuracy points" : "top-1 disagreement %");
             m.putAll(r.toMap());
-            stdout.println(Json.write(m));
+            stdout.println(GraftJson.write(m));
             return;
         }
         stdout.printf(

@@ -1,5 +1,6 @@
 package ai.graft.converter.quantize;
 
+import ai.graft.converter.GraftJson;
 import ai.graft.converter.ModelEditor;
 import ai.graft.converter.OnnxModels;
 import ai.graft.converter.ParityChecker;
@@ -12,7 +13,6 @@ import ai.graft.sdk.ImageException;
 import ai.graft.sdk.ModelException;
 import ai.graft.sdk.OutputKind;
 import ai.graft.sdk.Preprocessing;
-import ai.graft.sdk.internal.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -169,7 +169,7 @@ public final class ModelQuantizer {
     private static Map<String, String> provenance(ModelProto model, Map<String, Object> what) {
         Map<String, String> meta = ModelEditor.metadata(model);
         meta.keySet().removeIf(k -> !k.startsWith("graft."));
-        meta.put(CARD_KEY, Json.write(what));
+        meta.put(CARD_KEY, GraftJson.write(what));
         return meta;
     }
 
