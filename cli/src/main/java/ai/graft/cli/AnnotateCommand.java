@@ -130,9 +130,10 @@ public final class AnnotateCommand implements Subcommand {
         Preprocessing preprocessing;
         try {
             preprocessing =
-                    geometry.fitLayout(
-                            Preprocessing.parse(preprocess, geometry.width(), geometry.height()));
-        } catch (IllegalArgumentException e) {
+                    geometry.fit(
+                            Preprocessing.parse(preprocess, geometry.width(), geometry.height()),
+                            "Model " + model);
+        } catch (IllegalArgumentException | ModelException e) {
             throw new IllegalArgumentException(
                     "Invalid --preprocess '" + preprocess + "': " + e.getMessage(), e);
         }

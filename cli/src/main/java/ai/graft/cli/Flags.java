@@ -63,6 +63,19 @@ final class Flags {
     }
 
     /**
+     * Refuses an amount that is not above 0 (NaN and infinities included).
+     *
+     * @param spec the command (null outside picocli)
+     * @param flag the flag as typed
+     * @param value its value, or null when the flag was not given
+     */
+    static void positive(CommandSpec spec, String flag, Double value) {
+        if (value != null && !(value > 0 && Double.isFinite(value))) {
+            throw usage(spec, flag + " must be a finite number above 0, got " + value);
+        }
+    }
+
+    /**
      * Refuses a path that is not an existing file, saying whether it is missing or a folder.
      *
      * @param spec the command (null outside picocli)

@@ -1,7 +1,9 @@
 package ai.graft.cli;
 
 import static ai.graft.cli.CliRun.graft;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.graft.sdk.ImageClassifier;
@@ -149,11 +151,9 @@ class AnnotateLayoutTest {
             assertEquals(written.layout(), used.layout());
             assertEquals(written.width(), used.width());
             assertEquals(written.height(), used.height());
-            if (channels(c) == 3) {
-                // Nothing to fit: the SDK uses the card as annotate wrote it. (For a gray input
-                // the SDK still turns the card's RGB into GRAY at load.)
-                assertEquals(written, used);
-            }
+            // Nothing left to fit: the SDK uses the card as annotate wrote it (for a gray input
+            // annotate has already made it GRAY).
+            assertEquals(written, used);
         }
     }
 
@@ -165,5 +165,47 @@ class AnnotateLayoutTest {
         CliRun run = graft("predict", "--model", annotated.toString(), blue.toString());
         assertEquals(ExitCodes.OK, run.exitCode(), run.err());
         assertTrue(run.out().startsWith(blue + ": 2 blue ("), run.out());
+    }
+
+    @Test
+    void annotate_refusesAPreprocessingTheModelCannotTake_andWritesNothing() throws Exception {
+        Case nchw = new Case("NCHW", new long[] {1, 3, 16, 16}, false, "unit", Layout.NCHW, 16, 16);
+        Case gray = new Case("gray", new long[] {1, 1, 16, 16}, false, "unit", Layout.NCHW, 16, 16);
+        Path labels = Files.writeString(dir.resolve("labels.txt"), "red\ngreen\nblue\n");
+        Path grayLabels = Files.writeString(dir.resolve("gray.txt"), "gray\n");
+        record Refusal(Case c, Path labels, String preprocess, String expected) {}
+        for (Refusal r :
+                List.of(
+                        new Refusal(
+                                nchw,
+                                labels,
+                                "{\"width\":32,\"height\":32}",
+                                "takes 16x16 images (width x height), but the preprocessing makes"
+                                        + " 32x32"),
+                        new Refusal(
+                                gray,
+                                grayLabels,
+                                "imagenet",
+                                "takes 1 channel (gray), but the preprocessing is RGB with a"
+                                        + " different mean or std per channel"))) {
+            Path model = model(dir.resolve(r.c().name() + ".onnx"), r.c());
+            byte[] before = Files.readAllBytes(model);
+            Path annotated = dir.resolve(r.c().name() + "-annotated.onnx");
+            CliRun run =
+                    graft(
+                            "annotate",
+                            model.toString(),
+                            "--labels",
+                            r.labels().toString(),
+                            "--preprocess",
+                            r.preprocess(),
+                            "--out",
+                            annotated.toString());
+            assertEquals(ExitCodes.USAGE, run.exitCode(), run.err());
+            assertTrue(run.err().contains("Invalid --preprocess"), run.err());
+            assertTrue(run.err().contains(r.expected()), run.err());
+            assertFalse(Files.exists(annotated), "nothing written for " + r.c());
+            assertArrayEquals(before, Files.readAllBytes(model));
+        }
     }
 }

@@ -1,5 +1,7 @@
 package ai.graft.cli;
 
+import ai.graft.converter.GraftJson;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.List;
@@ -17,6 +19,17 @@ record CliRun(int exitCode, String out, String err) {
     /** Standard output split into lines. */
     List<String> lines() {
         return out.lines().toList();
+    }
+
+    /** The last line of standard output. */
+    String lastLine() {
+        List<String> lines = lines();
+        return lines.get(lines.size() - 1);
+    }
+
+    /** The last line of standard output, parsed as JSON. */
+    JsonNode lastJson() {
+        return GraftJson.read(lastLine());
     }
 
     /** Runs {@code graft args...} with its output and errors captured. */

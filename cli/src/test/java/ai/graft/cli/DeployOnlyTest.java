@@ -35,7 +35,8 @@ class DeployOnlyTest {
                     "export");
 
     /** The commands that need graft-trainer. */
-    private static final List<String> TRAINING_COMMANDS = List.of("train", "evaluate", "demo");
+    private static final List<String> TRAINING_COMMANDS =
+            List.of("train", "evaluate", "demo", "compare");
 
     @TempDir Path dir;
 

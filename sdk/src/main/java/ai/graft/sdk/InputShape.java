@@ -97,4 +97,58 @@ public record InputShape(Preprocessing.Layout layout, int channels, int width, i
         Objects.requireNonNull(p, "p");
         return layout == null || layout == p.layout() ? p : p.toBuilder().layout(layout).build();
     }
+
+    /**
+     * The preprocessing this input takes: {@code p} in the input's layout, turned gray for a
+     * one-channel input when its three channels are normalised alike, and checked against the
+     * channels and the size the model fixes. The SDK applies it when it loads a model, and {@code
+     * graft annotate} before it writes a card, so a card annotate writes is the card the SDK uses.
+     *
+     * @param p a preprocessing
+     * @param model how to name the model in an error, e.g. {@code "Model /models/cat.onnx"}
+     * @return the fitted preprocessing ({@code p} itself when nothing changes)
+     * @throws ModelException when {@code p} cannot feed this input: a colour preprocessing with
+     *     per-channel normalisation for a gray input, a gray one for a colour input, or another
+     *     size than the model fixes
+     */
+    public Preprocessing fit(Preprocessing p, String model) throws ModelException {
+        Preprocessing fitted = fitLayout(p);
+        if (channels == 1 && p.channels() == 3) {
+            float[] mean = p.mean();
+            float[] std = p.std();
+            if (mean[0] != mean[1] || mean[0] != mean[2] || std[0] != std[1] || std[0] != std[2]) {
+                throw new ModelException(
+                        model
+                                + " takes 1 channel (gray), but the preprocessing is "
+                                + p.colorOrder()
+                                + " with a different mean or std per channel; give a GRAY"
+                                + " preprocessing, e.g. {\"color\":\"GRAY\",...}");
+            }
+            fitted =
+                    fitted.toBuilder()
+                            .colorOrder(Preprocessing.ColorOrder.GRAY)
+                            .mean(mean[0])
+                            .std(std[0])
+                            .build();
+        } else if (channels == 3 && p.channels() == 1) {
+            throw new ModelException(
+                    model
+                            + " takes 3 channels, but the preprocessing is GRAY (1 channel); give"
+                            + " an RGB or BGR preprocessing");
+        }
+        if ((width > 0 && width != fitted.width()) || (height > 0 && height != fitted.height())) {
+            throw new ModelException(
+                    model
+                            + " takes "
+                            + width
+                            + "x"
+                            + height
+                            + " images (width x height), but the preprocessing makes "
+                            + fitted.width()
+                            + "x"
+                            + fitted.height()
+                            + "; give a preprocessing of the model's size");
+        }
+        return fitted;
+    }
 }

@@ -398,13 +398,10 @@ final class ModelResolver {
         return null;
     }
 
-    /**
-     * The preprocessing in the input's layout, gray for a one-channel input, checked against the
-     * input's channels and size; a change it forces is logged.
-     */
+    /** {@link InputShape#fit}, with what it changed logged. */
     private Preprocessing fitToModel(Preprocessing p, InputShape geometry) throws ModelException {
-        Preprocessing fitted = geometry.fitLayout(p);
-        if (fitted != p) {
+        Preprocessing fitted = geometry.fit(p, "Model " + modelPath);
+        if (fitted.layout() != p.layout()) {
             LOG.info(
                     "Model {} takes {} input; using layout {} instead of {}",
                     modelPath,
@@ -412,47 +409,8 @@ final class ModelResolver {
                     geometry.layout(),
                     p.layout());
         }
-        if (geometry.channels() == 1 && p.channels() == 3) {
-            float[] mean = p.mean();
-            float[] std = p.std();
-            if (mean[0] != mean[1] || mean[0] != mean[2] || std[0] != std[1] || std[0] != std[2]) {
-                throw new ModelException(
-                        "Model "
-                                + modelPath
-                                + " takes 1 channel (gray), but the preprocessing is "
-                                + p.colorOrder()
-                                + " with a different mean or std per channel; give a GRAY"
-                                + " preprocessing, e.g. {\"color\":\"GRAY\",...}");
-            }
+        if (fitted.channels() != p.channels()) {
             LOG.info("Model {} takes 1 channel; converting images to GRAY", modelPath);
-            fitted =
-                    fitted.toBuilder()
-                            .colorOrder(Preprocessing.ColorOrder.GRAY)
-                            .mean(mean[0])
-                            .std(std[0])
-                            .build();
-        } else if (geometry.channels() == 3 && p.channels() == 1) {
-            throw new ModelException(
-                    "Model "
-                            + modelPath
-                            + " takes 3 channels, but the preprocessing is GRAY (1 channel); give"
-                            + " an RGB or BGR preprocessing");
-        }
-        int modelW = geometry.width();
-        int modelH = geometry.height();
-        if ((modelW > 0 && modelW != fitted.width()) || (modelH > 0 && modelH != fitted.height())) {
-            throw new ModelException(
-                    "Model "
-                            + modelPath
-                            + " takes "
-                            + modelW
-                            + "x"
-                            + modelH
-                            + " images (width x height), but the preprocessing makes "
-                            + fitted.width()
-                            + "x"
-                            + fitted.height()
-                            + "; give a preprocessing of the model's size");
         }
         return fitted;
     }

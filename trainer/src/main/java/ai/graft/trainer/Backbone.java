@@ -6,6 +6,7 @@ import ai.graft.converter.OnnxModels;
 import ai.graft.converter.TensorInfo;
 import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
 import ai.graft.converter.zoo.BackboneZoo;
+import ai.graft.sdk.InputShape;
 import ai.graft.sdk.ModelCard;
 import ai.graft.sdk.ModelException;
 import ai.graft.sdk.ModelFiles;
@@ -170,14 +171,18 @@ public record Backbone(
         return card.preprocessing();
     }
 
-    /** Width and height of a fixed [N, C, H, W] input, else 224 x 224. */
+    /**
+     * Width and height the input fixes, read by the SDK's rule ({@link InputShape}: NCHW or NHWC),
+     * else {@link #FILE_INPUT_SIZE} for a side it leaves dynamic.
+     */
     private static int[] inputSize(ModelProto model) {
         List<TensorInfo> inputs = ModelInspector.inspect(model).inputs();
-        if (!inputs.isEmpty()) {
-            long[] shape = inputs.get(0).shape();
-            if (shape.length == 4 && shape[2] > 0 && shape[3] > 0) {
-                return new int[] {(int) shape[3], (int) shape[2]};
-            }
+        if (!inputs.isEmpty() && inputs.get(0).shape().length == 4) {
+            InputShape g = InputShape.of(inputs.get(0).shape());
+            return new int[] {
+                g.width() > 0 ? g.width() : FILE_INPUT_SIZE,
+                g.height() > 0 ? g.height() : FILE_INPUT_SIZE
+            };
         }
         return new int[] {FILE_INPUT_SIZE, FILE_INPUT_SIZE};
     }

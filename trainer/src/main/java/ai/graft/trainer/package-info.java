@@ -10,6 +10,8 @@
  * side: {@code FeatureTrainer} here (the {@code features} strategy: a frozen backbone's cached
  * embeddings, {@code EmbeddingCache}, and a linear head, {@code LinearHead} and {@code HeadExport})
  * and {@link ai.graft.trainer.tune.GraphTrainer} (the graph strategies); both open the data and
- * finish with the evaluation and the reports through {@link ai.graft.trainer.TrainingSteps}.
+ * finish with the evaluation and the reports through {@link ai.graft.trainer.TrainingSteps}. {@link
+ * ai.graft.trainer.compare} trains several backbones and strategies through this entry point and
+ * picks a model by accuracy, latency and size.
  */
 package ai.graft.trainer;

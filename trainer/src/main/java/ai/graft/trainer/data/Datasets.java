@@ -189,6 +189,23 @@ public final class Datasets {
     }
 
     /**
+     * Writes splits as a CSV manifest ({@code path} absolute, {@code label}, {@code split}: train,
+     * val, test) that {@link #open} reads back into the same images in the same three sets,
+     * whatever the seed or validation fraction then: a split made once can be trained on by several
+     * runs. Written atomically.
+     *
+     * @param csv the manifest to write
+     * @param splits the splits; every sample must be a file
+     * @throws DatasetException when a sample is an image in memory (IDX data), or the file cannot
+     *     be written
+     */
+    public static void writeManifest(Path csv, Splits splits) throws DatasetException {
+        Objects.requireNonNull(csv, "csv");
+        Objects.requireNonNull(splits, "splits");
+        ManifestWriter.write(csv, splits);
+    }
+
+    /**
      * How many of a class's {@code n} images go to validation (kept here for the tests; see {@link
      * StratifiedSplits#valCount}).
      */

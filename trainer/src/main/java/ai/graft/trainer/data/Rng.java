@@ -13,6 +13,7 @@ final class Rng {
     static final long LIMIT = 0x4c49_4d49_54L;
     static final long SHUFFLE = 0x5348_5546_4cL;
     static final long AUGMENT = 0x4155_474dL;
+    static final long TEST = 0x5445_5354L;
 
     private static final long GOLDEN = 0x9E37_79B9_7F4A_7C15L;
 

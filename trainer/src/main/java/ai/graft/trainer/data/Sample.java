@@ -138,13 +138,24 @@ public final class Sample {
      * @return a new input; safe to call from several threads
      */
     public ImageInput input() {
-        if (file != null) {
-            return ImageInput.of(file);
+        return file != null ? ImageInput.of(file) : ImageInput.of(grayImage());
+    }
+
+    /**
+     * An in-memory image's pixels as a new 8-bit gray image (to write it to a file, for tools that
+     * read files).
+     *
+     * @return a new image
+     * @throws IllegalStateException when the sample is a file ({@link #file()} is not null)
+     */
+    public BufferedImage grayImage() {
+        if (gray == null) {
+            throw new IllegalStateException("Sample " + id + " is a file, not an in-memory image");
         }
         BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_BYTE_GRAY);
         byte[] target = ((DataBufferByte) image.getRaster().getDataBuffer()).getData();
         System.arraycopy(gray, 0, target, 0, gray.length);
-        return ImageInput.of(image);
+        return image;
     }
 
     /**

@@ -33,6 +33,35 @@ public record Splits(ImageDataset train, ImageDataset val, ImageDataset test) {
     }
 
     /**
+     * A test set held out of the validation images, for data that has none: a seeded stratified
+     * {@code share} of each validation class (at least one image of a class that has two or more,
+     * never all of them) becomes the test set, and the rest stays the validation set. Training
+     * never sees the test images, nor does the choice of the best epoch, so they measure the final
+     * model without the optimism of the images that chose it.
+     *
+     * @param share the share of each validation class held out, in (0, 1)
+     * @param seed the seed of the stratified choice (its own stream: not the validation split's)
+     * @return these splits when they have a test set already; else new splits with one
+     * @throws IllegalArgumentException when {@code share} is out of range, or when a test set must
+     *     be made and there are no validation images
+     */
+    public Splits withTestFromValidation(double share, long seed) {
+        if (!(share > 0 && share < 1)) {
+            throw new IllegalArgumentException(
+                    "Test share of the validation images must be in (0, 1), got " + share);
+        }
+        if (test != null) {
+            return this;
+        }
+        if (val == null || val.size() == 0) {
+            throw new IllegalArgumentException(
+                    "No validation images to hold a test set out of; give the data a test split");
+        }
+        ImageDataset[] parts = StratifiedSplits.stratifiedSplit(val, share, seed, Rng.TEST);
+        return new Splits(train, parts[0], parts[1]);
+    }
+
+    /**
      * Keeps at most {@code perClass} training images of each class, and as many validation images
      * as the validation share asks for beside them ({@code ceil(perClass * valFraction / (1 -
      * valFraction))}, at least one): a few-shot run then validates on a set of its own size. The

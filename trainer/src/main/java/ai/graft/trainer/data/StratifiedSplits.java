@@ -84,23 +84,25 @@ final class StratifiedSplits {
         if (val != null || valFraction == 0) {
             return new Splits(pool, val, test);
         }
-        ImageDataset[] parts = stratifiedSplit(pool, valFraction, seed);
+        ImageDataset[] parts = stratifiedSplit(pool, valFraction, seed, Rng.SPLIT);
         return new Splits(parts[0], parts[1], test);
     }
 
     /**
-     * Splits each class at random (seeded) into training and validation samples, keeping the
-     * dataset's order inside each part.
+     * Splits each class at random (seeded) into kept and held-out samples ({@link #valCount} of
+     * each class held out), keeping the dataset's order inside each part.
      *
-     * @return {train, val}
+     * @param purpose the {@link Rng} tag of the split, so that two splits of one seed differ
+     * @return {kept, held out}
      */
-    static ImageDataset[] stratifiedSplit(ImageDataset pool, double valFraction, long seed) {
+    static ImageDataset[] stratifiedSplit(
+            ImageDataset pool, double valFraction, long seed, long purpose) {
         int[][] byClass = ImageDataset.indicesByClass(pool);
         boolean[] isVal = new boolean[pool.size()];
         for (int c = 0; c < byClass.length; c++) {
             int[] idx = byClass[c].clone();
             int k = valCount(idx.length, valFraction);
-            new Rng(Rng.seed(seed, Rng.SPLIT, c)).shuffle(idx);
+            new Rng(Rng.seed(seed, purpose, c)).shuffle(idx);
             for (int i = 0; i < k; i++) {
                 isVal[idx[i]] = true;
             }

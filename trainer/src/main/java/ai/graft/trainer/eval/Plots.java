@@ -24,9 +24,10 @@ import java.util.function.ToDoubleFunction;
 import javax.imageio.ImageIO;
 
 /**
- * PNG plots for training reports: the learning curves and the confusion matrix. Drawn with Java2D
- * and written with ImageIO, so they need no display (the JVM is put in headless mode unless told
- * otherwise) and no plotting library. Each file is written atomically.
+ * PNG plots for training reports: the learning curves and the confusion matrix ({@link
+ * TradeoffPlot}, for comparisons, shares the drawing helpers here). Drawn with Java2D and written
+ * with ImageIO, so they need no display (the JVM is put in headless mode unless told otherwise) and
+ * no plotting library. Each file is written atomically.
  *
  * <pre>{@code
  * Plots.learningCurves(result.history(), out.resolve("learning-curves.png"));
@@ -43,13 +44,13 @@ public final class Plots {
 
     private static final Color TRAIN = new Color(0x1f, 0x77, 0xb4);
     private static final Color VAL = new Color(0xff, 0x7f, 0x0e);
-    private static final Color GRID = new Color(0xe0, 0xe0, 0xe0);
-    private static final Color AXIS = new Color(0x33, 0x33, 0x33);
-    private static final Color TEXT = new Color(0x22, 0x22, 0x22);
-    private static final Color NOTE = new Color(0x77, 0x77, 0x77);
-    private static final Font TITLE = new Font(Font.SANS_SERIF, Font.BOLD, 16);
-    private static final Font LABEL = new Font(Font.SANS_SERIF, Font.PLAIN, 13);
-    private static final Font TICK = new Font(Font.SANS_SERIF, Font.PLAIN, 11);
+    static final Color GRID = new Color(0xe0, 0xe0, 0xe0);
+    static final Color AXIS = new Color(0x33, 0x33, 0x33);
+    static final Color TEXT = new Color(0x22, 0x22, 0x22);
+    static final Color NOTE = new Color(0x77, 0x77, 0x77);
+    static final Font TITLE = new Font(Font.SANS_SERIF, Font.BOLD, 16);
+    static final Font LABEL = new Font(Font.SANS_SERIF, Font.PLAIN, 13);
+    static final Font TICK = new Font(Font.SANS_SERIF, Font.PLAIN, 11);
 
     private Plots() {}
 
@@ -480,7 +481,7 @@ public final class Plots {
         return 10 * p;
     }
 
-    private static String tickLabel(double v, double step) {
+    static String tickLabel(double v, double step) {
         if (step >= 1 && Math.abs(v - Math.rint(v)) < 1e-9) {
             return Long.toString(Math.round(v));
         }
@@ -493,7 +494,7 @@ public final class Plots {
     }
 
     /** The text cut with an ellipsis to at most {@code max} pixels wide. */
-    private static String fit(String s, FontMetrics fm, int max) {
+    static String fit(String s, FontMetrics fm, int max) {
         if (fm.stringWidth(s) <= max) {
             return s;
         }
@@ -504,7 +505,7 @@ public final class Plots {
         return cut + "\u2026";
     }
 
-    private static Graphics2D start(BufferedImage image) {
+    static Graphics2D start(BufferedImage image) {
         Graphics2D g = image.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
         g.setRenderingHint(
@@ -515,11 +516,11 @@ public final class Plots {
         return g;
     }
 
-    private static void centered(Graphics2D g, String s, int cx, int baseline) {
+    static void centered(Graphics2D g, String s, int cx, int baseline) {
         g.drawString(s, cx - g.getFontMetrics().stringWidth(s) / 2, baseline);
     }
 
-    private static void write(BufferedImage image, Path png) throws IOException {
+    static void write(BufferedImage image, Path png) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         if (!ImageIO.write(image, "png", bytes)) {
             throw new IOException("No PNG writer available to write " + png);

@@ -6,6 +6,7 @@
  * ai.graft.sdk.ImageClassifier} and returns an {@link ai.graft.trainer.eval.EvaluationResult}
  * (accuracy, top-5 accuracy, per-class precision, recall and F1, confusion matrix); {@link
  * ai.graft.trainer.eval.Metrics} is its arithmetic. {@link ai.graft.trainer.eval.Reports} writes a
- * training run's report files and {@link ai.graft.trainer.eval.Plots} its PNG plots.
+ * training run's report files and {@link ai.graft.trainer.eval.Plots} its PNG plots; {@link
+ * ai.graft.trainer.eval.TradeoffPlot} draws models' accuracy against latency for a comparison.
  */
 package ai.graft.trainer.eval;

@@ -1,14 +1,12 @@
-package ai.graft.trainer.cli;
+package ai.graft.cli;
 
-import static ai.graft.trainer.CliRun.graft;
+import static ai.graft.cli.CliRun.graft;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.graft.cli.ExitCodes;
 import ai.graft.sdk.ImageClassifier;
 import ai.graft.sdk.testing.BadModels;
-import ai.graft.trainer.CliRun;
 import ai.graft.trainer.tune.TinyNets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,16 +1,13 @@
-package ai.graft.trainer.cli;
+package ai.graft.cli;
 
-import static ai.graft.trainer.CliRun.graft;
+import static ai.graft.cli.CliRun.graft;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.graft.cli.ExitCodes;
-import ai.graft.cli.Graft;
 import ai.graft.converter.GraftJson;
 import ai.graft.sdk.TestData;
-import ai.graft.trainer.CliRun;
 import ai.graft.trainer.eval.ColourFixtures;
 import java.awt.Color;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package ai.graft.trainer.tune;
+package ai.graft.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -14,6 +14,7 @@ import ai.graft.sdk.testing.ChildJvm;
 import ai.graft.sdk.testing.ChildJvm.Ending;
 import ai.graft.sdk.testing.ChildJvm.KillPoint;
 import ai.graft.sdk.testing.ChildJvm.Signal;
+import ai.graft.trainer.tune.TinyNets;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,12 +1,10 @@
-package ai.graft.trainer.cli;
+package ai.graft.cli;
 
-import static ai.graft.trainer.CliRun.graft;
+import static ai.graft.cli.CliRun.graft;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.graft.cli.ExitCodes;
-import ai.graft.trainer.CliRun;
 import ai.graft.trainer.eval.ColourFixtures;
 import ai.graft.trainer.tune.TinyNets;
 import java.awt.Color;

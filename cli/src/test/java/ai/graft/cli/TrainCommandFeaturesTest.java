@@ -1,4 +1,4 @@
-package ai.graft.trainer.tune;
+package ai.graft.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.graft.converter.GraftJson;
 import ai.graft.sdk.Classification;
 import ai.graft.sdk.ImageClassifier;
-import ai.graft.trainer.CliRun;
+import ai.graft.trainer.tune.TinyNets;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,13 +1,13 @@
-package ai.graft.trainer.tune;
+package ai.graft.cli;
 
-import static ai.graft.trainer.CliRun.graft;
+import static ai.graft.cli.CliRun.graft;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
 import ai.graft.converter.GraftJson;
-import ai.graft.trainer.CliRun;
+import ai.graft.trainer.tune.TinyNets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
