@@ -6,6 +6,8 @@ import ai.graft.converter.ModelInspector;
 import ai.graft.converter.ModelSummary;
 import ai.graft.converter.OnnxModels;
 import ai.graft.converter.TensorInfo;
+import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
+import ai.graft.converter.quantize.Precision;
 import ai.graft.sdk.ModelCard;
 import ai.graft.sdk.ModelException;
 import java.io.IOException;
@@ -48,25 +50,28 @@ public final class InspectCommand implements Subcommand {
 
     @Override
     public Integer call() throws ModelException {
+        ModelProto proto = OnnxModels.read(model);
         ModelSummary summary =
                 featureNode == null
-                        ? ModelInspector.inspect(OnnxModels.read(model))
-                        : ModelInspector.inspect(OnnxModels.read(model), featureNode);
+                        ? ModelInspector.inspect(proto)
+                        : ModelInspector.inspect(proto, featureNode);
+        Precision precision = Precision.of(proto);
         ModelCard card = ModelCard.fromMetadata(summary.metadata());
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             Map<String, Object> object = GraftJson.readObject(summary.toJson());
             object.put("file", model.toString());
             object.put("bytes", size(model));
+            object.put("precision", precision.label());
             object.put("card", card.isEmpty() ? null : cardMap(card));
             out.println(GraftJson.write(object));
         } else {
-            print(out, summary, card);
+            print(out, summary, card, precision);
         }
         return ExitCodes.OK;
     }
 
-    private void print(PrintWriter out, ModelSummary s, ModelCard card) {
+    private void print(PrintWriter out, ModelSummary s, ModelCard card, Precision precision) {
         line(out, "model", String.format(Locale.ROOT, "%s (%.1f MB)", model, size(model) / 1e6));
         String producer =
                 s.producerName().isEmpty()
@@ -79,6 +84,7 @@ public final class InspectCommand implements Subcommand {
         for (TensorInfo output : s.outputs()) {
             line(out, "output", tensor(output));
         }
+        line(out, "precision", precision.label());
         line(out, "parameters", String.format(Locale.ROOT, "%,d", s.parameterCount()));
         line(
                 out,

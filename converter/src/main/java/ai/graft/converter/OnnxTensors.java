@@ -296,6 +296,80 @@ public final class OnnxTensors {
     }
 
     /**
+     * Makes an 8-bit or 32-bit integer tensor stored in {@code raw_data}: the quantized weights,
+     * biases and zero points of a quantized model.
+     *
+     * @param name its name
+     * @param dims its dimensions
+     * @param type {@code INT8}, {@code UINT8} or {@code INT32}
+     * @param values its values, row-major, each within the type's range; length must be the product
+     *     of {@code dims}
+     * @return the tensor
+     * @throws IllegalArgumentException for another type or a value out of range
+     */
+    public static TensorProto fromInts(
+            String name, long[] dims, TensorProto.DataType type, int[] values) {
+        checkLength(dims, values.length);
+        int lo;
+        int hi;
+        int size;
+        switch (type) {
+            case INT8 -> {
+                lo = Byte.MIN_VALUE;
+                hi = Byte.MAX_VALUE;
+                size = 1;
+            }
+            case UINT8 -> {
+                lo = 0;
+                hi = 255;
+                size = 1;
+            }
+            case INT32 -> {
+                lo = Integer.MIN_VALUE;
+                hi = Integer.MAX_VALUE;
+                size = 4;
+            }
+            default ->
+                    throw new IllegalArgumentException(
+                            "Integer tensors are INT8, UINT8 or INT32, got " + type);
+        }
+        ByteBuffer buf = ByteBuffer.allocate(values.length * size).order(ByteOrder.LITTLE_ENDIAN);
+        for (int v : values) {
+            if (v < lo || v > hi) {
+                throw new IllegalArgumentException(
+                        "Value " + v + " of tensor '" + name + "' is outside " + type);
+            }
+            if (size == 1) {
+                buf.put((byte) v);
+            } else {
+                buf.putInt(v);
+            }
+        }
+        return builder(name, dims, type.getNumber())
+                .setRawData(ByteString.copyFrom(buf.array()))
+                .build();
+    }
+
+    /**
+     * Makes a float16 tensor stored in {@code raw_data}, rounding each float to nearest even.
+     *
+     * @param name its name
+     * @param dims its dimensions
+     * @param values its values as floats, row-major; length must be the product of {@code dims}
+     * @return the tensor
+     */
+    public static TensorProto fromFloatsAsHalf(String name, long[] dims, float[] values) {
+        checkLength(dims, values.length);
+        ByteBuffer buf = ByteBuffer.allocate(values.length * 2).order(ByteOrder.LITTLE_ENDIAN);
+        for (float v : values) {
+            buf.putShort(floatToHalf(v));
+        }
+        return builder(name, dims, TensorProto.DataType.FLOAT16_VALUE)
+                .setRawData(ByteString.copyFrom(buf.array()))
+                .build();
+    }
+
+    /**
      * Converts IEEE 754 half-precision bits to a float, exactly (every float16 value, subnormals,
      * infinities and NaN included, is representable as a float).
      *

@@ -1,0 +1,134 @@
+package ai.graft.converter.quantize;
+
+import ai.graft.converter.OnnxModels;
+import ai.graft.converter.graph.Graphs;
+import ai.graft.converter.onnx.proto.OnnxProto.GraphProto;
+import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
+import ai.graft.converter.onnx.proto.OnnxProto.NodeProto;
+import ai.graft.converter.opset.OpsetConverter;
+import ai.graft.sdk.GraftException;
+import ai.graft.sdk.Preprocessing;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Static INT8 quantization of a float32 model into the QDQ form that ONNX Runtime runs on integer
+ * kernels, calibrated on images preprocessed as at inference.
+ *
+ * <pre>{@code
+ * Int8Result r = Int8Quantizer.quantize(model, "squeezenet1.1.onnx", "data_0",
+ *         images, Preprocessing.caffe(224, 224), Int8Options.defaults());
+ * System.out.println(r.kernels().describe());
+ * OnnxModels.write(r.model(), Path.of("squeezenet1.1-int8.onnx"));
+ * }</pre>
+ *
+ * <p>Steps: the model is brought to opset 13 or later (per-channel DequantizeLinear needs it),
+ * Dropout and Identity (no-ops at inference) are removed, {@link QdqPlan} places the pairs, {@link
+ * Calibrator} measures the ranges, {@link QdqWriter} writes the graph, and {@link KernelCheck}
+ * reads what ONNX Runtime makes of it. Thread-safe: stateless.
+ */
+public final class Int8Quantizer {
+    /** The first opset whose DequantizeLinear takes an axis (per-channel scales). */
+    public static final int MIN_OPSET = 13;
+
+    private Int8Quantizer() {}
+
+    /**
+     * Quantizes a float32 model.
+     *
+     * @param model the float32 model
+     * @param name its name for messages
+     * @param input the name of its image input
+     * @param images the calibration images
+     * @param preprocessing the model's preprocessing, fitted to its input
+     * @param options method, weight scales and activation type
+     * @return the quantized model and what was done
+     * @throws ai.graft.sdk.ModelException when the model is already quantized or float16, cannot be
+     *     brought to opset {@value #MIN_OPSET}, or ONNX Runtime cannot run it
+     * @throws ai.graft.sdk.ImageException when none of the images can be read
+     */
+    public static Int8Result quantize(
+            ModelProto model,
+            String name,
+            String input,
+            List<Path> images,
+            Preprocessing preprocessing,
+            Int8Options options)
+            throws GraftException {
+        ModelChecks.requireFloat32(model, name);
+        ModelProto prepared = withoutNoOps(atLeastOpset13(model, name));
+        QdqPlan plan = QdqPlan.of(prepared);
+        Calibrator.Result calibration =
+                Calibrator.run(
+                        prepared,
+                        input,
+                        plan.calibrated(),
+                        images,
+                        preprocessing,
+                        options.method(),
+                        options.percentile());
+        ModelProto quantized =
+                QdqWriter.write(
+                        prepared,
+                        plan,
+                        calibration.ranges(),
+                        options.activations(),
+                        options.perChannel(),
+                        options.reduceRange()
+                                ? WeightQuantizer.QMAX_REDUCED
+                                : WeightQuantizer.QMAX);
+        return new Int8Result(
+                quantized,
+                calibration.images(),
+                calibration.skipped(),
+                plan.quantized().size(),
+                plan.floatNodes(),
+                KernelCheck.check(quantized));
+    }
+
+    private static ModelProto atLeastOpset13(ModelProto model, String name) throws GraftException {
+        return OnnxModels.opset(model) >= MIN_OPSET
+                ? model
+                : OpsetConverter.convert(model, name, MIN_OPSET);
+    }
+
+    /**
+     * Removes Dropout (with an unused mask) and Identity nodes, so that no float no-op sits between
+     * two quantized operators. A node whose output is a graph output stays.
+     */
+    static ModelProto withoutNoOps(ModelProto model) {
+        GraphProto g = model.getGraph();
+        Set<String> outputs = new HashSet<>();
+        g.getOutputList().forEach(v -> outputs.add(v.getName()));
+        Set<String> used = new HashSet<>(outputs);
+        g.getNodeList().forEach(n -> used.addAll(Graphs.allInputs(n)));
+        Map<String, String> replace = new HashMap<>();
+        GraphProto.Builder b = g.toBuilder().clearNode();
+        for (NodeProto n : g.getNodeList()) {
+            boolean noOp =
+                    (n.getOpType().equals("Identity")
+                                    || n.getOpType().equals("Dropout")
+                                            && (n.getOutputCount() < 2
+                                                    || !used.contains(n.getOutput(1))))
+                            && n.getInputCount() >= 1
+                            && !outputs.contains(n.getOutput(0));
+            if (noOp) {
+                replace.put(n.getOutput(0), replace.getOrDefault(n.getInput(0), n.getInput(0)));
+                continue;
+            }
+            NodeProto.Builder nb = n.toBuilder();
+            for (int i = 0; i < n.getInputCount(); i++) {
+                String r = replace.get(n.getInput(i));
+                if (r != null) {
+                    nb.setInput(i, r);
+                }
+            }
+            b.addNode(nb);
+        }
+        return model.toBuilder().setGraph(b).build();
+    }
+}
