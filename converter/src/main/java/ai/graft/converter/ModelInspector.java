@@ -14,6 +14,7 @@ import ai.graft.converter.onnx.proto.OnnxProto.ValueInfoProto;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -86,12 +87,7 @@ public final class ModelInspector {
                         Comparator.<Map.Entry<String, Integer>>comparingInt(e -> -e.getValue())
                                 .thenComparing(Map.Entry::getKey))
                 .forEach(e -> ops.put(e.getKey(), e.getValue()));
-        long params = 0;
-        for (TensorProto t : g.getInitializerList()) {
-            if (isFloat(t.getDataType())) {
-                params += OnnxTensors.elementCount(t);
-            }
-        }
+        long params = parameterCount(g);
         Map<String, String> meta = new LinkedHashMap<>();
         for (StringStringEntryProto e : model.getMetadataPropsList()) {
             meta.put(e.getKey(), e.getValue());
@@ -315,6 +311,37 @@ public final class ModelInspector {
             }
         }
         return true;
+    }
+
+    /**
+     * The model's learned values: float initializers, and the integer weights and biases a
+     * quantized model dequantizes; not the scales and zero points of its QuantizeLinear and
+     * DequantizeLinear nodes, nor integer shape constants.
+     */
+    private static long parameterCount(GraphProto g) {
+        Set<String> dequantized = new HashSet<>();
+        Set<String> quantization = new HashSet<>();
+        for (NodeProto n : g.getNodeList()) {
+            String op = n.getOpType();
+            if (op.equals("DequantizeLinear") || op.equals("QuantizeLinear")) {
+                if (op.equals("DequantizeLinear") && n.getInputCount() > 0) {
+                    dequantized.add(n.getInput(0));
+                }
+                for (int i = 1; i < n.getInputCount(); i++) {
+                    quantization.add(n.getInput(i));
+                }
+            }
+        }
+        long params = 0;
+        for (TensorProto t : g.getInitializerList()) {
+            boolean learned =
+                    dequantized.contains(t.getName())
+                            || (isFloat(t.getDataType()) && !quantization.contains(t.getName()));
+            if (learned) {
+                params += OnnxTensors.elementCount(t);
+            }
+        }
+        return params;
     }
 
     static boolean isFloat(int type) {

@@ -62,6 +62,8 @@ public final class ShapeInference {
                     "InstanceNormalization",
                     "LRN",
                     "Cast",
+                    "QuantizeLinear",
+                    "DequantizeLinear",
                     "Neg",
                     "Abs",
                     "Exp",
