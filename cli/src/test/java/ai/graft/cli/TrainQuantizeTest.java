@@ -94,7 +94,11 @@ class TrainQuantizeTest {
         assertTrue(Files.isRegularFile(out.resolve("model.onnx")));
         assertFalse(run.lastJson().get("quantized").get("kept").asBoolean());
         String md = Files.readString(out.resolve("report.md"));
-        assertTrue(md.contains("**No int8 QDQ model was kept:** quantization failed: "), md);
+        assertTrue(
+                md.contains(
+                        "**No int8 QDQ model was kept:** quantization failed: cannot replace "
+                                + out.resolve("model-int8.onnx")),
+                md);
     }
 
     @Test

@@ -120,7 +120,10 @@ public final class QuantizedModels {
             check =
                     new QuantizationCheck(
                             model, precision, within ? file : null, r.report(), tolerance, null);
-        } catch (GraftException | IOException | RuntimeException e) {
+        } catch (IOException e) {
+            String why = "cannot replace " + file + " (" + e + ")";
+            check = new QuantizationCheck(model, precision, null, null, Double.NaN, why);
+        } catch (GraftException | RuntimeException e) {
             String why = e.getMessage() != null ? e.getMessage() : e.toString();
             check = new QuantizationCheck(model, precision, null, null, Double.NaN, why);
         }
