@@ -8,6 +8,7 @@ import ai.graft.converter.quantize.LabelledImage;
 import ai.graft.converter.quantize.ModelQuantizer;
 import ai.graft.converter.quantize.Precision;
 import ai.graft.converter.quantize.QuantizationReport;
+import ai.graft.converter.quantize.Tolerance;
 import ai.graft.sdk.GraftException;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -47,12 +48,6 @@ import picocli.CommandLine.Spec;
             "3:the model is not a classifier, is already quantized or float16, or cannot be run"
         })
 public final class QuantizeCommand implements Subcommand {
-    /** The default tolerance with --eval: points of accuracy. */
-    static final double DEFAULT_ACCURACY_POINTS = 1;
-
-    /** The default tolerance without --eval: percent of images whose best class changes. */
-    static final double DEFAULT_DISAGREEMENT_PERCENT = 2;
-
     @Spec CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "MODEL", description = "The float32 ONNX classifier.")
@@ -164,12 +159,7 @@ public final class QuantizeCommand implements Subcommand {
                         images,
                         labelled);
         QuantizationReport report = result.report();
-        double limit =
-                tolerance != null
-                        ? tolerance
-                        : report.accuracy() != null
-                                ? DEFAULT_ACCURACY_POINTS
-                                : DEFAULT_DISAGREEMENT_PERCENT;
+        double limit = tolerance != null ? tolerance : Tolerance.defaultFor(report);
         boolean within = report.within(limit);
         boolean write = within || force;
         if (write) {
@@ -187,7 +177,7 @@ public final class QuantizeCommand implements Subcommand {
             m.put("written", written);
             m.put("withinTolerance", within);
             m.put("tolerance", limit);
-            m.put("toleranceOf", r.accuracy() != null ? "accuracy points" : "top-1 disagreement %");
+            m.put("toleranceOf", Tolerance.unitOf(r));
             m.putAll(r.toMap());
             stdout.println(GraftJson.write(m));
             return;

@@ -2,6 +2,7 @@ package ai.graft.cli;
 
 import ai.graft.converter.GraftJson;
 import ai.graft.converter.checkpoint.Checkpoint;
+import ai.graft.converter.quantize.Precision;
 import ai.graft.sdk.Device;
 import ai.graft.sdk.GraftException;
 import ai.graft.trainer.Strategy;
@@ -10,6 +11,8 @@ import ai.graft.trainer.TrainingDefaults;
 import ai.graft.trainer.TrainingMonitor;
 import ai.graft.trainer.TrainingOptions;
 import ai.graft.trainer.TrainingResult;
+import ai.graft.trainer.eval.QuantizationCheck;
+import ai.graft.trainer.eval.Reports;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -39,7 +42,8 @@ import picocli.CommandLine.Spec;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:trained and exported",
-            "1:training failed",
+            "1:training failed; or the --quantize model lost more than the tolerance or could not"
+                    + " be made (model.onnx is kept and report.md says why)",
             "2:invalid usage or data (a missing or malformed dataset, a class with too few"
                     + " readable images)",
             "3:unusable backbone"
@@ -324,6 +328,17 @@ public final class TrainCommand implements Subcommand {
     String device;
 
     @Option(
+            names = "--quantize",
+            paramLabel = "int8|fp16",
+            description =
+                    "After the export, also write OUT/model-int8.onnx (static QDQ, calibrated on up"
+                            + " to 200 training images) or OUT/model-fp16.onnx, with both models'"
+                            + " validation accuracy, size and agreement in the report. One that"
+                            + " loses more than 1 point of validation accuracy is not written:"
+                            + " model.onnx stays, the report says why and the exit code is 1.")
+    String quantize;
+
+    @Option(
             names = "--json",
             description = "Print a JSON summary as the last line of standard output.")
     boolean json;
@@ -349,9 +364,41 @@ public final class TrainCommand implements Subcommand {
                     result.bestEpoch(),
                     result.epochs(),
                     result.seconds());
+            if (result.quantized() != null) {
+                out.println(result.quantized().line());
+            }
         }
         out.flush();
+        QuantizationCheck q = result.quantized();
+        if (q != null && !q.kept()) {
+            err.println(
+                    "graft train: no "
+                            + q.precision().label()
+                            + " model was kept, "
+                            + result.model()
+                            + " stands alone: "
+                            + q.line()
+                            + " (see "
+                            + result.outDir().resolve(Reports.REPORT_MD)
+                            + ")");
+            err.flush();
+            return ExitCodes.FAILURE;
+        }
         return ExitCodes.OK;
+    }
+
+    /** The --quantize precision: int8 or fp16. */
+    private Precision quantizePrecision() {
+        return switch (quantize.trim().toLowerCase(Locale.ROOT)) {
+            case "int8" -> Precision.INT8_QDQ;
+            case "fp16" -> Precision.FP16;
+            default ->
+                    throw Flags.usage(
+                            spec,
+                            "--quantize: unknown precision '"
+                                    + quantize
+                                    + "', expected int8 or fp16");
+        };
     }
 
     TrainingOptions options() {
@@ -410,6 +457,9 @@ public final class TrainCommand implements Subcommand {
         if (backboneLrFactor != null) {
             b.backboneLrFactor(backboneLrFactor);
         }
+        if (quantize != null) {
+            b.quantize(quantizePrecision());
+        }
         if (resume != null) {
             Path dir =
                     checkpointDir != null
@@ -449,6 +499,7 @@ public final class TrainCommand implements Subcommand {
         m.put("embeddingsComputed", r.embeddingsComputed());
         m.put("embeddingsReused", r.embeddingsReused());
         m.put("parityMaxAbsDiff", r.parityMaxAbsDiff());
+        m.put("quantized", r.quantized() == null ? null : r.quantized().toMap());
         m.put("seconds", r.seconds());
         m.put("reports", r.outDir().toString());
         return GraftJson.write(m);

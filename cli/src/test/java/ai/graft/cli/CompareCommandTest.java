@@ -92,6 +92,32 @@ class CompareCommandTest {
     }
 
     @Test
+    void compare_precisions_measuresTheQuantizedVersions_besideTheFloatModel() throws Exception {
+        Path out = dir.resolve("precisions");
+        CliRun run = compare(out, finished.toString(), "--precisions", "fp32,int8,fp16", "--json");
+        assertEquals(ExitCodes.OK, run.exitCode(), run.err());
+        JsonNode models = run.lastJson().get("models");
+        assertEquals(3, models.size());
+        List<String> precisions = new ArrayList<>();
+        for (JsonNode m : models) {
+            precisions.add(m.get("precision").asText());
+            assertTrue(m.get("ok").asBoolean(), m.toString());
+            assertTrue(Files.isRegularFile(Path.of(m.get("model").asText())), m.toString());
+        }
+        assertEquals(List.of("fp32", "int8", "fp16"), precisions);
+        assertTrue(models.get(0).get("top1LossPointsVsFp32").isNull());
+        assertEquals(
+                100 * (models.get(0).get("top1").asDouble() - models.get(2).get("top1").asDouble()),
+                models.get(2).get("top1LossPointsVsFp32").asDouble(),
+                1e-9);
+        assertTrue(Files.isRegularFile(out.resolve("finished-finished/model-int8.onnx")));
+        assertTrue(Files.isRegularFile(out.resolve("finished-finished/model-fp16.onnx")));
+        assertTrue(
+                Files.readString(out.resolve("compare.md"))
+                        .contains("| finished/finished/fp16 | fp16 |"));
+    }
+
+    @Test
     void compare_withAFailingCombination_reportsIt_keepsTheOthers_andExits1() throws Exception {
         Path broken = Files.writeString(dir.resolve("broken.onnx"), "not a model");
         Path out = dir.resolve("failing");
@@ -126,9 +152,8 @@ class CompareCommandTest {
                 compare(out, ok, "--precisions", "fp64"),
                 "--precisions: Unknown precision 'fp64', expected one of [fp32, int8, fp16]");
         assertUsage(
-                compare(out, ok, "--precisions", "fp32,int8"),
-                "Precision int8 needs the quantizer (graft quantize), which this build does not"
-                        + " have yet");
+                compare(out, ok, "--precisions", "fp32,int8,fp32"),
+                "A precision is listed twice in [FP32, INT8, FP32]; list each once");
         assertUsage(compare(out, ok + "," + ok), "A backbone is listed twice in");
         assertUsage(
                 graft(

@@ -1,5 +1,6 @@
 package ai.graft.trainer;
 
+import ai.graft.converter.quantize.Precision;
 import ai.graft.sdk.Device;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -147,6 +148,7 @@ public final class TrainingOptions {
     private final boolean augment;
     private final Path checkpointDir;
     private final Path resume;
+    private final Precision quantize;
 
     private TrainingOptions(Builder b) {
         data = b.data;
@@ -166,6 +168,7 @@ public final class TrainingOptions {
         threads = b.threads;
         augment = b.augment;
         resume = b.resume;
+        quantize = b.quantize;
         momentum = b.momentum;
         stepGamma = b.stepGamma;
         boolean graph = strategy.trainsGraph();
@@ -473,6 +476,14 @@ public final class TrainingOptions {
         return resume;
     }
 
+    /**
+     * @return the precision of the quantized model written beside the exported one ({@link
+     *     QuantizedModels}), or null for none
+     */
+    public Precision quantize() {
+        return quantize;
+    }
+
     /** Builds {@link TrainingOptions}; {@link #build()} validates. */
     public static final class Builder {
         private final Path data;
@@ -507,6 +518,7 @@ public final class TrainingOptions {
         private boolean augment = true;
         private Path checkpointDir;
         private Path resume;
+        private Precision quantize;
 
         private Builder(Path data, String backbone, Path outDir) {
             this.data = data;
@@ -781,6 +793,16 @@ public final class TrainingOptions {
         }
 
         /**
+         * @param quantize {@link Precision#INT8_QDQ} or {@link Precision#FP16} to write a quantized
+         *     model beside the exported one, calibrated on the training images; null for none
+         * @return this builder
+         */
+        public Builder quantize(Precision quantize) {
+            this.quantize = quantize;
+            return this;
+        }
+
+        /**
          * Validates and builds.
          *
          * @return the options
@@ -811,6 +833,7 @@ public final class TrainingOptions {
             check(
                     unfreeze == null || strategy == Strategy.FINETUNE,
                     "unfreeze applies to strategy finetune, not " + s);
+            check(quantize != Precision.FP32, "quantize to int8 or fp16, not fp32");
             TrainingOptions o = new TrainingOptions(this);
             check(o.epochs >= 1, "epochs must be at least 1, got " + o.epochs);
             check(

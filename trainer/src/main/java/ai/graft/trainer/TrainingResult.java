@@ -3,6 +3,7 @@ package ai.graft.trainer;
 import ai.graft.converter.checkpoint.EpochMetrics;
 import ai.graft.trainer.data.Skipped;
 import ai.graft.trainer.eval.EvaluationResult;
+import ai.graft.trainer.eval.QuantizationCheck;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -25,6 +26,8 @@ import java.util.List;
  * @param embeddingsReused embeddings read from the cache ({@code features}; 0 otherwise)
  * @param parityMaxAbsDiff largest difference between the exported model's logits in ONNX Runtime
  *     and the trainer's on the same inputs
+ * @param quantized the quantized model beside the exported one and whether it was kept, or null
+ *     when none was asked for ({@link TrainingOptions#quantize()})
  * @param seconds wall time of the whole run
  */
 public record TrainingResult(
@@ -42,6 +45,7 @@ public record TrainingResult(
         int embeddingsComputed,
         int embeddingsReused,
         double parityMaxAbsDiff,
+        QuantizationCheck quantized,
         double seconds) {
     /** Copies the lists into unmodifiable ones. */
     public TrainingResult {

@@ -12,6 +12,7 @@ import ai.graft.trainer.data.ImageDataset;
 import ai.graft.trainer.data.Splits;
 import ai.graft.trainer.eval.EvaluationResult;
 import ai.graft.trainer.eval.Evaluator;
+import ai.graft.trainer.eval.QuantizationCheck;
 import ai.graft.trainer.eval.Reports;
 import ai.graft.trainer.eval.TrainingSummary;
 import ai.graft.trainer.eval.TransferCheck;
@@ -72,12 +73,14 @@ public final class TrainingSteps {
     }
 
     /**
-     * Evaluates {@code modelFile} on {@code val}, writes the reports into {@code outDir}, logs the
-     * closing line and gathers what the run produced.
+     * Evaluates {@code modelFile} on {@code val}, quantizes it when the options ask ({@link
+     * QuantizedModels#check}), writes the reports into {@code outDir}, logs the closing line and
+     * gathers what the run produced.
      *
      * @param modelFile the exported classifier, already in place
      * @param outDir the output folder for the reports
-     * @param train the training set (for the raw-pixel baseline of a transfer strategy)
+     * @param train the training set (for the raw-pixel baseline of a transfer strategy, and to
+     *     calibrate a quantized model)
      * @param val the validation set
      * @param options the run's settings
      * @param summary what the run was; its sample, epoch and skipped counts go into the result
@@ -114,7 +117,11 @@ public final class TrainingSteps {
                 options.strategy() == Strategy.SCRATCH
                         ? null
                         : PixelBaseline.check(train, val, evaluation.accuracy(), options, monitor);
-        Reports.write(outDir, summary, evaluation, history, transfer);
+        QuantizationCheck quantized =
+                options.quantize() == null
+                        ? null
+                        : QuantizedModels.check(modelFile, options.quantize(), train, val, monitor);
+        Reports.write(outDir, summary, evaluation, history, transfer, quantized);
         double seconds = (System.nanoTime() - startNanos) / 1e9;
         monitor.log(
                 String.format(
@@ -139,6 +146,7 @@ public final class TrainingSteps {
                 embeddingsComputed,
                 embeddingsReused,
                 parityMaxAbsDiff,
+                quantized,
                 seconds);
     }
 

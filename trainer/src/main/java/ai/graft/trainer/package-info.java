@@ -12,6 +12,7 @@
  * and {@link ai.graft.trainer.tune.GraphTrainer} (the graph strategies); both open the data and
  * finish with the evaluation and the reports through {@link ai.graft.trainer.TrainingSteps}. {@link
  * ai.graft.trainer.compare} trains several backbones and strategies through this entry point and
- * picks a model by accuracy, latency and size.
+ * picks a model by accuracy, latency and size. {@link ai.graft.trainer.QuantizedModels} makes a
+ * trained or finished model's INT8 and FP16 versions, calibrated on its training images, for both.
  */
 package ai.graft.trainer;

@@ -6,6 +6,7 @@
  * ai.graft.converter.quantize.ModelQuantizer} wraps either for a classifier file: it keeps the
  * model card, adds the provenance, and measures the result against the original before anyone keeps
  * it; {@link ai.graft.converter.quantize.KernelCheck} says whether ONNX Runtime really runs integer
- * kernels for a QDQ model.
+ * kernels for a QDQ model; {@link ai.graft.converter.quantize.Tolerance} is the loss a quantized
+ * model may have before it is refused by default.
  */
 package ai.graft.converter.quantize;

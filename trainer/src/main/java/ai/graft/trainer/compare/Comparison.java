@@ -2,8 +2,10 @@ package ai.graft.trainer.compare;
 
 import ai.graft.converter.ModelEditor;
 import ai.graft.converter.OnnxModels;
+import ai.graft.converter.quantize.ModelQuantizer;
 import ai.graft.sdk.GraftException;
 import ai.graft.sdk.ModelCard;
+import ai.graft.trainer.QuantizedModels;
 import ai.graft.trainer.Strategy;
 import ai.graft.trainer.Trainer;
 import ai.graft.trainer.TrainingMonitor;
@@ -24,11 +26,15 @@ import java.util.Set;
  * ({@link TestSplit}), and names the best within the budgets. A backbone file whose model card's
  * labels are the data's classes is a finished model: it is measured, not trained.
  *
- * <p>Each run trains in its own folder, {@code OUT/<backbone>-<strategy>/}; a run that fails is
- * reported with why and the others still run. After every combination the reports are rewritten,
- * atomically, with what finished so far: {@value #MARKDOWN}, {@value #JSON} and {@value #PLOT}
- * (top-1 accuracy against latency, marker area for the file size, the Pareto front drawn). An
- * interrupted comparison keeps every finished run and its row.
+ * <p>Each run trains in its own folder, {@code OUT/<backbone>-<strategy>/}, where its INT8 and FP16
+ * versions are written too ({@code model-int8.onnx}, {@code model-fp16.onnx}; a finished model's in
+ * {@code OUT/<name>-finished/}), calibrated on the split's training images. A quantized model is
+ * measured however much accuracy it loses, and the reports show that loss beside its float model. A
+ * run, a quantization or a measurement that fails is reported with why and the others still run.
+ * After every combination the reports are rewritten, atomically, with what finished so far: {@value
+ * #MARKDOWN}, {@value #JSON} and {@value #PLOT} (top-1 accuracy against latency, marker area for
+ * the file size, the Pareto front drawn). An interrupted comparison keeps every finished run and
+ * its row.
  *
  * <pre>{@code
  * ComparisonOptions options =
@@ -136,27 +142,72 @@ public final class Comparison {
             return;
         }
         for (Precision p : options.precisions()) {
+            Path measured;
             try {
-                done.add(measurer.measure(c, p, inPrecision(model, p), seconds, valAccuracy));
+                measured = inPrecision(c, model, p, split, options.outDir(), monitor);
             } catch (GraftException | RuntimeException e) {
-                String why = "measuring failed: " + message(e);
-                monitor.log("    " + c.name(p) + ": " + why);
-                done.add(Measurement.failed(c.name(p), c.backbone(), c.strategyName(), p, why));
+                fail(c, p, "quantization failed: " + message(e), done, monitor);
+                continue;
+            }
+            try {
+                done.add(measurer.measure(c, p, measured, seconds, valAccuracy));
+            } catch (GraftException | RuntimeException e) {
+                fail(c, p, "measuring failed: " + message(e), done, monitor);
             }
         }
     }
 
+    private static void fail(
+            Combination c,
+            Precision p,
+            String why,
+            List<Measurement> done,
+            TrainingMonitor monitor) {
+        monitor.log("    " + c.name(p) + ": " + why);
+        done.add(Measurement.failed(c.name(p), c.backbone(), c.strategyName(), p, why));
+    }
+
     /**
-     * The model in a precision. Only {@link Precision#FP32}, the model as trained, until the
-     * quantizer is part of the build ({@link ComparisonOptions.Builder#build()} refuses the
-     * others).
+     * The model in a precision: for {@link Precision#FP32} the model itself; otherwise the
+     * quantizer's version of it, calibrated (INT8) or checked (FP16) on the split's training images
+     * and written to {@code OUT/<backbone>-<strategy>/model-int8.onnx} (or {@code -fp16}).
+     *
+     * <p>Unlike {@code graft quantize}, no tolerance refuses it: however much accuracy it loses, it
+     * is measured on the test images like every other model and the report shows the loss beside
+     * its float model, which is what a comparison is for. A model the quantizer cannot take (not a
+     * classifier, already quantized, no image file to calibrate on) fails its row alone.
      */
-    private static Path inPrecision(Path model, Precision precision) {
-        if (precision != Precision.FP32) {
-            throw new IllegalStateException(
-                    "Precision " + precision.cliName() + " needs the quantizer, not in this build");
+    private static Path inPrecision(
+            Combination c,
+            Path model,
+            Precision precision,
+            TestSplit split,
+            Path outDir,
+            TrainingMonitor monitor)
+            throws GraftException {
+        if (precision == Precision.FP32) {
+            return model;
         }
-        return model;
+        ai.graft.converter.quantize.Precision q = precision.quantizerPrecision();
+        ModelQuantizer.QuantizationResult r =
+                QuantizedModels.quantize(model, q, split.train(), null);
+        Path file = outDir.resolve(c.folder()).resolve(QuantizedModels.fileName(q));
+        try {
+            Files.createDirectories(file.getParent());
+        } catch (IOException e) {
+            throw new GraftException(
+                    "Cannot create " + file.getParent() + ": " + e.getMessage(), e);
+        }
+        OnnxModels.write(r.model(), file);
+        monitor.log(
+                String.format(
+                        Locale.ROOT,
+                        "    %s: %s on %d training images, top-1 agreement with fp32 %.1f %%",
+                        c.name(precision),
+                        q.label(),
+                        r.report().images(),
+                        100 * r.report().agreement().top1Agreement()));
+        return file;
     }
 
     private static String message(Exception e) {

@@ -370,15 +370,6 @@ public final class ComparisonOptions {
             }
             nonEmptyDistinct(strategies, "strategy");
             nonEmptyDistinct(precisions, "precision");
-            for (Precision p : precisions) {
-                if (!p.available()) {
-                    throw new IllegalArgumentException(
-                            "Precision "
-                                    + p.cliName()
-                                    + " needs the quantizer (graft quantize), which this build"
-                                    + " does not have yet; compare in fp32 for now");
-                }
-            }
             budget(maxLatencyMs, "max latency (ms)");
             budget(maxSizeMb, "max size (MB)");
             if (imageSize < 0 || imageSize > BackboneZoo.MAX_INPUT_SIZE) {

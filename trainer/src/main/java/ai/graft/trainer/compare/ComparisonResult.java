@@ -60,10 +60,11 @@ public record ComparisonResult(
      * counts, the test fingerprint, the classes), {@code budgets}, {@code best} (a model's name or
      * null), {@code reason}, {@code paretoFront} (names), {@code models} (per model: {@code name},
      * {@code backbone}, {@code strategy}, {@code precision}, {@code ok}, {@code error}, {@code
-     * model}, and when measured {@code testImages}, {@code top1}, {@code top5}, {@code macroF1},
-     * {@code p50LatencyMs}, {@code p95LatencyMs}, {@code imagesPerSecond}, {@code fileBytes},
-     * {@code sizeMb}, {@code parameters}, {@code multiplyAdds}, {@code trainSeconds}, {@code
-     * valAccuracy}, {@code paretoFront}, {@code withinBudgets}) and {@code machine}.
+     * model}, and when measured {@code testImages}, {@code top1}, {@code top1LossPointsVsFp32}
+     * (int8 and fp16: the top-1 points lost against the same model in fp32, or null), {@code top5},
+     * {@code macroF1}, {@code p50LatencyMs}, {@code p95LatencyMs}, {@code imagesPerSecond}, {@code
+     * fileBytes}, {@code sizeMb}, {@code parameters}, {@code multiplyAdds}, {@code trainSeconds},
+     * {@code valAccuracy}, {@code paretoFront}, {@code withinBudgets}) and {@code machine}.
      *
      * @return JSON text on one line
      */

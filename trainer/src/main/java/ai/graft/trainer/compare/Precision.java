@@ -4,10 +4,10 @@ import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * The number format a compared model runs in. Each trained model is measured once per precision
- * asked for; {@link #FP32} is the model as trained. {@link #INT8} and {@link #FP16} are the
- * quantizer's ({@code graft quantize}), which this build does not have yet: {@link
- * ComparisonOptions.Builder#build()} refuses them, saying so.
+ * The number format a compared model runs in. Each trained (or finished) model is measured once per
+ * precision asked for; {@link #FP32} is the model as trained, {@link #INT8} and {@link #FP16} are
+ * the quantizer's versions of it ({@code graft quantize}, through {@link
+ * ai.graft.trainer.QuantizedModels}).
  */
 public enum Precision {
     /** Float32 weights and activations: the exported model itself. */
@@ -27,12 +27,16 @@ public enum Precision {
     }
 
     /**
-     * Whether this build can produce models of this precision.
+     * The quantizer's name for this precision.
      *
-     * @return true for {@link #FP32} alone, until the quantizer is part of the build
+     * @return the converter's precision of the same number format
      */
-    public boolean available() {
-        return this == FP32;
+    public ai.graft.converter.quantize.Precision quantizerPrecision() {
+        return switch (this) {
+            case FP32 -> ai.graft.converter.quantize.Precision.FP32;
+            case INT8 -> ai.graft.converter.quantize.Precision.INT8_QDQ;
+            case FP16 -> ai.graft.converter.quantize.Precision.FP16;
+        };
     }
 
     /**

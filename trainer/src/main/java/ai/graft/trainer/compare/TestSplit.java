@@ -16,13 +16,14 @@ import java.util.Locale;
  * ({@value #MANIFEST}) that every run trains on, so that no run can see a test image.
  *
  * @param trainingData what the runs train on: the data itself, or the manifest
+ * @param train the training images (before any per-class limit), which also calibrate the INT8
+ *     models
  * @param test the test images
  * @param made whether the test set was held out here (false: the data's own)
- * @param trainImages training images (before any per-class limit)
  * @param valImages validation images
  */
 public record TestSplit(
-        Path trainingData, ImageDataset test, boolean made, int trainImages, int valImages) {
+        Path trainingData, ImageDataset train, ImageDataset test, boolean made, int valImages) {
 
     /** The manifest of a split made here, in the comparison's output folder. */
     public static final String MANIFEST = "split.csv";
@@ -61,21 +62,28 @@ public record TestSplit(
         TestSplit split =
                 new TestSplit(
                         trainingData,
+                        splits.train(),
                         splits.test(),
                         made,
-                        splits.train().size(),
                         splits.val() == null ? 0 : splits.val().size());
         monitor.log(
                 String.format(
                         Locale.ROOT,
                         "split: %d training, %d validation and %d test images (%s), test"
                                 + " fingerprint %s",
-                        split.trainImages,
+                        split.trainImages(),
                         split.valImages,
                         split.test.size(),
                         split.source(),
                         split.fingerprint().substring(0, 16)));
         return split;
+    }
+
+    /**
+     * @return training images (before any per-class limit)
+     */
+    public int trainImages() {
+        return train.size();
     }
 
     /**

@@ -31,7 +31,7 @@ import java.util.Set;
  * </ul>
  *
  * <pre>{@code
- * Reports.write(out, summary, evaluation, history, transferCheck);
+ * Reports.write(out, summary, evaluation, history, transferCheck, null);
  * }</pre>
  */
 public final class Reports {
@@ -65,7 +65,8 @@ public final class Reports {
 
     /**
      * Writes the six report files into {@code outDir}, creating it when needed, with the finding of
-     * a {@link TransferCheck}.
+     * a {@link TransferCheck} and the quantized model beside the float one ({@link
+     * QuantizationCheck}).
      *
      * @param outDir the output folder
      * @param s what the run was
@@ -73,6 +74,7 @@ public final class Reports {
      *     (then no confusion matrix is drawn)
      * @param epochs the per-epoch metrics, in order
      * @param transfer the model against the raw-pixel baseline; null when not measured
+     * @param quantized the quantized model against the float one; null when none was asked for
      * @throws GraftException when a file cannot be written; the message names it
      */
     public static void write(
@@ -80,7 +82,8 @@ public final class Reports {
             TrainingSummary s,
             EvaluationResult val,
             List<EpochMetrics> epochs,
-            TransferCheck transfer)
+            TransferCheck transfer,
+            QuantizationCheck quantized)
             throws GraftException {
         Objects.requireNonNull(outDir, "outDir");
         Objects.requireNonNull(s, "s");
@@ -99,9 +102,9 @@ public final class Reports {
                 Plots.confusionMatrix(val, file);
             }
             file = outDir.resolve(REPORT_JSON);
-            writeText(file, reportJson(s, val, epochs, transfer) + "\n");
+            writeText(file, reportJson(s, val, epochs, transfer, quantized) + "\n");
             file = outDir.resolve(REPORT_MD);
-            writeText(file, reportMarkdown(s, val, epochs, transfer));
+            writeText(file, reportMarkdown(s, val, epochs, transfer, quantized));
         } catch (IOException e) {
             throw new GraftException("Cannot write the report file " + file + ": " + e, e);
         }
@@ -150,7 +153,8 @@ public final class Reports {
             TrainingSummary s,
             EvaluationResult val,
             List<EpochMetrics> epochs,
-            TransferCheck transfer) {
+            TransferCheck transfer,
+            QuantizationCheck quantized) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("backbone", s.backbone());
         m.put("strategy", s.strategy());
@@ -165,6 +169,7 @@ public final class Reports {
         m.put("versions", jsonSafe(s.versions()));
         m.put("validation", val == null ? null : val.toMap());
         m.put("transfer", transfer == null ? null : transfer.toMap());
+        m.put("quantized", quantized == null ? null : quantized.toMap());
         m.put("history", epochList(epochs));
         m.put("skipped", EvaluationResult.skippedList(allSkipped(s, val)));
         return GraftJson.write(m);
@@ -174,7 +179,8 @@ public final class Reports {
             TrainingSummary s,
             EvaluationResult val,
             List<EpochMetrics> epochs,
-            TransferCheck transfer) {
+            TransferCheck transfer,
+            QuantizationCheck quantized) {
         StringBuilder md = new StringBuilder("# Training report\n\n");
         md.append("| | |\n|---|---|\n");
         row(md, "Backbone", s.backbone());
@@ -196,6 +202,13 @@ public final class Reports {
         }
         if (transfer != null) {
             md.append("## Did transfer help?\n\n").append(transfer.sentence()).append("\n\n");
+        }
+        if (quantized != null) {
+            md.append("## Quantized model (")
+                    .append(quantized.precision().label())
+                    .append(")\n\n")
+                    .append(quantized.markdown())
+                    .append('\n');
         }
 
         md.append("## Learning curves\n\n");

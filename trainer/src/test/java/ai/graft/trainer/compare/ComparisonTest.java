@@ -7,6 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.graft.converter.GraftJson;
+import ai.graft.converter.ModelEditor;
+import ai.graft.converter.OnnxModels;
+import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
+import ai.graft.converter.quantize.ModelQuantizer;
 import ai.graft.trainer.Strategy;
 import ai.graft.trainer.TrainingMonitor;
 import ai.graft.trainer.data.Datasets;
@@ -19,6 +23,7 @@ import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -238,18 +243,114 @@ class ComparisonTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void run_measuresInt8AndFp16VersionsOfEachModel_andARefusedQuantizationFailsItsRowAlone()
+            throws Exception {
+        Path out = dir.resolve("precisions");
+        List<Precision> all = List.of(Precision.FP32, Precision.INT8, Precision.FP16);
+        ComparisonResult r =
+                Comparison.run(
+                        options(out, List.of(tiny.toString(), finished.toString()))
+                                .precisions(all)
+                                .build(),
+                        TrainingMonitor.SILENT);
+        assertEquals(6, r.measurements().size());
+        assertTrue(r.complete());
+        Map<String, Measurement> byName = new HashMap<>();
+        for (Measurement m : r.measurements()) {
+            assertTrue(m.ok(), m.name() + ": " + m.error());
+            assertEquals(4, m.testImages(), m.name());
+            assertEquals(Files.size(m.model()), m.fileBytes());
+            byName.put(m.name(), m);
+        }
+        assertEquals(
+                List.of(
+                        "tiny/features/fp32",
+                        "tiny/features/int8",
+                        "tiny/features/fp16",
+                        "finished/finished/fp32",
+                        "finished/finished/int8",
+                        "finished/finished/fp16"),
+                r.measurements().stream().map(Measurement::name).toList());
+        // The quantized files sit beside the run's model, a finished model's in its own folder,
+        // in their precision, with the card and the quantizer's provenance kept.
+        Map<String, ai.graft.converter.quantize.Precision> expected =
+                Map.of(
+                        "tiny-features/model-int8.onnx",
+                        ai.graft.converter.quantize.Precision.INT8_QDQ,
+                        "tiny-features/model-fp16.onnx",
+                        ai.graft.converter.quantize.Precision.FP16,
+                        "finished-finished/model-int8.onnx",
+                        ai.graft.converter.quantize.Precision.INT8_QDQ,
+                        "finished-finished/model-fp16.onnx",
+                        ai.graft.converter.quantize.Precision.FP16);
+        for (Map.Entry<String, ai.graft.converter.quantize.Precision> e : expected.entrySet()) {
+            ModelProto model = OnnxModels.read(out.resolve(e.getKey()));
+            assertEquals(e.getValue(), ai.graft.converter.quantize.Precision.of(model), e.getKey());
+            Map<String, String> card = ModelEditor.metadata(model);
+            assertTrue(card.containsKey(ModelQuantizer.CARD_KEY), e.getKey() + ": " + card);
+            assertTrue(card.containsKey("graft.labels"), e.getKey() + ": " + card);
+        }
+        assertEquals(
+                out.resolve("tiny-features/model-int8.onnx"),
+                byName.get("tiny/features/int8").model());
+        // Blue against red by mean colour survives float16. (The int8 figure is whatever the
+        // quantizer's default calibration gives; it is reported, not refused.)
+        assertEquals(1.0, byName.get("finished/finished/fp16").top1(), 1e-9);
+        // The trained model's training time carries over to its quantized versions.
+        assertEquals(
+                byName.get("tiny/features/fp32").trainSeconds(),
+                byName.get("tiny/features/int8").trainSeconds());
+
+        Map<String, Object> json = GraftJson.readObject(read(out.resolve(Comparison.JSON)));
+        List<Map<String, Object>> models = (List<Map<String, Object>>) json.get("models");
+        assertEquals("int8", models.get(1).get("precision"));
+        assertNull(models.get(0).get("top1LossPointsVsFp32"), "fp32 has no loss against itself");
+        for (int i : new int[] {1, 2, 4, 5}) {
+            double lost =
+                    100
+                            * (r.measurements().get(i < 3 ? 0 : 3).top1()
+                                    - r.measurements().get(i).top1());
+            assertEquals(
+                    lost, ((Number) models.get(i).get("top1LossPointsVsFp32")).doubleValue(), 1e-9);
+        }
+        String md = read(out.resolve(Comparison.MARKDOWN));
+        assertTrue(md.contains("| finished/finished/fp16 | fp16 | 1.0000 | 0.00 |"), md);
+        assertTrue(md.contains("| tiny/features/fp32 | fp32 |"), md);
+
+        // A finished model already in INT8: measured as it is in fp32, while the quantizer's
+        // refusal fails its int8 row alone, saying why; the other model is quantized still.
+        Path already =
+                Files.copy(
+                        out.resolve("finished-finished/model-int8.onnx"),
+                        dir.resolve("already.onnx"));
+        ComparisonResult refused =
+                Comparison.run(
+                        options(
+                                        dir.resolve("refused"),
+                                        List.of(already.toString(), finished.toString()))
+                                .precisions(List.of(Precision.FP32, Precision.INT8))
+                                .build(),
+                        TrainingMonitor.SILENT);
+        List<Measurement> rows = refused.measurements();
+        assertEquals(4, rows.size());
+        assertTrue(rows.get(0).ok(), rows.get(0).error());
+        assertEquals("already/finished/int8", rows.get(1).name());
+        assertFalse(rows.get(1).ok());
+        assertTrue(
+                rows.get(1).error().startsWith("quantization failed: ")
+                        && rows.get(1).error().contains("is already quantized"),
+                rows.get(1).error());
+        assertTrue(rows.get(2).ok() && rows.get(3).ok(), rows.get(3).error());
+        assertEquals(1, refused.failed());
+        assertTrue(
+                read(dir.resolve("refused").resolve(Comparison.MARKDOWN))
+                        .contains("- already/finished/int8: quantization failed: "));
+    }
+
+    @Test
     void options_refuseWhatCannotBeCompared() {
         Path out = dir.resolve("never");
-        assertEquals(
-                "Precision int8 needs the quantizer (graft quantize), which this build does not"
-                        + " have yet; compare in fp32 for now",
-                assertThrows(
-                                IllegalArgumentException.class,
-                                () ->
-                                        options(out, List.of("smallcnn"))
-                                                .precisions(List.of(Precision.FP32, Precision.INT8))
-                                                .build())
-                        .getMessage());
         assertEquals(
                 "A backbone is listed twice in [smallcnn, smallcnn]; list each once",
                 assertThrows(

@@ -64,7 +64,7 @@ class ReportsTest {
                         0.001,
                         100,
                         2));
-        Reports.write(out, summary(), EvaluationResultTest.sample(), epochs, null);
+        Reports.write(out, summary(), EvaluationResultTest.sample(), epochs, null, null);
 
         for (String name :
                 List.of(
@@ -136,7 +136,7 @@ class ReportsTest {
 
     @Test
     void write_withoutValidationDrawsNoConfusionMatrix() throws Exception {
-        Reports.write(dir, summary(), null, List.of(), null);
+        Reports.write(dir, summary(), null, List.of(), null, null);
         assertTrue(Files.exists(dir.resolve("learning-curves.png")));
         assertTrue(Files.notExists(dir.resolve("confusion-matrix.png")));
         assertTrue(Files.readString(dir.resolve("report.md")).contains("No validation set"));
@@ -152,7 +152,12 @@ class ReportsTest {
                         GraftException.class,
                         () ->
                                 Reports.write(
-                                        blocker.resolve("out"), summary(), null, List.of(), null));
+                                        blocker.resolve("out"),
+                                        summary(),
+                                        null,
+                                        List.of(),
+                                        null,
+                                        null));
         assertTrue(e.getMessage().contains(blocker.resolve("out").toString()), e.getMessage());
     }
 }

@@ -50,7 +50,8 @@ class TransferCheckTest {
     void report_carriesTheFindingInMarkdownAndJson() throws Exception {
         TransferCheck c = new TransferCheck(0.70, 0.68, 32, 100, 50, 150, 150, 0);
 
-        Reports.write(dir, ReportsTest.summary(), EvaluationResultTest.sample(), List.of(), c);
+        Reports.write(
+                dir, ReportsTest.summary(), EvaluationResultTest.sample(), List.of(), c, null);
 
         String md = Files.readString(dir.resolve(Reports.REPORT_MD));
         assertTrue(md.contains("## Did transfer help?"), md);
