@@ -651,9 +651,11 @@ public final class ModelEditor {
 
     /**
      * Folds each inference-mode BatchNormalization that directly follows a Conv (whose output
-     * nothing else reads) into that Conv's weight and bias: {@code w' = w * s}, {@code b' = (b -
-     * mean) * s + beta} with {@code s = scale / sqrt(var + epsilon)}, computed in double. Batch
-     * norms that cannot be folded stay.
+     * nothing else reads and is not a graph output) into that Conv's weight and bias: {@code w' = w
+     * * s}, {@code b' = (b - mean) * s + beta} with {@code s = scale / sqrt(var + epsilon)} per
+     * output channel, computed in double. A Conv without a bias gains one; a grouped Conv folds the
+     * same way (its weight's first dimension is the output channel). Only float32 weights are
+     * folded; batch norms that cannot be folded stay as they are.
      *
      * @param model the model
      * @return the model with those batch norms folded

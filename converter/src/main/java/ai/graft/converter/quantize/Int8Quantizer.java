@@ -1,5 +1,6 @@
 package ai.graft.converter.quantize;
 
+import ai.graft.converter.ModelEditor;
 import ai.graft.converter.OnnxModels;
 import ai.graft.converter.graph.Graphs;
 import ai.graft.converter.onnx.proto.OnnxProto.GraphProto;
@@ -27,9 +28,11 @@ import java.util.Set;
  * }</pre>
  *
  * <p>Steps: the model is brought to opset 13 or later (per-channel DequantizeLinear needs it),
- * Dropout and Identity (no-ops at inference) are removed, {@link QdqPlan} places the pairs, {@link
- * Calibrator} measures the ranges, {@link QdqWriter} writes the graph, and {@link KernelCheck}
- * reads what ONNX Runtime makes of it. Thread-safe: stateless.
+ * Dropout and Identity (no-ops at inference) are removed, each BatchNormalization that follows a
+ * Conv is folded into it ({@link ModelEditor#foldBatchNorm}, so that no float batch norm sits
+ * between two integer kernels), {@link QdqPlan} places the pairs, {@link Calibrator} measures the
+ * ranges, {@link QdqWriter} writes the graph, and {@link KernelCheck} reads what ONNX Runtime makes
+ * of it. Thread-safe: stateless.
  */
 public final class Int8Quantizer {
     /** The first opset whose DequantizeLinear takes an axis (per-channel scales). */
@@ -60,7 +63,7 @@ public final class Int8Quantizer {
             Int8Options options)
             throws GraftException {
         ModelChecks.requireFloat32(model, name);
-        ModelProto prepared = withoutNoOps(atLeastOpset13(model, name));
+        ModelProto prepared = ModelEditor.foldBatchNorm(withoutNoOps(atLeastOpset13(model, name)));
         QdqPlan plan = QdqPlan.of(prepared);
         Calibrator.Result calibration =
                 Calibrator.run(
