@@ -90,7 +90,7 @@ public final class QuantizeCommand implements Subcommand {
             paramLabel = "METHOD",
             defaultValue = "entropy",
             description =
-                    "How activation ranges are chosen: minmax, percentile (99.99 %) or entropy"
+                    "How activation ranges are chosen: minmax, percentile (99.99 %%) or entropy"
                             + " (default: ${DEFAULT-VALUE}).")
     String method;
 
