@@ -6,6 +6,9 @@
  * ai.graft.converter.quantize.ModelQuantizer} wraps either for a classifier file: it keeps the
  * model card, adds the provenance, and measures the result against the original before anyone keeps
  * it; {@link ai.graft.converter.quantize.KernelCheck} says whether ONNX Runtime really runs integer
- * kernels for a QDQ model.
+ * kernels for a QDQ model. Layers can stay in float by name ({@link
+ * ai.graft.converter.quantize.Int8Options#keepFloat()}), or be chosen by a sensitivity pass when
+ * the fully quantized model follows the original too loosely ({@link
+ * ai.graft.converter.quantize.Int8Options#fallbackNodes()}).
  */
 package ai.graft.converter.quantize;
