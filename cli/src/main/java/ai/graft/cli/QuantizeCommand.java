@@ -16,10 +16,12 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -48,6 +50,9 @@ import picocli.CommandLine.Spec;
             "3:the model is not a classifier, is already quantized or float16, or cannot be run"
         })
 public final class QuantizeCommand implements Subcommand {
+    /** The most layers {@code --keep-float auto} keeps in float. */
+    static final int AUTO_FLOAT_LAYERS = 4;
+
     @Spec CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "MODEL", description = "The float32 ONNX classifier.")
@@ -109,6 +114,20 @@ public final class QuantizeCommand implements Subcommand {
     }
 
     @Option(
+            names = "--keep-float",
+            paramLabel = "auto|N|NODE,...",
+            defaultValue = "auto",
+            description =
+                    "Layers kept in float32 with --int8. auto: when the INT8 model disagrees with"
+                            + " the original on more calibration images than the tolerance allows,"
+                            + " keep up to "
+                            + AUTO_FLOAT_LAYERS
+                            + " of the most sensitive layers in float (found by quantizing all"
+                            + " but one in turn); N: up to N of them (0: quantize every layer);"
+                            + " or the names of the nodes to keep (default: ${DEFAULT-VALUE}).")
+    String keepFloat;
+
+    @Option(
             names = "--eval",
             paramLabel = "DIR",
             description =
@@ -146,16 +165,22 @@ public final class QuantizeCommand implements Subcommand {
         }
         List<Path> images = calibrate == null ? List.of() : calibrationImages();
         List<LabelledImage> labelled = eval == null ? List.of() : labelledImages();
-        Int8Options options =
+        Int8Options.Builder options =
                 Int8Options.builder()
                         .method(calibration)
                         .perChannel(scales == null || !scales.perTensor)
-                        .build();
+                        .targetAgreement(
+                                1
+                                        - (tolerance != null && eval == null
+                                                        ? Math.min(tolerance, 100)
+                                                        : Tolerance.DISAGREEMENT_PERCENT)
+                                                / 100);
+        keepFloat(options);
         ModelQuantizer.QuantizationResult result =
                 ModelQuantizer.quantize(
                         model,
                         target.int8 ? Precision.INT8_QDQ : Precision.FP16,
-                        options,
+                        options.build(),
                         images,
                         labelled);
         QuantizationReport report = result.report();
@@ -199,6 +224,9 @@ public final class QuantizeCommand implements Subcommand {
                 100.0 * r.bytes() / r.originalBytes());
         if (r.kernels() != null) {
             stdout.println("  ONNX Runtime: " + r.kernels().describe());
+            if (!r.keptFloat().isEmpty()) {
+                stdout.println("  layers kept in float32: " + String.join(", ", r.keptFloat()));
+            }
             if (!r.floatNodes().isEmpty()) {
                 stdout.println("  kept in float: " + String.join(", ", r.floatNodes()));
             }
@@ -229,6 +257,20 @@ public final class QuantizeCommand implements Subcommand {
                             r.accuracy() != null ? "points of accuracy" : "% top-1 agreement",
                             limit,
                             written ? "written anyway (--force)" : "nothing written");
+        }
+    }
+
+    /** Sets the layers kept in float from --keep-float: auto, a count, or node names. */
+    private void keepFloat(Int8Options.Builder options) {
+        String v = keepFloat.strip();
+        if (v.equalsIgnoreCase("auto")) {
+            options.fallbackNodes(AUTO_FLOAT_LAYERS);
+        } else if (v.matches("\\d+")) {
+            options.fallbackNodes(Integer.parseInt(v));
+        } else if (v.isEmpty()) {
+            throw Flags.usage(spec, "--keep-float needs auto, a count or node names");
+        } else {
+            options.fallbackNodes(0).keepFloat(Set.copyOf(Arrays.asList(v.split("\\s*,\\s*"))));
         }
     }
 

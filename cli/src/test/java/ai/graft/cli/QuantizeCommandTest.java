@@ -144,6 +144,52 @@ class QuantizeCommandTest {
     }
 
     @Test
+    void keepFloat_namedLayerIsReportedAndAnUnknownOneRefused() throws Exception {
+        Path out = dir.resolve("kept.onnx");
+        String layer = firstConv();
+        CliRun run =
+                CliRun.graft(
+                        "quantize",
+                        model.toString(),
+                        "--out",
+                        out.toString(),
+                        "--int8",
+                        "--calibrate",
+                        calib.toString(),
+                        "--keep-float",
+                        layer,
+                        "--force",
+                        "--json");
+        assertEquals(ExitCodes.OK, run.exitCode(), run.err());
+        assertEquals(layer, GraftJson.read(run.out()).get("keptFloat").get(0).textValue());
+
+        Path refused = dir.resolve("unknown.onnx");
+        CliRun unknown =
+                CliRun.graft(
+                        "quantize",
+                        model.toString(),
+                        "--out",
+                        refused.toString(),
+                        "--int8",
+                        "--calibrate",
+                        calib.toString(),
+                        "--keep-float",
+                        "no_such_layer");
+        assertEquals(ExitCodes.USAGE, unknown.exitCode(), unknown.err());
+        assertTrue(unknown.err().contains("No node 'no_such_layer' to keep float"), unknown.err());
+        assertFalse(Files.exists(refused));
+    }
+
+    /** The name of the test model's first Conv node. */
+    private String firstConv() throws Exception {
+        return OnnxModels.read(model).getGraph().getNodeList().stream()
+                .filter(n -> n.getOpType().equals("Conv"))
+                .findFirst()
+                .orElseThrow()
+                .getName();
+    }
+
+    @Test
     void refusals_writeNothing() throws Exception {
         Path out = dir.resolve("refused.onnx");
         Path fakes = dir.resolve("fakes");

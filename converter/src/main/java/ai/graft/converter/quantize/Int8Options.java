@@ -1,5 +1,7 @@
 package ai.graft.converter.quantize;
 
+import java.util.Set;
+
 /**
  * How {@link Int8Quantizer} quantizes: the calibration method, per-channel or per-tensor weights,
  * and the activations' 8-bit type.
@@ -14,11 +16,20 @@ public final class Int8Options {
     /** The default percentile of {@link CalibrationMethod#PERCENTILE}. */
     public static final double DEFAULT_PERCENTILE = 99.99;
 
+    /** The default of {@link Builder#fallbackNodes}. */
+    public static final int DEFAULT_FALLBACK_NODES = 0;
+
+    /** The default of {@link Builder#targetAgreement}: the 2 % disagreement a check tolerates. */
+    public static final double DEFAULT_TARGET_AGREEMENT = 0.98;
+
     private final CalibrationMethod method;
     private final double percentile;
     private final boolean perChannel;
     private final ActivationType activations;
     private final boolean reduceRange;
+    private final Set<String> keepFloat;
+    private final int fallbackNodes;
+    private final double targetAgreement;
 
     private Int8Options(Builder b) {
         this.method = b.method;
@@ -26,6 +37,9 @@ public final class Int8Options {
         this.perChannel = b.perChannel;
         this.activations = b.activations;
         this.reduceRange = b.reduceRange;
+        this.keepFloat = Set.copyOf(b.keepFloat);
+        this.fallbackNodes = b.fallbackNodes;
+        this.targetAgreement = b.targetAgreement;
     }
 
     /**
@@ -94,6 +108,38 @@ public final class Int8Options {
     }
 
     /**
+     * Nodes kept in float by name (or, for a node without a name, by its first output): they
+     * compute in float on float inputs, with their weights stored in 8 bits. Where quantized
+     * operators surround a kept layer, ONNX Runtime's QDQ propagation can still fuse it into an
+     * integer kernel; {@link Int8Result#kernels()} shows what it runs.
+     *
+     * @return the names, unmodifiable; empty by default
+     */
+    public Set<String> keepFloat() {
+        return keepFloat;
+    }
+
+    /**
+     * The most weighted layers that the quantizer may keep in float, the most sensitive first, when
+     * the fully quantized model's top-1 agreement with the float model on the calibration images is
+     * below {@link #targetAgreement()}.
+     *
+     * @return a count, 0 for none
+     */
+    public int fallbackNodes() {
+        return fallbackNodes;
+    }
+
+    /**
+     * The top-1 agreement on the calibration images below which layers are kept in float.
+     *
+     * @return a share, in [0, 1]
+     */
+    public double targetAgreement() {
+        return targetAgreement;
+    }
+
+    /**
      * Builds {@link Int8Options}.
      *
      * <p>Why uint8 activations and 7-bit weights by default: ONNX Runtime's own quantizer defaults
@@ -109,6 +155,9 @@ public final class Int8Options {
         private boolean perChannel = true;
         private ActivationType activations = ActivationType.UINT8;
         private boolean reduceRange = true;
+        private Set<String> keepFloat = Set.of();
+        private int fallbackNodes = DEFAULT_FALLBACK_NODES;
+        private double targetAgreement = DEFAULT_TARGET_AGREEMENT;
 
         private Builder() {}
 
@@ -168,6 +217,42 @@ public final class Int8Options {
         }
 
         /**
+         * Sets nodes to keep in float, by name (or first output for a node without a name); default
+         * none. Names that match no node are ignored.
+         *
+         * @param nodes the names
+         * @return this builder
+         */
+        public Builder keepFloat(Set<String> nodes) {
+            this.keepFloat = nodes;
+            return this;
+        }
+
+        /**
+         * Sets the most layers kept in float when the fully quantized model agrees too little;
+         * default {@value #DEFAULT_FALLBACK_NODES}, 0 for none.
+         *
+         * @param nodes a count, at least 0
+         * @return this builder
+         */
+        public Builder fallbackNodes(int nodes) {
+            this.fallbackNodes = nodes;
+            return this;
+        }
+
+        /**
+         * Sets the top-1 agreement on the calibration images that the layers kept in float should
+         * restore; default {@value #DEFAULT_TARGET_AGREEMENT}.
+         *
+         * @param agreement a share, in [0, 1]
+         * @return this builder
+         */
+        public Builder targetAgreement(double agreement) {
+            this.targetAgreement = agreement;
+            return this;
+        }
+
+        /**
          * Validates and builds.
          *
          * @return the options
@@ -175,13 +260,21 @@ public final class Int8Options {
          *     100]
          */
         public Int8Options build() {
-            if (method == null || activations == null) {
+            if (method == null || activations == null || keepFloat == null) {
                 throw new IllegalArgumentException(
-                        "Calibration method and activation type are required");
+                        "Calibration method, activation type and kept nodes are required");
             }
             if (!(percentile > 50 && percentile <= 100)) {
                 throw new IllegalArgumentException(
                         "Percentile must be above 50 and at most 100, got " + percentile);
+            }
+            if (fallbackNodes < 0) {
+                throw new IllegalArgumentException(
+                        "Layers kept in float must be 0 or more, got " + fallbackNodes);
+            }
+            if (!(targetAgreement >= 0 && targetAgreement <= 1)) {
+                throw new IllegalArgumentException(
+                        "Target agreement must be within [0, 1], got " + targetAgreement);
             }
             return new Int8Options(this);
         }

@@ -8,13 +8,16 @@ import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
 import ai.graft.converter.onnx.proto.OnnxProto.NodeProto;
 import ai.graft.converter.opset.OpsetConverter;
 import ai.graft.sdk.GraftException;
+import ai.graft.sdk.InputException;
 import ai.graft.sdk.Preprocessing;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Static INT8 quantization of a float32 model into the QDQ form that ONNX Runtime runs on integer
@@ -31,8 +34,10 @@ import java.util.Set;
  * Dropout and Identity (no-ops at inference) are removed, each BatchNormalization that follows a
  * Conv is folded into it ({@link ModelEditor#foldBatchNorm}, so that no float batch norm sits
  * between two integer kernels), {@link QdqPlan} places the pairs, {@link Calibrator} measures the
- * ranges, {@link QdqWriter} writes the graph, and {@link KernelCheck} reads what ONNX Runtime makes
- * of it. Thread-safe: stateless.
+ * ranges, {@link FloatFallback} keeps the most sensitive layers in float when the fully quantized
+ * model agrees too little with the float one (as {@link Int8Options#fallbackNodes()} allows),
+ * {@link QdqWriter} writes the graph, and {@link KernelCheck} reads what ONNX Runtime makes of it.
+ * Thread-safe: stateless.
  */
 public final class Int8Quantizer {
     /** The first opset whose DequantizeLinear takes an axis (per-channel scales). */
@@ -53,6 +58,7 @@ public final class Int8Quantizer {
      * @throws ai.graft.sdk.ModelException when the model is already quantized or float16, cannot be
      *     brought to opset {@value #MIN_OPSET}, or ONNX Runtime cannot run it
      * @throws ai.graft.sdk.ImageException when none of the images can be read
+     * @throws InputException when a node to keep float is not in the model
      */
     public static Int8Result quantize(
             ModelProto model,
@@ -64,33 +70,80 @@ public final class Int8Quantizer {
             throws GraftException {
         ModelChecks.requireFloat32(model, name);
         ModelProto prepared = ModelEditor.foldBatchNorm(withoutNoOps(atLeastOpset13(model, name)));
-        QdqPlan plan = QdqPlan.of(prepared);
+        requireNodes(prepared, options.keepFloat(), name);
+        QdqPlan plan = QdqPlan.of(prepared, options.keepFloat());
+        // One calibration serves every plan the fallback may try: each layer kept float alone.
+        Set<String> calibrated = new LinkedHashSet<>(plan.calibrated());
+        if (options.fallbackNodes() > 0) {
+            for (String node : plan.weightedNodes()) {
+                Set<String> keep = new HashSet<>(options.keepFloat());
+                keep.add(node);
+                calibrated.addAll(QdqPlan.of(prepared, keep).calibrated());
+            }
+        }
         Calibrator.Result calibration =
                 Calibrator.run(
                         prepared,
                         input,
-                        plan.calibrated(),
+                        calibrated,
                         images,
                         preprocessing,
                         options.method(),
                         options.percentile());
-        ModelProto quantized =
-                QdqWriter.write(
-                        prepared,
-                        plan,
-                        calibration.ranges(),
-                        options.activations(),
-                        options.perChannel(),
-                        options.reduceRange()
-                                ? WeightQuantizer.QMAX_REDUCED
-                                : WeightQuantizer.QMAX);
+        Function<QdqPlan, ModelProto> writer =
+                p ->
+                        QdqWriter.write(
+                                prepared,
+                                p,
+                                calibration.ranges(),
+                                options.activations(),
+                                options.perChannel(),
+                                options.reduceRange()
+                                        ? WeightQuantizer.QMAX_REDUCED
+                                        : WeightQuantizer.QMAX);
+        Set<String> keepFloat = options.keepFloat();
+        if (options.fallbackNodes() > 0) {
+            keepFloat =
+                    FloatFallback.choose(
+                            prepared,
+                            input,
+                            keepFloat,
+                            calibration.images(),
+                            preprocessing,
+                            writer,
+                            options.fallbackNodes(),
+                            options.targetAgreement());
+            plan = QdqPlan.of(prepared, keepFloat);
+        }
+        ModelProto quantized = writer.apply(plan);
+        List<String> kept =
+                QdqPlan.of(prepared).weightedNodes().stream().filter(keepFloat::contains).toList();
         return new Int8Result(
                 quantized,
                 calibration.images(),
                 calibration.skipped(),
                 plan.quantized().size(),
                 plan.floatNodes(),
-                KernelCheck.check(quantized));
+                KernelCheck.check(quantized),
+                kept);
+    }
+
+    /** Fails when a node to keep float is not in the model, so that a misspelt name is seen. */
+    private static void requireNodes(ModelProto model, Set<String> keepFloat, String name)
+            throws InputException {
+        Set<String> keys = new HashSet<>();
+        model.getGraph().getNodeList().forEach(n -> keys.add(QdqPlan.key(n)));
+        for (String k : keepFloat) {
+            if (!keys.contains(k)) {
+                throw new InputException(
+                        "No node '"
+                                + k
+                                + "' to keep float in "
+                                + name
+                                + "; nodes are named as in the model, for example "
+                                + QdqPlan.of(model).weightedNodes().stream().limit(5).toList());
+            }
+        }
     }
 
     private static ModelProto atLeastOpset13(ModelProto model, String name) throws GraftException {

@@ -14,6 +14,8 @@ import java.util.List;
  * @param floatNodes nodes that stay float beside quantized tensors ({@code "OpType name"}), such as
  *     a final Softmax or an operator without an integer form
  * @param kernels what ONNX Runtime runs for the model
+ * @param keptFloat weighted nodes kept in float (asked for, or chosen as the most sensitive), by
+ *     name
  */
 public record Int8Result(
         ModelProto model,
@@ -21,11 +23,13 @@ public record Int8Result(
         List<String> skipped,
         int quantizedTensors,
         List<String> floatNodes,
-        KernelReport kernels) {
+        KernelReport kernels,
+        List<String> keptFloat) {
     /** Makes the lists unmodifiable. */
     public Int8Result {
         images = List.copyOf(images);
         skipped = List.copyOf(skipped);
         floatNodes = List.copyOf(floatNodes);
+        keptFloat = List.copyOf(keptFloat);
     }
 }

@@ -128,7 +128,8 @@ public final class ModelQuantizer {
                             agreement,
                             accuracy,
                             Files.size(model),
-                            0);
+                            0,
+                            int8 == null ? List.of() : int8.keptFloat());
             ModelProto withCard =
                     ModelEditor.withMetadata(reduced, provenance(reduced, report.provenance()));
             report = withSize(report, OnnxModels.toBytes(withCard).length);
@@ -187,6 +188,7 @@ public final class ModelQuantizer {
                 r.agreement(),
                 r.accuracy(),
                 r.originalBytes(),
-                bytes);
+                bytes,
+                r.keptFloat());
     }
 }

@@ -10,6 +10,7 @@ import ai.graft.converter.onnx.proto.OnnxProto.NodeProto;
 import ai.graft.converter.onnx.proto.OnnxProto.TensorProto;
 import ai.graft.converter.onnx.proto.OnnxProto.ValueInfoProto;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -63,17 +64,33 @@ final class QdqPlan {
     private final Set<String> quantized = new LinkedHashSet<>();
     private final Map<String, String> sharesWith = new LinkedHashMap<>();
     private final Set<Integer> weighted = new HashSet<>();
+    private final List<String> weightedKeys = new ArrayList<>();
+    private final Set<Integer> weightOnly = new HashSet<>();
     private final List<String> floatNodes = new ArrayList<>();
 
     private QdqPlan() {}
 
     /**
-     * Plans the quantization of a float model.
+     * Plans the quantization of a float model, every node that can be quantized being quantized.
      *
      * @param model the model, opset 13 or later, Dropout and Identity removed
      * @return the plan
      */
     static QdqPlan of(ModelProto model) {
+        return of(model, Set.of());
+    }
+
+    /**
+     * Plans the quantization of a float model with some nodes kept in float. A Relu or Clip right
+     * after a kept node stays float with it, and so does a cheap operator that then has no
+     * quantized neighbour to serve, so that no pair is spent on a tensor that only float nodes
+     * read.
+     *
+     * @param model the model, opset 13 or later, Dropout and Identity removed
+     * @param keepFloat the {@link #key keys} of nodes to keep in float
+     * @return the plan
+     */
+    static QdqPlan of(ModelProto model, Set<String> keepFloat) {
         GraphProto g = model.getGraph();
         QdqPlan plan = new QdqPlan();
         Map<String, TensorProto> inits = Graphs.initializers(g);
@@ -82,24 +99,59 @@ final class QdqPlan {
         g.getOutputList().forEach(v -> outputs.add(v.getName()));
         Set<String> activations = floatActivations(model);
         List<NodeProto> nodes = g.getNodeList();
-        List<Integer> quantizedNodes = new ArrayList<>();
+        Map<String, Integer> producer = new HashMap<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            for (String o : nodes.get(i).getOutputList()) {
+                producer.put(o, i);
+            }
+        }
+        Map<Integer, List<Integer>> dataOf = new LinkedHashMap<>();
         for (int i = 0; i < nodes.size(); i++) {
             NodeProto n = nodes.get(i);
-            List<Integer> data = dataInputs(n, inits, activations);
-            if (data == null) {
-                continue;
+            boolean kept = keepFloat.contains(key(n));
+            if (kept && isWeighted(n, inits)) {
+                plan.weightOnly.add(i);
             }
-            if (isWeighted(n, inits)) {
-                plan.weighted.add(i);
+            List<Integer> data = kept ? null : dataInputs(n, inits, activations);
+            Integer from = n.getInputCount() > 0 ? producer.get(n.getInput(0)) : null;
+            if (data != null
+                    && ACTIVATIONS.contains(n.getOpType())
+                    && from != null
+                    && !dataOf.containsKey(from)) {
+                // An activation after a float node has nothing to fold into: it stays float, and
+                // the operator after it quantizes its output.
+                data = null;
             }
-            quantizedNodes.add(i);
-            for (int d : data) {
-                plan.quantized.add(n.getInput(d));
+            if (data != null) {
+                dataOf.put(i, data);
+                if (isWeighted(n, inits)) {
+                    plan.weighted.add(i);
+                    plan.weightedKeys.add(key(n));
+                }
+            }
+        }
+        // A cheap operator whose output only float nodes read would add error and save nothing (a
+        // final pooling before a float Softmax keeps its logits in float); dropping one can leave
+        // the one before it in the same place, hence the repetition.
+        for (boolean changed = true; changed; ) {
+            changed = false;
+            for (int i : List.copyOf(dataOf.keySet())) {
+                NodeProto n = nodes.get(i);
+                if (!plan.weighted.contains(i)
+                        && !foldsInto(n, i, nodes, producer, dataOf)
+                        && !readByQuantized(n.getOutput(0), consumers, nodes, dataOf)) {
+                    dataOf.remove(i);
+                    changed = true;
+                }
+            }
+        }
+        for (Map.Entry<Integer, List<Integer>> e : dataOf.entrySet()) {
+            for (int d : e.getValue()) {
+                plan.quantized.add(nodes.get(e.getKey()).getInput(d));
             }
         }
         Set<String> folded = new HashSet<>();
-        List<Integer> cheapFloat = new ArrayList<>();
-        for (int i : quantizedNodes) {
+        for (int i : dataOf.keySet()) {
             NodeProto n = nodes.get(i);
             String out = n.getOutput(0);
             List<NodeProto> users = consumers.getOrDefault(out, List.of());
@@ -107,30 +159,17 @@ final class QdqPlan {
                     && users.size() == 1
                     && ACTIVATIONS.contains(users.get(0).getOpType())
                     && !outputs.contains(out)
-                    && quantizedNodes.contains(nodes.indexOf(users.get(0)))) {
+                    && dataOf.containsKey(nodes.indexOf(users.get(0)))) {
                 folded.add(out);
-                plan.quantized.remove(out);
                 continue;
             }
-            // QLinearConv needs its output quantized; for a cheap operator whose output only float
-            // nodes read, quantizing would add error and save nothing (a final pooling before a
-            // float Softmax keeps its logits in float).
-            boolean readByQuantized = false;
-            for (NodeProto u : users) {
-                readByQuantized |= quantizedNodes.contains(nodes.indexOf(u));
-            }
-            // A Relu folded into the operator before it carries that operator's quantized output.
             boolean carriesFold = n.getInputCount() > 0 && folded.contains(n.getInput(0));
-            if (!readByQuantized && !carriesFold) {
-                if (!plan.weighted.contains(i)) {
-                    cheapFloat.add(i);
-                    continue;
-                }
-                if (!n.getOpType().equals("Conv")) {
-                    // QGemm and MatMulIntegerToFloat give float outputs: logits keep their
-                    // precision.
-                    continue;
-                }
+            if (!carriesFold
+                    && !readByQuantized(out, consumers, nodes, dataOf)
+                    && !n.getOpType().equals("Conv")
+                    && plan.weighted.contains(i)) {
+                // QGemm and MatMulIntegerToFloat give float outputs: logits keep their precision.
+                continue;
             }
             if (!outputs.contains(out) && activations.contains(out)) {
                 plan.quantized.add(out);
@@ -140,10 +179,9 @@ final class QdqPlan {
             }
         }
         plan.quantized.removeAll(folded);
-        quantizedNodes.removeAll(cheapFloat);
         for (int i = 0; i < nodes.size(); i++) {
             NodeProto n = nodes.get(i);
-            if (quantizedNodes.contains(i)) {
+            if (dataOf.containsKey(i)) {
                 continue;
             }
             boolean touches = false;
@@ -159,6 +197,44 @@ final class QdqPlan {
             }
         }
         return plan;
+    }
+
+    /**
+     * How a node is named when it is kept in float: its name, or its first output where it has
+     * none.
+     *
+     * @param n the node
+     * @return the key
+     */
+    static String key(NodeProto n) {
+        return n.getName().isEmpty() ? n.getOutput(0) : n.getName();
+    }
+
+    private static boolean foldsInto(
+            NodeProto n,
+            int index,
+            List<NodeProto> nodes,
+            Map<String, Integer> producer,
+            Map<Integer, List<Integer>> dataOf) {
+        Integer from = producer.get(n.getInput(0));
+        return ACTIVATIONS.contains(n.getOpType())
+                && from != null
+                && from != index
+                && dataOf.containsKey(from)
+                && FOLDS_ACTIVATION.contains(nodes.get(from).getOpType());
+    }
+
+    private static boolean readByQuantized(
+            String tensor,
+            Map<String, List<NodeProto>> consumers,
+            List<NodeProto> nodes,
+            Map<Integer, List<Integer>> dataOf) {
+        for (NodeProto u : consumers.getOrDefault(tensor, List.of())) {
+            if (dataOf.containsKey(nodes.indexOf(u))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -206,6 +282,26 @@ final class QdqPlan {
      */
     boolean isWeighted(int index) {
         return weighted.contains(index);
+    }
+
+    /**
+     * Whether a node (by its index in the graph) is a Conv, Gemm or MatMul kept in float: it
+     * computes in float on float activations, and only its weight is stored in 8 bits.
+     *
+     * @param index the node's index
+     * @return true for a kept node with constant weights
+     */
+    boolean isWeightOnly(int index) {
+        return weightOnly.contains(index);
+    }
+
+    /**
+     * The nodes that get int8 weights and integer kernels, by {@link #key}.
+     *
+     * @return the keys, in graph order
+     */
+    List<String> weightedNodes() {
+        return weightedKeys;
     }
 
     /**

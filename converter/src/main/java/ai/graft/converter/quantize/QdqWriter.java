@@ -16,7 +16,8 @@ import java.util.Set;
 /**
  * Writes the QDQ model of a {@link QdqPlan}: a QuantizeLinear/DequantizeLinear pair after every
  * quantized tensor (one pair per tensor, shared by its consumers), int8 weights and int32 biases
- * behind DequantizeLinear, and the float weights they replace removed.
+ * behind DequantizeLinear, and the float weights they replace removed. A layer kept in float gets
+ * its weight in 8 bits behind DequantizeLinear too (the file stays small), and computes in float.
  */
 final class QdqWriter {
     private final GraphProto g;
@@ -82,7 +83,9 @@ final class QdqWriter {
         for (int i = 0; i < nodes.size(); i++) {
             NodeProto n = nodes.get(i);
             NodeProto.Builder b = n.toBuilder();
-            for (int j = 0; j < n.getInputCount(); j++) {
+            // A layer kept in float reads its input before the pair: after a DequantizeLinear,
+            // ONNX Runtime would fuse it into an integer kernel after all.
+            for (int j = 0; j < n.getInputCount() && !plan.isWeightOnly(i); j++) {
                 String d = dequantized.get(n.getInput(j));
                 if (d != null) {
                     b.setInput(j, d);
@@ -90,6 +93,18 @@ final class QdqWriter {
             }
             if (plan.isWeighted(i)) {
                 quantizeWeights(n, b);
+            } else if (plan.isWeightOnly(i)) {
+                // Float compute: the full 8 bits cannot saturate, and the float bias stays.
+                TensorProto w = inits.get(n.getInput(1));
+                b.setInput(
+                        1,
+                        dequantize(
+                                WeightQuantizer.weight(
+                                        w,
+                                        freshBase(w.getName()),
+                                        perChannel ? channelAxis(n) : -1,
+                                        WeightQuantizer.QMAX),
+                                w.getName()));
             }
             out.addNode(b);
             for (String o : n.getOutputList()) {

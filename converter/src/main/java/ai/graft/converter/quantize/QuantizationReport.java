@@ -20,6 +20,8 @@ import java.util.Map;
  * @param accuracy accuracy of both models on labelled images, or null without them
  * @param originalBytes the original file's size
  * @param bytes the new model's size
+ * @param keptFloat weighted nodes kept in float, asked for or chosen as the most sensitive (empty
+ *     for float16)
  */
 public record QuantizationReport(
         Precision precision,
@@ -34,11 +36,13 @@ public record QuantizationReport(
         ClassifierParity.Agreement agreement,
         ClassifierParity.Accuracy accuracy,
         long originalBytes,
-        long bytes) {
+        long bytes,
+        List<String> keptFloat) {
     /** Makes the lists unmodifiable. */
     public QuantizationReport {
         skipped = List.copyOf(skipped);
         floatNodes = List.copyOf(floatNodes);
+        keptFloat = List.copyOf(keptFloat);
     }
 
     /**
@@ -74,7 +78,8 @@ public record QuantizationReport(
     /**
      * The provenance written into the model card under {@link ModelQuantizer#CARD_KEY}.
      *
-     * @return precision, method, weight scales, calibration image count and fingerprint
+     * @return precision, method, weight scales, layers kept float, calibration image count and
+     *     fingerprint
      */
     public Map<String, Object> provenance() {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -82,6 +87,7 @@ public record QuantizationReport(
         if (method != null) {
             m.put("method", method.cliName());
             m.put("weights", perChannel ? "per-channel" : "per-tensor");
+            m.put("keptFloat", keptFloat);
         }
         m.put("images", images);
         m.put("fingerprint", fingerprint);

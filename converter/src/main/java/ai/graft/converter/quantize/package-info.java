@@ -7,6 +7,9 @@
  * model card, adds the provenance, and measures the result against the original before anyone keeps
  * it; {@link ai.graft.converter.quantize.KernelCheck} says whether ONNX Runtime really runs integer
  * kernels for a QDQ model; {@link ai.graft.converter.quantize.Tolerance} is the loss a quantized
- * model may have before it is refused by default.
+ * model may have before it is refused by default. Layers can stay in float by name ({@link
+ * ai.graft.converter.quantize.Int8Options#keepFloat()}), or be chosen by a sensitivity pass when
+ * the fully quantized model follows the original too loosely ({@link
+ * ai.graft.converter.quantize.Int8Options#fallbackNodes()}).
  */
 package ai.graft.converter.quantize;
