@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -140,19 +141,7 @@ public final class CompareCommand implements Subcommand {
             description = "Seed of the splits and of every run (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(
-            names = "--val-fraction",
-            defaultValue = "" + TrainingDefaults.VAL_FRACTION,
-            description =
-                    "Validation share when the data has no val/ split (default:"
-                            + " ${DEFAULT-VALUE}).")
-    double valFraction;
-
-    @Option(
-            names = "--min-per-class",
-            defaultValue = "" + TrainingDefaults.MIN_PER_CLASS,
-            description = "Fewest images a class may have (default: ${DEFAULT-VALUE}).")
-    int minPerClass;
+    @Mixin SplitOptions split;
 
     @Option(
             names = "--per-class",
@@ -255,10 +244,7 @@ public final class CompareCommand implements Subcommand {
         if (epochs != null) {
             Flags.atLeast(spec, "--epochs", epochs, 1, null);
         }
-        if (!(valFraction > 0 && valFraction < 1)) {
-            throw Flags.usage(spec, "--val-fraction must be between 0 and 1, got " + valFraction);
-        }
-        Flags.atLeast(spec, "--min-per-class", minPerClass, 1, null);
+        split.check(spec);
         Flags.atLeast(spec, "--per-class", perClass, 0, "0: all");
         Flags.atLeast(spec, "--latency-runs", latencyRuns, 1, null);
         Flags.atLeast(spec, "--threads", threads, 0, "0: one per core");
@@ -272,8 +258,8 @@ public final class CompareCommand implements Subcommand {
                     .imageSize(imageSize)
                     .epochs(epochs)
                     .seed(seed)
-                    .valFraction(valFraction)
-                    .minPerClass(minPerClass)
+                    .valFraction(split.valFraction)
+                    .minPerClass(split.minPerClass)
                     .perClass(perClass)
                     .latencyRuns(latencyRuns)
                     .threads(threads)

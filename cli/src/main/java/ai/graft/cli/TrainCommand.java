@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -286,19 +287,7 @@ public final class TrainCommand implements Subcommand {
                     "Seed of the split, sampling, shuffling and a zoo architecture's fresh weights (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(
-            names = "--val-fraction",
-            defaultValue = "" + TrainingDefaults.VAL_FRACTION,
-            description =
-                    "Validation share when the data has no val/ split (default:"
-                            + " ${DEFAULT-VALUE}).")
-    double valFraction;
-
-    @Option(
-            names = "--min-per-class",
-            defaultValue = "" + TrainingDefaults.MIN_PER_CLASS,
-            description = "Fewest images a class may have (default: ${DEFAULT-VALUE}).")
-    int minPerClass;
+    @Mixin SplitOptions split;
 
     @Option(
             names = "--per-class",
@@ -347,6 +336,7 @@ public final class TrainCommand implements Subcommand {
     public Integer call() throws GraftException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        split.check(spec);
         TrainingOptions options = options();
         TrainingResult result;
         try (Progress progress = new Progress(err)) {
@@ -410,8 +400,8 @@ public final class TrainCommand implements Subcommand {
                         .labelSmoothing(labelSmoothing)
                         .classWeights(classWeights)
                         .seed(seed)
-                        .valFraction(valFraction)
-                        .minPerClass(minPerClass)
+                        .valFraction(split.valFraction)
+                        .minPerClass(split.minPerClass)
                         .perClass(perClass)
                         .classNames(classNames)
                         .device(parseDevice(device))

@@ -296,6 +296,37 @@ class CliInputValidationTest {
     }
 
     @Test
+    void trainSplitFlags_refuseNonsenseNamingTheFlag_beforeReadingAnything() {
+        String out = dir.resolve("run").toString();
+        String data = dir.resolve("no-such-data").toString();
+        assertUsageError(
+                graft(
+                        "train",
+                        "--data",
+                        data,
+                        "--backbone",
+                        "smallcnn",
+                        "--out",
+                        out,
+                        "--val-fraction",
+                        "1.5"),
+                "--val-fraction must be between 0 and 1, got 1.5");
+        assertUsageError(
+                graft(
+                        "train",
+                        "--data",
+                        data,
+                        "--backbone",
+                        "smallcnn",
+                        "--out",
+                        out,
+                        "--min-per-class",
+                        "0"),
+                "--min-per-class must be at least 1, got 0");
+        assertFalse(Files.exists(dir.resolve("run")), "nothing written");
+    }
+
+    @Test
     void zoo_refusesNoClassesNamingTheFlag() {
         String out = dir.resolve("zoo.onnx").toString();
         assertUsageError(
