@@ -32,7 +32,8 @@ class DeployOnlyTest {
                     "zoo",
                     "stream",
                     "benchmark",
-                    "export");
+                    "export",
+                    "quantize");
 
     /** The commands that need graft-trainer. */
     private static final List<String> TRAINING_COMMANDS =
@@ -117,6 +118,24 @@ class DeployOnlyTest {
                         "--json",
                         image.toString());
         assertTrue(predict.contains("red") || predict.contains("blue"), predict);
+
+        Path calibration = Files.createDirectories(dir.resolve("calibration"));
+        Files.copy(image, calibration.resolve("red.png"));
+        Path half = dir.resolve("m-fp16.onnx");
+        String quantize =
+                run(
+                        classPath,
+                        "quantize",
+                        "quantize",
+                        annotated.toString(),
+                        "--fp16",
+                        "--calibrate",
+                        calibration.toString(),
+                        "--out",
+                        half.toString(),
+                        "--json");
+        assertTrue(quantize.contains("fp16"), quantize);
+        assertTrue(Files.size(half) > 0);
     }
 
     @Test
