@@ -386,8 +386,10 @@ public final class OnnxBlock extends AbstractBlock {
                             + ", got "
                             + inputs.size());
         }
-        NDManager caller = inputs.head().getManager();
-        Device device = inputs.head().getDevice();
+        // A graph without inputs (constants only) computes on the parameter store's manager.
+        NDManager caller =
+                inputs.isEmpty() ? parameterStore.getManager() : inputs.head().getManager();
+        Device device = inputs.isEmpty() ? caller.getDevice() : inputs.head().getDevice();
         Map<String, Object> env = new HashMap<>();
         // Every array of this pass lives in its scope, with the number of names bound to it.
         Map<NDArray, Integer> owned = new IdentityHashMap<>();

@@ -11,6 +11,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.internal.NDArrayEx;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.graft.converter.OnnxTensors;
 import ai.graft.converter.graph.ShapeArithmetic;
 import ai.graft.converter.onnx.proto.OnnxProto.TensorProto;
 import java.util.ArrayList;
@@ -31,65 +32,104 @@ final class Ops {
     /** What an operator needs besides its inputs. */
     record Context(NDManager manager, boolean training, int opset, boolean batchNormFrozen) {}
 
-    static final Set<String> SUPPORTED =
-            new TreeSet<>(
-                    List.of(
-                            "Abs",
-                            "Add",
-                            "AveragePool",
-                            "BatchNormalization",
-                            "Cast",
-                            "Clip",
-                            "Concat",
-                            "Constant",
-                            "ConstantOfShape",
-                            "Conv",
-                            "Div",
-                            "Dropout",
-                            "Elu",
-                            "Erf",
-                            "Exp",
-                            "Expand",
-                            "Flatten",
-                            "Gather",
-                            "Gemm",
-                            "GlobalAveragePool",
-                            "GlobalMaxPool",
-                            "HardSigmoid",
-                            "HardSwish",
-                            "Identity",
-                            "LeakyRelu",
-                            "Log",
-                            "LogSoftmax",
-                            "LRN",
-                            "MatMul",
-                            "Max",
-                            "MaxPool",
-                            "Mean",
-                            "Min",
-                            "Mul",
-                            "Neg",
-                            "Pad",
-                            "Pow",
-                            "Reciprocal",
-                            "ReduceMax",
-                            "ReduceMean",
-                            "ReduceSum",
-                            "Relu",
-                            "Reshape",
-                            "Shape",
-                            "Sigmoid",
-                            "Slice",
-                            "Softmax",
-                            "Softplus",
-                            "Split",
-                            "Sqrt",
-                            "Squeeze",
-                            "Sub",
-                            "Sum",
-                            "Tanh",
-                            "Transpose",
-                            "Unsqueeze"));
+    static final Set<String> SUPPORTED = new TreeSet<>();
+
+    static {
+        SUPPORTED.addAll(
+                List.of(
+                        "Abs",
+                        "Add",
+                        "And",
+                        "ArgMax",
+                        "ArgMin",
+                        "AveragePool",
+                        "BatchNormalization",
+                        "Cast",
+                        "CastLike",
+                        "Clip",
+                        "Concat",
+                        "Constant",
+                        "ConstantOfShape",
+                        "Conv",
+                        "CumSum",
+                        "DepthToSpace",
+                        "Div",
+                        "Dropout",
+                        "Elu",
+                        "Equal",
+                        "Erf",
+                        "Exp",
+                        "Expand",
+                        "Flatten",
+                        "Gather",
+                        "GatherElements",
+                        "Gemm",
+                        "GlobalAveragePool",
+                        "GlobalMaxPool",
+                        "Greater",
+                        "GreaterOrEqual",
+                        "Hardmax",
+                        "HardSigmoid",
+                        "HardSwish",
+                        "Identity",
+                        "InstanceNormalization",
+                        "LayerNormalization",
+                        "LeakyRelu",
+                        "Less",
+                        "LessOrEqual",
+                        "Log",
+                        "LogSoftmax",
+                        "LRN",
+                        "MatMul",
+                        "Max",
+                        "MaxPool",
+                        "Mean",
+                        "MeanVarianceNormalization",
+                        "Min",
+                        "Mod",
+                        "Mul",
+                        "Neg",
+                        "Or",
+                        "Pad",
+                        "Pow",
+                        "PRelu",
+                        "Range",
+                        "Reciprocal",
+                        "ReduceL1",
+                        "ReduceL2",
+                        "ReduceLogSum",
+                        "ReduceLogSumExp",
+                        "ReduceMax",
+                        "ReduceMean",
+                        "ReduceMin",
+                        "ReduceProd",
+                        "ReduceSum",
+                        "ReduceSumSquare",
+                        "Relu",
+                        "Reshape",
+                        "Resize",
+                        "Shape",
+                        "Sigmoid",
+                        "Size",
+                        "Slice",
+                        "Softmax",
+                        "Softplus",
+                        "SpaceToDepth",
+                        "Split",
+                        "Sqrt",
+                        "Squeeze",
+                        "Sub",
+                        "Sum",
+                        "Tanh",
+                        "Tile",
+                        "Transpose",
+                        "Trilu",
+                        "Unsqueeze",
+                        "Upsample",
+                        "Where",
+                        "Xor"));
+        SUPPORTED.addAll(Elementwise.UNARY);
+    }
 
     /** Operators that are computed in Java when all their inputs are host tensors. */
     private static final Set<String> HOST_OPS =
@@ -130,6 +170,9 @@ final class Ops {
             case "Conv":
                 return one(conv(n, in, ctx));
             case "BatchNormalization":
+                if (n.i("training_mode", 0) != 0) {
+                    return Normalization.batchNormTrainingMode(n, in, ctx);
+                }
                 return one(batchNorm(n, in, ctx));
             case "Relu":
                 return one(nd(in[0], ctx).getNDArrayInternal().relu());
@@ -212,7 +255,7 @@ final class Ops {
                 }
             case "MaxPool":
                 if (n.outputs.size() > 1 && !n.outputs.get(1).isEmpty()) {
-                    throw new UnsupportedOperationException(
+                    throw new UnsupportedOperatorException(
                             n.describe() + ": the Indices output of MaxPool is not supported");
                 }
                 return one(pool(n, nd(in[0], ctx), true));
@@ -318,9 +361,71 @@ final class Ops {
             case "ReduceMean":
             case "ReduceSum":
             case "ReduceMax":
+            case "ReduceMin":
+            case "ReduceProd":
+            case "ReduceL1":
+            case "ReduceL2":
+            case "ReduceSumSquare":
+            case "ReduceLogSum":
+            case "ReduceLogSumExp":
                 return one(reduce(n, in, ctx));
+            case "LayerNormalization":
+                return Normalization.layerNorm(n, in, ctx);
+            case "InstanceNormalization":
+                return one(Normalization.instanceNorm(n, in, ctx));
+            case "MeanVarianceNormalization":
+                return one(Normalization.meanVariance(n, nd(in[0], ctx)));
+            case "Resize":
+            case "Upsample":
+                return one(Resize.run(n, in, ctx));
+            case "Where":
+                return one(Elementwise.where(nd(in[0], ctx), nd(in[1], ctx), nd(in[2], ctx)));
+            case "Mod":
+                return one(Elementwise.mod(n, nd(in[0], ctx), nd(in[1], ctx)));
+            case "PRelu":
+                return one(Elementwise.prelu(nd(in[0], ctx), nd(in[1], ctx)));
+            case "Size":
+                {
+                    long[] s =
+                            in[0] instanceof HostTensor
+                                    ? ((HostTensor) in[0]).shape
+                                    : ((NDArray) in[0]).getShape().getShape();
+                    return new Object[] {
+                        HostTensor.ofLongs(new long[0], new long[] {product(s, 0, s.length)})
+                    };
+                }
+            case "Range":
+                return new Object[] {Indexing.range(n, host(in[0]), host(in[1]), host(in[2]))};
+            case "CastLike":
+                return one(nd(in[0], ctx).toType(typeOf(in[1]), false));
+            case "ArgMax":
+            case "ArgMin":
+                return one(Indexing.argExtreme(n, nd(in[0], ctx)));
+            case "Hardmax":
+                return one(Indexing.hardmax(n, nd(in[0], ctx), ctx));
+            case "CumSum":
+                return one(Indexing.cumSum(n, nd(in[0], ctx), scalar(in[1])));
+            case "Tile":
+                return one(nd(in[0], ctx).tile(longs(in[1])));
+            case "Trilu":
+                return one(
+                        Indexing.trilu(
+                                n,
+                                nd(in[0], ctx),
+                                in.length > 1 && in[1] != null ? scalar(in[1]) : 0));
+            case "GatherElements":
+                return one(Indexing.gatherElements(n, nd(in[0], ctx), nd(in[1], ctx)));
+            case "DepthToSpace":
+            case "SpaceToDepth":
+                return one(Indexing.depthSpace(n, nd(in[0], ctx)));
             default:
-                throw new UnsupportedOperationException(
+                if (Elementwise.UNARY.contains(n.op)) {
+                    return one(Elementwise.unary(n, nd(in[0], ctx)));
+                }
+                if (Elementwise.COMPARISONS.contains(n.op)) {
+                    return one(Elementwise.compare(n, nd(in[0], ctx), nd(in[1], ctx)));
+                }
+                throw new UnsupportedOperatorException(
                         n.describe() + ": operator " + n.op + " is not supported");
         }
     }
@@ -390,6 +495,15 @@ final class Ops {
         return null;
     }
 
+    /** The DJL element type of a value. */
+    private static DataType typeOf(Object value) {
+        if (value instanceof NDArray) {
+            return ((NDArray) value).getDataType();
+        }
+        HostTensor t = (HostTensor) value;
+        return t.isFloat() ? DataType.FLOAT32 : djlType(t.type, null);
+    }
+
     static DataType djlType(long onnxType, Node n) {
         switch ((int) onnxType) {
             case TensorProto.DataType.FLOAT_VALUE:
@@ -409,8 +523,11 @@ final class Ops {
             case TensorProto.DataType.BOOL_VALUE:
                 return DataType.BOOLEAN;
             default:
-                throw new UnsupportedOperationException(
-                        n.describe() + ": element type " + onnxType + " is not supported");
+                throw new UnsupportedOperatorException(
+                        (n == null ? "" : n.describe() + ": ")
+                                + "element type "
+                                + OnnxTensors.typeName((int) onnxType)
+                                + " is not supported");
         }
     }
 
@@ -495,7 +612,7 @@ final class Ops {
             long[] v = n.ints("value_ints", null);
             return HostTensor.ofLongs(new long[] {v.length}, v);
         }
-        throw new UnsupportedOperationException(
+        throw new UnsupportedOperatorException(
                 n.describe() + ": only value, value_float(s) and value_int(s) are supported");
     }
 
@@ -596,7 +713,7 @@ final class Ops {
     private static HostTensor hostSlice(Node n, Object[] in) {
         HostTensor x = (HostTensor) in[0];
         if (x.shape.length != 1) {
-            throw new UnsupportedOperationException(
+            throw new UnsupportedOperatorException(
                     n.describe() + ": slicing a constant of rank " + x.shape.length);
         }
         ShapeArithmetic.SliceRange range = slicePlan(n, in, x.shape)[0];
@@ -644,10 +761,26 @@ final class Ops {
         // A finite stand-in for an absent bound: clamp needs both numbers.
         double lo = Double.isInfinite(min) ? -Float.MAX_VALUE : min;
         double hi = Double.isInfinite(max) ? Float.MAX_VALUE : max;
-        return x.clip(lo, hi);
+        NDArray y = x.clip(lo, hi);
+        // PyTorch clamps integers with float bounds into floats; ONNX keeps the input's type.
+        return y.getDataType() == x.getDataType() ? y : y.toType(x.getDataType(), false);
     }
 
     private static NDArray binary(String op, Object a, Object b, Context ctx) {
+        NDArray y = arithmetic(op, a, b, ctx);
+        DataType type =
+                a instanceof NDArray
+                        ? ((NDArray) a).getDataType()
+                        : ((HostTensor) a).isFloat() ? DataType.FLOAT32 : y.getDataType();
+        // ONNX keeps the first operand's type: integer Div truncates (PyTorch divides into
+        // floats), and Pow of an integer base by a float exponent stays an integer.
+        if ((op.equals("Div") || op.equals("Pow")) && y.getDataType() != type) {
+            return y.toType(type, false);
+        }
+        return y;
+    }
+
+    private static NDArray arithmetic(String op, Object a, Object b, Context ctx) {
         if (b instanceof HostTensor && ((HostTensor) b).size() == 1 && a instanceof NDArray) {
             NDArray x = (NDArray) a;
             HostTensor s = (HostTensor) b;
@@ -772,14 +905,15 @@ final class Ops {
         long[] kernel = n.ints("kernel_shape", null);
         long[] strides = n.ints("strides", ones(k));
         long[] dilations = n.ints("dilations", ones(k));
-        for (long d : dilations) {
-            if (d != 1) {
-                throw new UnsupportedOperationException(n.describe() + ": dilated pooling");
-            }
-        }
         boolean ceil = n.i("ceil_mode", 0) != 0;
         long[][] pads =
                 spatialPads(n, Arrays.copyOfRange(xs, 2, 2 + k), kernel, strides, dilations);
+        if (!Arrays.equals(dilations, ones(k))) {
+            if (!max) {
+                throw new UnsupportedOperatorException(n.describe() + ": dilated average pooling");
+            }
+            return dilatedMaxPool(x, kernel, strides, dilations, pads, ceil);
+        }
         // PyTorch pools take symmetric padding of at most half the kernel; pad explicitly
         // otherwise.
         boolean explicit = !Arrays.equals(pads[0], pads[1]);
@@ -843,6 +977,56 @@ final class Ops {
         avg.close();
         mask.close();
         share.close();
+        return y;
+    }
+
+    /**
+     * Max pooling with dilations (DJL's pool has none): the maximum of one strided slice per kernel
+     * tap of the input padded with -infinity.
+     */
+    private static NDArray dilatedMaxPool(
+            NDArray x,
+            long[] kernel,
+            long[] strides,
+            long[] dilations,
+            long[][] pads,
+            boolean ceil) {
+        long[] xs = x.getShape().getShape();
+        int k = kernel.length;
+        long[] out = new long[k];
+        long[] end = new long[k];
+        for (int d = 0; d < k; d++) {
+            long in = xs[2 + d];
+            long extent = (kernel[d] - 1) * dilations[d] + 1;
+            long span = in + pads[0][d] + pads[1][d] - extent;
+            out[d] =
+                    (ceil
+                                    ? Math.floorDiv(span + strides[d] - 1, strides[d])
+                                    : Math.floorDiv(span, strides[d]))
+                            + 1;
+            if (ceil && (out[d] - 1) * strides[d] >= in + pads[0][d]) {
+                out[d]--;
+            }
+            end[d] = Math.max(0, (out[d] - 1) * strides[d] + extent - in - pads[0][d]);
+        }
+        NDArray padded = padSpatial(x, pads[0], end, Double.NEGATIVE_INFINITY);
+        NDArray y = null;
+        long taps = product(kernel, 0, k);
+        for (long t = 0; t < taps; t++) {
+            NDIndex ordered = new NDIndex().addAllDim(2);
+            long rest = t;
+            long[] tapOf = new long[k];
+            for (int d = k - 1; d >= 0; d--) {
+                tapOf[d] = rest % kernel[d];
+                rest /= kernel[d];
+            }
+            for (int d = 0; d < k; d++) {
+                long start = tapOf[d] * dilations[d];
+                ordered.addSliceDim(start, start + (out[d] - 1) * strides[d] + 1, strides[d]);
+            }
+            NDArray slice = padded.get(ordered);
+            y = y == null ? slice : y.maximum(slice);
+        }
         return y;
     }
 
@@ -967,11 +1151,21 @@ final class Ops {
             ratio = n.f("ratio", 0.5f);
         } else {
             ratio = in.length > 1 && in[1] != null ? scalar(in[1]) : 0.5;
+            if (in.length > 2
+                    && in[2] != null
+                    && scalar(in[2]) != 0
+                    && ratio > 0
+                    && !ctx.training()) {
+                throw new UnsupportedOperatorException(
+                        n.describe()
+                                + ": training_mode=true in an inference pass; the block's own"
+                                + " training flag decides when Dropout is active");
+            }
         }
         Object[] out = new Object[n.outputs.size()];
         if (ctx.training() && ratio > 0) {
             if (out.length > 1 && !n.outputs.get(1).isEmpty()) {
-                throw new UnsupportedOperationException(
+                throw new UnsupportedOperatorException(
                         n.describe() + ": the mask output of Dropout is not supported in training");
             }
             out[0] = x.getNDArrayInternal().dropout(x, (float) ratio, true).singletonOrThrow();
@@ -1192,13 +1386,57 @@ final class Ops {
                 return mean(x, ax, keep);
             case "ReduceSum":
                 return x.sum(ax, keep);
+            case "ReduceMin":
+                return extreme(x, ax, keep, false);
+            case "ReduceProd":
+                return prod(x, ax, keep);
+            case "ReduceL1":
+                return x.abs().sum(ax, keep);
+            case "ReduceL2":
+                return x.square().sum(ax, keep).sqrt();
+            case "ReduceSumSquare":
+                return x.square().sum(ax, keep);
+            case "ReduceLogSum":
+                return x.sum(ax, keep).log();
+            case "ReduceLogSumExp":
+                {
+                    // Shifted by the (constant) maximum so that exp cannot overflow.
+                    NDArray m = extreme(x, ax, true, true).stopGradient();
+                    NDArray finite = Elementwise.where(m.isInfinite(), m.zerosLike(), m);
+                    NDArray y = x.sub(finite).exp().sum(ax, true).log().add(finite);
+                    return keep ? y : y.reshape(x.sum(ax, false).getShape());
+                }
             default:
                 return max(x, ax, keep);
         }
     }
 
+    /** Product over several axes, one axis at a time. */
+    private static NDArray prod(NDArray x, int[] axes, boolean keep) {
+        int[] sorted = axes.clone();
+        Arrays.sort(sorted);
+        NDArray y = x;
+        for (int k = sorted.length - 1; k >= 0; k--) {
+            y = y.prod(new int[] {sorted[k]}, keep);
+        }
+        return y;
+    }
+
+    private static NDArray extreme(NDArray x, int[] axes, boolean keep, boolean max) {
+        if (max) {
+            return max(x, axes, keep);
+        }
+        int[] sorted = axes.clone();
+        Arrays.sort(sorted);
+        NDArray y = x;
+        for (int k = sorted.length - 1; k >= 0; k--) {
+            y = y.min(new int[] {sorted[k]}, keep);
+        }
+        return y;
+    }
+
     /** Mean over several axes (DJL's PyTorch mean takes one axis). */
-    private static NDArray mean(NDArray x, int[] axes, boolean keep) {
+    static NDArray mean(NDArray x, int[] axes, boolean keep) {
         if (axes.length == 1) {
             return x.mean(axes, keep);
         }
