@@ -617,6 +617,11 @@ public final class OnnxBlock extends AbstractBlock {
                     case 4 -> Parameter.Type.RUNNING_VAR;
                     default -> Parameter.Type.OTHER;
                 };
+            case "LayerNormalization":
+            case "InstanceNormalization":
+                return slot == 1
+                        ? Parameter.Type.GAMMA
+                        : slot == 2 ? Parameter.Type.BETA : Parameter.Type.OTHER;
             case "Add":
                 return Parameter.Type.BIAS;
             default:
@@ -630,7 +635,19 @@ public final class OnnxBlock extends AbstractBlock {
                 return slot <= 2;
             case "Shape":
             case "ConstantOfShape":
+            case "Size":
+            case "Range":
+            case "ArgMax":
+            case "ArgMin":
+            case "Hardmax":
+            case "Equal":
+            case "Greater":
+            case "Less":
+            case "GreaterOrEqual":
+            case "LessOrEqual":
                 return false;
+            case "Where":
+                return slot > 0;
             case "Clip":
             case "Dropout":
             case "Pad":
@@ -643,6 +660,21 @@ public final class OnnxBlock extends AbstractBlock {
             case "ReduceMean":
             case "ReduceSum":
             case "ReduceMax":
+            case "ReduceMin":
+            case "ReduceProd":
+            case "ReduceL1":
+            case "ReduceL2":
+            case "ReduceSumSquare":
+            case "ReduceLogSum":
+            case "ReduceLogSumExp":
+            case "Resize":
+            case "Upsample":
+            case "Expand":
+            case "Tile":
+            case "CumSum":
+            case "Trilu":
+            case "GatherElements":
+            case "CastLike":
                 return slot == 0;
             default:
                 return true;

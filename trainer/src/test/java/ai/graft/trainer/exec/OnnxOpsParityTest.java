@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.graft.converter.OnnxTensors;
+import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
 import ai.graft.sdk.ModelException;
 import org.junit.jupiter.api.Test;
 
@@ -661,9 +662,94 @@ class OnnxOpsParityTest {
                                 OnnxBlock.create(
                                         new TinyGraph(13)
                                                 .input("x", IMAGE)
-                                                .node("Resize", "x", "y")
+                                                .node("ConvTranspose", "x", "y")
                                                 .output("y")
                                                 .build()));
-        assertTrue(e.getMessage().contains("[Resize]"), e.getMessage());
+        assertTrue(e.getMessage().contains("[ConvTranspose]"), e.getMessage());
+    }
+
+    @Test
+    void forward_refusesUnsupportedAttributeNamingNodeAndAttribute() throws Exception {
+        ModelProto model =
+                new TinyGraph(13)
+                        .input("x", IMAGE)
+                        .floats("roi", new long[] {0}, new float[0])
+                        .floats("scales", new long[] {4}, new float[] {1, 1, 2, 2})
+                        .node(
+                                "Resize",
+                                in("x", "roi", "scales"),
+                                in("y"),
+                                "coordinate_transformation_mode",
+                                "half_pixel_symmetric")
+                        .output("y")
+                        .build();
+        IllegalStateException e =
+                assertThrows(
+                        IllegalStateException.class,
+                        () -> Oracle.djl(model, new float[(int) (2 * 4 * 9 * 9)], IMAGE, false));
+        assertTrue(e.getCause() instanceof UnsupportedOperatorException, e.toString());
+        assertTrue(
+                e.getMessage().contains("Resize node 'Resize_0'")
+                        && e.getMessage().contains("coordinate_transformation_mode"),
+                e.getMessage());
+    }
+
+    @Test
+    void transformerBlock_layerNormAttentionAndGeluMatchOrt() throws Exception {
+        // A ViT encoder block as torchvision exports it at opset 17: LayerNormalization, batched
+        // MatMul, Softmax on the last axis, exact GELU through Erf.
+        long[] tokens = {2, 5, 8};
+        assertParity(
+                new TinyGraph(17)
+                        .input("x", tokens)
+                        .weight("ln_s", 0.5f, 1.5f, 8)
+                        .weight("ln_b", -0.1f, 0.1f, 8)
+                        .weight("wq", -0.5f, 0.5f, 8, 8)
+                        .weight("wk", -0.5f, 0.5f, 8, 8)
+                        .weight("wv", -0.5f, 0.5f, 8, 8)
+                        .weight("w1", -0.5f, 0.5f, 8, 16)
+                        .floats("sqrt2", new long[0], new float[] {1.4142135f})
+                        .floats("one", new long[0], new float[] {1f})
+                        .floats("half", new long[0], new float[] {0.5f})
+                        .node("LayerNormalization", in("x", "ln_s", "ln_b"), in("n"), "axis", -1L)
+                        .node("MatMul", in("n", "wq"), in("q"))
+                        .node("MatMul", in("n", "wk"), in("k"))
+                        .node("MatMul", in("n", "wv"), in("v"))
+                        .node("Transpose", in("k"), in("kt"), "perm", new long[] {0, 2, 1})
+                        .node("MatMul", in("q", "kt"), in("scores"))
+                        .node("Softmax", in("scores"), in("p"), "axis", -1L)
+                        .node("MatMul", in("p", "v"), in("att"))
+                        .node("Add", in("x", "att"), in("r"))
+                        .node("MatMul", in("r", "w1"), in("h"))
+                        .node("Div", in("h", "sqrt2"), in("hs"))
+                        .node("Erf", in("hs"), in("e"))
+                        .node("Add", in("e", "one"), in("e1"))
+                        .node("Mul", in("h", "e1"), in("he"))
+                        .node("Mul", in("he", "half"), in("y"))
+                        .output("y")
+                        .build(),
+                tokens,
+                -1,
+                1);
+    }
+
+    @Test
+    void resizeAndInstanceNorm_matchOrt() throws Exception {
+        for (String mode : new String[] {"nearest", "linear", "cubic"}) {
+            assertParity(
+                    new TinyGraph(13)
+                            .input("x", IMAGE)
+                            .floats("roi", new long[] {0}, new float[0])
+                            .floats("scales", new long[] {4}, new float[] {1, 1, 1.5f, 0.5f})
+                            .weight("s", 0.5f, 1.5f, 4)
+                            .weight("b", -0.5f, 0.5f, 4)
+                            .node("Resize", in("x", "roi", "scales"), in("r"), "mode", mode)
+                            .node("InstanceNormalization", in("r", "s", "b"), in("y"))
+                            .output("y")
+                            .build(),
+                    IMAGE,
+                    -1,
+                    1);
+        }
     }
 }
