@@ -4,6 +4,7 @@ import static ai.graft.converter.graph.ShapeArithmetic.axis;
 import static ai.graft.converter.graph.ShapeArithmetic.product;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -11,8 +12,8 @@ import java.util.Arrays;
 
 /**
  * Operators that index, count or rearrange: {@code Range}, {@code ArgMax}/{@code ArgMin}, {@code
- * Hardmax}, {@code CumSum}, {@code Trilu}, {@code GatherElements}, {@code DepthToSpace} and {@code
- * SpaceToDepth}.
+ * Hardmax}, {@code CumSum}, {@code Trilu}, {@code GatherElements}, {@code DepthToSpace}, {@code
+ * SpaceToDepth}, {@code TopK}, {@code OneHot} and {@code EyeLike}.
  */
 final class Indexing {
     private Indexing() {}
@@ -176,6 +177,50 @@ final class Indexing {
                     .reshape(s[0], c / (b * b), h * b, w * b);
         }
         throw new UnsupportedOperatorException(n.describe() + ": mode='" + mode + "'");
+    }
+
+    /** {@code TopK(X, K) -> Values, Indices} along {@code axis}. */
+    static Object[] topK(Node n, NDArray x, long k) {
+        int axis = axis(n.i("axis", -1), x.getShape().dimension());
+        boolean largest = n.i("largest", 1) != 0;
+        // With sorted=0 the order is left to the implementation; sorted order is one.
+        NDList r = x.topK(Math.toIntExact(k), axis, largest, true);
+        return new Object[] {r.get(0), r.get(1).toType(DataType.INT64, false)};
+    }
+
+    /** {@code OneHot(indices, depth, values[off, on])}, negative indices counted back. */
+    static NDArray oneHot(Node n, NDArray indices, long depth, NDArray values, Ops.Context ctx) {
+        int rank = indices.getShape().dimension() + 1;
+        int axis = axis(n.i("axis", -1), rank);
+        NDArray idx = indices.toType(DataType.INT64, false);
+        idx = Elementwise.where(idx.lt(0), idx.add(depth), idx);
+        long[] along = new long[rank];
+        Arrays.fill(along, 1);
+        along[axis] = depth;
+        NDArray positions = ctx.manager().arange(0, depth, 1, DataType.INT64).reshape(along);
+        NDArray hot = positions.eq(idx.expandDims(axis));
+        NDArray off = values.get(0);
+        NDArray on = values.get(1);
+        Shape shape = hot.getShape();
+        return Elementwise.where(hot, on.broadcast(shape), off.broadcast(shape));
+    }
+
+    /** {@code EyeLike(x)}: ones on diagonal {@code k} of a 2-D array shaped like x. */
+    static NDArray eyeLike(Node n, NDArray x) {
+        long[] s = x.getShape().getShape();
+        if (s.length != 2) {
+            throw new IllegalArgumentException(n.describe() + ": the input must be 2-D");
+        }
+        long k = n.i("k", 0);
+        boolean[] diagonal = new boolean[Math.toIntExact(s[0] * s[1])];
+        for (long i = 0; i < s[0]; i++) {
+            long j = i + k;
+            if (j >= 0 && j < s[1]) {
+                diagonal[(int) (i * s[1] + j)] = true;
+            }
+        }
+        DataType type = n.has("dtype") ? Ops.djlType(n.i("dtype", 1), n) : x.getDataType();
+        return x.getManager().create(diagonal, new Shape(s)).toType(type, false);
     }
 
     private static NDArray padAxes(NDArray x, long[] begin, long[] end) {

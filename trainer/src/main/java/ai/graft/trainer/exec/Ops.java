@@ -127,7 +127,13 @@ final class Ops {
                         "Unsqueeze",
                         "Upsample",
                         "Where",
-                        "Xor"));
+                        "Xor",
+                        "Einsum",
+                        "TopK",
+                        "OneHot",
+                        "EyeLike",
+                        "NegativeLogLikelihoodLoss",
+                        "SoftmaxCrossEntropyLoss"));
         SUPPORTED.addAll(Elementwise.UNARY);
     }
 
@@ -418,6 +424,29 @@ final class Ops {
             case "DepthToSpace":
             case "SpaceToDepth":
                 return one(Indexing.depthSpace(n, nd(in[0], ctx)));
+            case "Einsum":
+                {
+                    List<NDArray> operands = new ArrayList<>();
+                    for (Object v : in) {
+                        operands.add(nd(v, ctx));
+                    }
+                    return one(Einsum.run(n, operands));
+                }
+            case "TopK":
+                {
+                    long k = ctx.opset() < 10 ? n.i("k", 0) : (long) scalar(in[1]);
+                    return Indexing.topK(n, nd(in[0], ctx), k);
+                }
+            case "OneHot":
+                return one(
+                        Indexing.oneHot(
+                                n, nd(in[0], ctx), (long) scalar(in[1]), nd(in[2], ctx), ctx));
+            case "EyeLike":
+                return one(Indexing.eyeLike(n, nd(in[0], ctx)));
+            case "NegativeLogLikelihoodLoss":
+                return one(Losses.negativeLogLikelihood(n, in, ctx));
+            case "SoftmaxCrossEntropyLoss":
+                return Losses.softmaxCrossEntropy(n, in, ctx);
             default:
                 if (Elementwise.UNARY.contains(n.op)) {
                     return one(Elementwise.unary(n, nd(in[0], ctx)));
@@ -1230,25 +1259,48 @@ final class Ops {
         if (mode.equals("constant")) {
             return padSpatial(x, begin, end, value);
         }
+        if (!mode.equals("reflect") && !mode.equals("edge") && !mode.equals("wrap")) {
+            throw new UnsupportedOperatorException(
+                    n.describe()
+                            + ": mode='"
+                            + mode
+                            + "'; expected constant, reflect, edge or wrap");
+        }
         for (int a = 0; a < rank; a++) {
             if (begin[a] < 0 || end[a] < 0) {
                 long dim = x.getShape().get(a);
                 x = sliceAxis(x, a, Math.max(0, -begin[a]), dim - Math.max(0, -end[a]));
             }
             long dim = x.getShape().get(a);
+            long most =
+                    mode.equals("reflect") ? dim - 1 : mode.equals("wrap") ? dim : Long.MAX_VALUE;
+            if (begin[a] > most || end[a] > most) {
+                throw new UnsupportedOperatorException(
+                        n.describe()
+                                + ": "
+                                + mode
+                                + " padding of "
+                                + Math.max(begin[a], end[a])
+                                + " on an axis of size "
+                                + dim);
+            }
             NDList parts = new NDList();
             if (begin[a] > 0) {
                 parts.add(
-                        mode.equals("edge")
-                                ? sliceAxis(x, a, 0, 1).repeat(a, begin[a])
-                                : sliceAxis(x, a, 1, begin[a] + 1).flip(a));
+                        switch (mode) {
+                            case "edge" -> sliceAxis(x, a, 0, 1).repeat(a, begin[a]);
+                            case "wrap" -> sliceAxis(x, a, dim - begin[a], dim);
+                            default -> sliceAxis(x, a, 1, begin[a] + 1).flip(a);
+                        });
             }
             parts.add(x);
             if (end[a] > 0) {
                 parts.add(
-                        mode.equals("edge")
-                                ? sliceAxis(x, a, dim - 1, dim).repeat(a, end[a])
-                                : sliceAxis(x, a, dim - 1 - end[a], dim - 1).flip(a));
+                        switch (mode) {
+                            case "edge" -> sliceAxis(x, a, dim - 1, dim).repeat(a, end[a]);
+                            case "wrap" -> sliceAxis(x, a, 0, end[a]);
+                            default -> sliceAxis(x, a, dim - 1 - end[a], dim - 1).flip(a);
+                        });
             }
             if (parts.size() > 1) {
                 x = NDArrays.concat(parts, a);

@@ -391,4 +391,88 @@ class OperatorGradientTest {
                 1,
                 new long[] {1, 2, 6, 6});
     }
+
+    @Test
+    void losses_gradientOfScores() throws Exception {
+        for (String reduction : new String[] {"mean", "sum", "none"}) {
+            assertGradients(
+                    new TinyGraph(13)
+                            .input("scores", 4, 3, 2)
+                            .initializer(
+                                    ai.graft.converter.OnnxTensors.fromLongs(
+                                            "labels",
+                                            new long[] {4, 2},
+                                            new long[] {0, 2, 1, -100, 2, 2, 0, 1}))
+                            .weight("w", 0.5f, 2, 3)
+                            .node(
+                                    "SoftmaxCrossEntropyLoss",
+                                    in("scores", "labels", "w"),
+                                    in("y"),
+                                    "reduction",
+                                    reduction,
+                                    "ignore_index",
+                                    -100L)
+                            .output("y")
+                            .build(),
+                    -2,
+                    2,
+                    new long[] {4, 3, 2});
+        }
+        assertGradients(
+                new TinyGraph(13)
+                        .input("p", 3, 4)
+                        .initializer(
+                                ai.graft.converter.OnnxTensors.fromLongs(
+                                        "t", new long[] {3}, new long[] {3, 0, 1}))
+                        .node("NegativeLogLikelihoodLoss", in("p", "t"), in("y"))
+                        .output("y")
+                        .build(),
+                -1,
+                1,
+                new long[] {3, 4});
+    }
+
+    @Test
+    void einsumTopKAndWrapPad_gradients() throws Exception {
+        assertGradients(
+                new TinyGraph(13)
+                        .input("a", 2, 2, 3)
+                        .input("b", 2, 3, 4)
+                        .node("Einsum", in("a", "b"), in("y"), "equation", "bij,bjk->bki")
+                        .output("y")
+                        .build(),
+                -1,
+                1,
+                new long[] {2, 2, 3},
+                new long[] {2, 3, 4});
+        assertGradients(
+                new TinyGraph(13)
+                        .input("a", 2, 3, 4)
+                        .node("Einsum", in("a"), in("y"), "equation", "...ij->...j")
+                        .output("y")
+                        .build(),
+                -1,
+                1,
+                new long[] {2, 3, 4});
+        assertGradients(
+                new TinyGraph(13)
+                        .input("x", 2, 5)
+                        .longs("k", 3)
+                        .node("TopK", in("x", "k"), in("y", "i"), "axis", 1L)
+                        .output("y")
+                        .build(),
+                -1,
+                1,
+                new long[] {2, 5});
+        assertGradients(
+                new TinyGraph(19)
+                        .input("x", 2, 3, 4)
+                        .longs("p", 0, 1, 2, 0, 2, 1)
+                        .node("Pad", in("x", "p"), in("y"), "mode", "wrap")
+                        .output("y")
+                        .build(),
+                -1,
+                1,
+                new long[] {2, 3, 4});
+    }
 }
