@@ -1371,14 +1371,37 @@ final class Ops {
         int rank = data.getShape().dimension();
         int axis = axis(n.i("axis", 0), rank);
         long dim = data.getShape().get(axis);
-        long[] idx = indices.toLongs();
-        NDList parts = new NDList();
-        for (long i : idx) {
-            long j = i < 0 ? i + dim : i;
-            parts.add(sliceAxis(data, axis, j, j + 1));
+        long[] idx = indices.toLongs().clone();
+        for (int k = 0; k < idx.length; k++) {
+            if (idx[k] < -dim || idx[k] >= dim) {
+                throw new IllegalArgumentException(
+                        n.describe() + ": index " + idx[k] + " is outside an axis of size " + dim);
+            }
+            idx[k] = idx[k] < 0 ? idx[k] + dim : idx[k];
         }
-        NDArray joined = parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, axis);
         long[] s = data.getShape().getShape();
+        NDArray joined;
+        if (idx.length <= 4) {
+            NDList parts = new NDList();
+            for (long j : idx) {
+                parts.add(sliceAxis(data, axis, j, j + 1));
+            }
+            joined = parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, axis);
+        } else {
+            // Many indices (a relative position table, an embedding): one gather, not a slice
+            // per index.
+            long[] along = new long[rank];
+            Arrays.fill(along, 1);
+            along[axis] = idx.length;
+            long[] target = s.clone();
+            target[axis] = idx.length;
+            NDArray index =
+                    data.getManager()
+                            .create(idx, new Shape(along))
+                            .broadcast(new Shape(target))
+                            .duplicate();
+            joined = data.gather(index, axis);
+        }
         long[] shape = new long[rank - 1 + indices.shape.length];
         System.arraycopy(s, 0, shape, 0, axis);
         System.arraycopy(indices.shape, 0, shape, axis, indices.shape.length);

@@ -752,4 +752,21 @@ class OnnxOpsParityTest {
                     1);
         }
     }
+
+    @Test
+    void gather_manyIndicesAsOneGatherMatchOrt() throws Exception {
+        // A relative-position-bias lookup: a 2-D index table into axis 0, repeats and negatives.
+        assertParity(
+                new TinyGraph(13)
+                        .input("x", 2, 4, 9, 9)
+                        .initializer(
+                                OnnxTensors.fromLongs(
+                                        "i", new long[] {2, 3}, new long[] {8, 0, -1, 3, 3, 4}))
+                        .node("Gather", in("x", "i"), in("y"), "axis", 2L)
+                        .output("y")
+                        .build(),
+                IMAGE,
+                -1,
+                1);
+    }
 }

@@ -475,4 +475,22 @@ class OperatorGradientTest {
                 1,
                 new long[] {2, 3, 4});
     }
+
+    @Test
+    void gatherWithManyRepeatedIndices_gradientAccumulates() throws Exception {
+        assertGradients(
+                new TinyGraph(13)
+                        .input("table", 4, 3)
+                        .initializer(
+                                ai.graft.converter.OnnxTensors.fromLongs(
+                                        "i",
+                                        new long[] {2, 4},
+                                        new long[] {0, 1, 1, 3, -1, 0, 2, 2}))
+                        .node("Gather", in("table", "i"), in("y"), "axis", 0L)
+                        .output("y")
+                        .build(),
+                -1,
+                1,
+                new long[] {4, 3});
+    }
 }
