@@ -605,6 +605,7 @@ public final class OnnxBlock extends AbstractBlock {
     private static Parameter.Type role(String op, int slot) {
         switch (op) {
             case "Conv":
+            case "ConvTranspose":
             case "Gemm":
                 return slot == 2 ? Parameter.Type.BIAS : Parameter.Type.WEIGHT;
             case "MatMul":

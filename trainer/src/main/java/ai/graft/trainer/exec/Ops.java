@@ -129,6 +129,7 @@ final class Ops {
                         "Where",
                         "Xor",
                         "Einsum",
+                        "ConvTranspose",
                         "TopK",
                         "OneHot",
                         "EyeLike",
@@ -175,6 +176,8 @@ final class Ops {
         switch (n.op) {
             case "Conv":
                 return one(conv(n, in, ctx));
+            case "ConvTranspose":
+                return one(convTranspose(n, in, ctx));
             case "BatchNormalization":
                 if (n.i("training_mode", 0) != 0) {
                     return Normalization.batchNormTrainingMode(n, in, ctx);
@@ -925,6 +928,126 @@ final class Ops {
                         new Shape(padding),
                         new Shape(dilations),
                         (int) n.i("group", 1))
+                .singletonOrThrow();
+    }
+
+    /**
+     * {@code ConvTranspose} as a convolution: the input spread out by the strides (zeros between
+     * elements), padded by the dilated kernel's extent less the pads, convolved at stride 1 with
+     * the kernel flipped and its channel axes swapped per group.
+     */
+    private static NDArray convTranspose(Node n, Object[] in, Context ctx) {
+        NDArray x = nd(in[0], ctx);
+        NDArray w = nd(in[1], ctx);
+        NDArray b = in.length > 2 && in[2] != null ? nd(in[2], ctx) : null;
+        long[] xs = x.getShape().getShape();
+        long[] ws = w.getShape().getShape();
+        int k = xs.length - 2;
+        long group = n.i("group", 1);
+        long[] kernel = n.ints("kernel_shape", Arrays.copyOfRange(ws, 2, 2 + k));
+        long[] strides = n.ints("strides", ones(k));
+        long[] dilations = n.ints("dilations", ones(k));
+        long[] outputPadding = n.ints("output_padding", new long[k]);
+        long[] outputShape = n.ints("output_shape", null);
+        String auto = n.s("auto_pad", "NOTSET");
+        long[] begin = new long[k];
+        long[] end = new long[k];
+        if (outputShape != null || auto.equals("SAME_UPPER") || auto.equals("SAME_LOWER")) {
+            for (int d = 0; d < k; d++) {
+                long target =
+                        outputShape == null
+                                ? xs[2 + d] * strides[d]
+                                : outputShape[outputShape.length - k + d];
+                long total =
+                        strides[d] * (xs[2 + d] - 1)
+                                + outputPadding[d]
+                                + (kernel[d] - 1) * dilations[d]
+                                + 1
+                                - target;
+                boolean upper = auto.equals("SAME_UPPER");
+                // Floor division, as ONNX's formula means it: a negative total (an output
+                // larger than the full transposed convolution) grows the end.
+                begin[d] = upper ? Math.floorDiv(total, 2) : total - Math.floorDiv(total, 2);
+                end[d] = total - begin[d];
+            }
+        } else if (!auto.equals("VALID")) {
+            long[] pads = n.ints("pads", null);
+            if (pads != null) {
+                for (int d = 0; d < k; d++) {
+                    begin[d] = pads[d];
+                    end[d] = pads[d + k];
+                }
+            }
+        }
+        for (int d = 0; d < k; d++) {
+            int axis = 2 + d;
+            long size = x.getShape().get(axis);
+            if (strides[d] > 1) {
+                long[] spread = new long[xs.length + 1 - (axis + 1)];
+                long[] none = new long[spread.length];
+                spread[0] = strides[d] - 1;
+                NDArray t = padSpatial(x.expandDims(axis + 1), none, spread, 0);
+                long[] ts = t.getShape().getShape();
+                long[] merged = new long[xs.length];
+                for (int j = 0, m = 0; j < ts.length; j++) {
+                    if (j == axis + 1) {
+                        merged[m - 1] *= ts[j];
+                    } else {
+                        merged[m++] = ts[j];
+                    }
+                }
+                x = sliceAxis(t.reshape(new Shape(merged)), axis, 0, (size - 1) * strides[d] + 1);
+            }
+            long extent = (kernel[d] - 1) * dilations[d];
+            long before = extent - begin[d];
+            long after = extent - end[d] + outputPadding[d];
+            long dim = x.getShape().get(axis);
+            if (before < 0 || after < 0) {
+                x = sliceAxis(x, axis, Math.max(0, -before), dim - Math.max(0, -after));
+            }
+            long[] pb = new long[xs.length - axis];
+            long[] pe = new long[pb.length];
+            pb[0] = Math.max(0, before);
+            pe[0] = Math.max(0, after);
+            if (pb[0] > 0 || pe[0] > 0) {
+                x = padSpatial(x, pb, pe, 0);
+            }
+        }
+        long cin = ws[0];
+        long coutPerGroup = ws[1];
+        long[] grouped = new long[ws.length + 1];
+        grouped[0] = group;
+        grouped[1] = cin / group;
+        grouped[2] = coutPerGroup;
+        System.arraycopy(ws, 2, grouped, 3, k);
+        int[] perm = new int[grouped.length];
+        for (int j = 0; j < perm.length; j++) {
+            perm[j] = j;
+        }
+        perm[1] = 2;
+        perm[2] = 1;
+        long[] flat = new long[ws.length];
+        flat[0] = group * coutPerGroup;
+        flat[1] = cin / group;
+        System.arraycopy(ws, 2, flat, 2, k);
+        int[] spatial = new int[k];
+        for (int d = 0; d < k; d++) {
+            spatial[d] = 2 + d;
+        }
+        NDArray kernelArray =
+                w.reshape(new Shape(grouped))
+                        .transpose(perm)
+                        .reshape(new Shape(flat))
+                        .flip(spatial);
+        return x.getNDArrayInternal()
+                .convolution(
+                        x,
+                        kernelArray,
+                        b,
+                        new Shape(ones(k)),
+                        new Shape(new long[k]),
+                        new Shape(dilations),
+                        (int) group)
                 .singletonOrThrow();
     }
 

@@ -662,10 +662,10 @@ class OnnxOpsParityTest {
                                 OnnxBlock.create(
                                         new TinyGraph(13)
                                                 .input("x", IMAGE)
-                                                .node("ConvTranspose", "x", "y")
+                                                .node("GridSample", "x", "y")
                                                 .output("y")
                                                 .build()));
-        assertTrue(e.getMessage().contains("[ConvTranspose]"), e.getMessage());
+        assertTrue(e.getMessage().contains("[GridSample]"), e.getMessage());
     }
 
     @Test
@@ -763,6 +763,34 @@ class OnnxOpsParityTest {
                                 OnnxTensors.fromLongs(
                                         "i", new long[] {2, 3}, new long[] {8, 0, -1, 3, 3, 4}))
                         .node("Gather", in("x", "i"), in("y"), "axis", 2L)
+                        .output("y")
+                        .build(),
+                IMAGE,
+                -1,
+                1);
+    }
+
+    @Test
+    void convTranspose_groupsStridesDilationsPadsMatchOrt() throws Exception {
+        assertParity(
+                new TinyGraph(13)
+                        .input("x", IMAGE)
+                        .weight("w", -1, 1, 4, 3, 3, 2)
+                        .weight("b", -1, 1, 6)
+                        .node(
+                                "ConvTranspose",
+                                in("x", "w", "b"),
+                                in("y"),
+                                "group",
+                                2L,
+                                "strides",
+                                new long[] {2, 3},
+                                "dilations",
+                                new long[] {2, 1},
+                                "pads",
+                                new long[] {1, 0, 2, 1},
+                                "output_padding",
+                                new long[] {1, 0})
                         .output("y")
                         .build(),
                 IMAGE,

@@ -493,4 +493,28 @@ class OperatorGradientTest {
                 1,
                 new long[] {4, 3});
     }
+
+    @Test
+    void convTranspose_gradientsOfInputAndKernel() throws Exception {
+        assertGradients(
+                new TinyGraph(13)
+                        .input("x", 1, 2, 3, 3)
+                        .input("w", 2, 2, 2, 3)
+                        .node(
+                                "ConvTranspose",
+                                in("x", "w"),
+                                in("y"),
+                                "group",
+                                2L,
+                                "strides",
+                                new long[] {2, 1},
+                                "pads",
+                                new long[] {0, 1, 1, 0})
+                        .output("y")
+                        .build(),
+                -1,
+                1,
+                new long[] {1, 2, 3, 3},
+                new long[] {2, 2, 2, 3});
+    }
 }
