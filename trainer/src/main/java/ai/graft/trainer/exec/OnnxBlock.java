@@ -143,6 +143,20 @@ public final class OnnxBlock extends AbstractBlock {
                             + "; supported are "
                             + Ops.SUPPORTED);
         }
+        List<String> refused = new ArrayList<>();
+        for (Node n : nodes) {
+            String why = Ops.refusal(n, opset);
+            if (why != null) {
+                refused.add(n.describe() + ": " + why);
+            }
+        }
+        if (!refused.isEmpty()) {
+            throw new ModelException(
+                    "Graph '"
+                            + graph.getName()
+                            + "' uses operator settings the trainer does not support: "
+                            + String.join("; ", refused));
+        }
         for (int i = 0; i < nodes.size(); i++) {
             for (String name : nodes.get(i).inputs) {
                 lastUse.put(name, i);

@@ -159,6 +159,140 @@ final class Ops {
                     "ConstantOfShape");
 
     /**
+     * Why a node cannot run as its attributes ask, known before any data is seen, or null when it
+     * can. Refusals that depend on values (a pad larger than its axis) come at run time as {@link
+     * UnsupportedOperatorException}s.
+     *
+     * @param n the node, of a supported operator
+     * @param opset the default domain's opset
+     * @return the reason, naming the attribute and its value, or null
+     */
+    static String refusal(Node n, int opset) {
+        switch (n.op) {
+            case "Conv":
+            case "ConvTranspose":
+            case "AveragePool":
+            case "MaxPool":
+                {
+                    String auto = n.s("auto_pad", "NOTSET");
+                    if (!List.of("NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID").contains(auto)) {
+                        return "auto_pad='" + auto + "'";
+                    }
+                    if (n.op.equals("MaxPool")
+                            && n.outputs.size() > 1
+                            && !n.outputs.get(1).isEmpty()) {
+                        return "the Indices output of MaxPool";
+                    }
+                    long[] dilations = n.ints("dilations", null);
+                    if (n.op.equals("AveragePool")
+                            && dilations != null
+                            && Arrays.stream(dilations).anyMatch(d -> d != 1)) {
+                        return "dilated average pooling";
+                    }
+                    return null;
+                }
+            case "Resize":
+            case "Upsample":
+                {
+                    String mode = n.s("mode", "nearest");
+                    if (!List.of("nearest", "linear", "cubic").contains(mode)) {
+                        return "mode='" + mode + "'";
+                    }
+                    if (n.op.equals("Upsample") || opset < 11) {
+                        return null;
+                    }
+                    String transform = n.s("coordinate_transformation_mode", "half_pixel");
+                    if (!List.of(
+                                    "half_pixel",
+                                    "pytorch_half_pixel",
+                                    "align_corners",
+                                    "asymmetric",
+                                    "tf_half_pixel_for_nearest",
+                                    "tf_crop_and_resize")
+                            .contains(transform)) {
+                        return "coordinate_transformation_mode='" + transform + "'";
+                    }
+                    String nearest = n.s("nearest_mode", "round_prefer_floor");
+                    if (!List.of("round_prefer_floor", "round_prefer_ceil", "floor", "ceil")
+                            .contains(nearest)) {
+                        return "nearest_mode='" + nearest + "'";
+                    }
+                    if (n.i("antialias", 0) != 0) {
+                        return "antialias=1";
+                    }
+                    if (n.has("axes")) {
+                        return "the axes attribute";
+                    }
+                    String policy = n.s("keep_aspect_ratio_policy", "stretch");
+                    return policy.equals("stretch")
+                            ? null
+                            : "keep_aspect_ratio_policy='" + policy + "'";
+                }
+            case "Gelu":
+                {
+                    String approximate = n.s("approximate", "none");
+                    return List.of("none", "tanh").contains(approximate)
+                            ? null
+                            : "approximate='" + approximate + "'";
+                }
+            case "Pad":
+                {
+                    String mode = n.s("mode", "constant");
+                    return List.of("constant", "reflect", "edge", "wrap").contains(mode)
+                            ? null
+                            : "mode='" + mode + "'";
+                }
+            case "DepthToSpace":
+                {
+                    String mode = n.s("mode", "DCR");
+                    return List.of("DCR", "CRD").contains(mode) ? null : "mode='" + mode + "'";
+                }
+            case "NegativeLogLikelihoodLoss":
+            case "SoftmaxCrossEntropyLoss":
+                {
+                    String reduction = n.s("reduction", "mean");
+                    return List.of("none", "sum", "mean").contains(reduction)
+                            ? null
+                            : "reduction='" + reduction + "'";
+                }
+            case "Cast":
+            case "EyeLike":
+                {
+                    String attribute = n.op.equals("Cast") ? "to" : "dtype";
+                    if (!n.has(attribute)) {
+                        return null;
+                    }
+                    try {
+                        djlType(n.i(attribute, 1), null);
+                        return null;
+                    } catch (UnsupportedOperatorException e) {
+                        return attribute + "=" + e.getMessage();
+                    }
+                }
+            case "Constant":
+                for (String a : List.of("sparse_value", "value_string", "value_strings")) {
+                    if (n.has(a)) {
+                        return "a Constant given by " + a;
+                    }
+                }
+                return null;
+            case "Einsum":
+                {
+                    String equation = n.s("equation", "").replace(" ", "");
+                    for (String term : equation.split("->", -1)[0].split(",", -1)) {
+                        String letters = term.replace("...", "");
+                        if (letters.chars().distinct().count() != letters.length()) {
+                            return "an index repeated within one operand ('" + term + "')";
+                        }
+                    }
+                    return null;
+                }
+            default:
+                return null;
+        }
+    }
+
+    /**
      * Runs one node.
      *
      * @param n the node

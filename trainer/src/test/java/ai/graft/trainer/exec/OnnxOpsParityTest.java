@@ -669,7 +669,7 @@ class OnnxOpsParityTest {
     }
 
     @Test
-    void forward_refusesUnsupportedAttributeNamingNodeAndAttribute() throws Exception {
+    void create_refusesUnsupportedAttributeNamingNodeAndAttribute() {
         ModelProto model =
                 new TinyGraph(13)
                         .input("x", IMAGE)
@@ -683,14 +683,33 @@ class OnnxOpsParityTest {
                                 "half_pixel_symmetric")
                         .output("y")
                         .build();
+        ModelException e = assertThrows(ModelException.class, () -> OnnxBlock.create(model));
+        assertTrue(
+                e.getMessage()
+                        .contains(
+                                "Resize node 'Resize_0': coordinate_transformation_mode="
+                                        + "'half_pixel_symmetric'"),
+                e.getMessage());
+    }
+
+    @Test
+    void forward_refusesValueDependentSettingNamingNode() throws Exception {
+        // Reflect padding of 4 on an axis of 3: known only once the input's shape is.
+        ModelProto model =
+                new TinyGraph(13)
+                        .input("x", 1, 1, 3, 3)
+                        .longs("p", 0, 0, 0, 4, 0, 0, 0, 0)
+                        .node("Pad", in("x", "p"), in("y"), "mode", "reflect")
+                        .output("y")
+                        .build();
         IllegalStateException e =
                 assertThrows(
                         IllegalStateException.class,
-                        () -> Oracle.djl(model, new float[(int) (2 * 4 * 9 * 9)], IMAGE, false));
+                        () -> Oracle.djl(model, new float[9], new long[] {1, 1, 3, 3}, false));
         assertTrue(e.getCause() instanceof UnsupportedOperatorException, e.toString());
         assertTrue(
-                e.getMessage().contains("Resize node 'Resize_0'")
-                        && e.getMessage().contains("coordinate_transformation_mode"),
+                e.getMessage().contains("Pad node 'Pad_0'")
+                        && e.getMessage().contains("reflect padding of 4 on an axis of size 3"),
                 e.getMessage());
     }
 
