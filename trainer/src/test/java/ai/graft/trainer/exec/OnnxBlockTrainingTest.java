@@ -332,4 +332,88 @@ class OnnxBlockTrainingTest {
             assertEquals("f", out.head().getName());
         }
     }
+
+    @Test
+    void trainerSteps_transformerBlockOfNewOperatorsLearns() throws Exception {
+        // Tokens [N, 4, 8] -> LayerNormalization -> self-attention (batched MatMul, Softmax) ->
+        // Gelu -> PRelu -> mean over tokens -> linear head: every weight trains through the
+        // executor's newer operators.
+        ModelProto graph =
+                new TinyGraph(20)
+                        .input("x", -1, 4, 8)
+                        .weight("ln.scale", 0.8f, 1.2f, 8)
+                        .weight("ln.bias", -0.1f, 0.1f, 8)
+                        .weight("wq", -0.3f, 0.3f, 8, 8)
+                        .weight("wk", -0.3f, 0.3f, 8, 8)
+                        .weight("slope", 0.1f, 0.3f, 8)
+                        .weight("head.weight", -0.3f, 0.3f, 8, 2)
+                        .weight("head.bias", -0.1f, 0.1f, 2)
+                        .node(
+                                "LayerNormalization",
+                                new String[] {"x", "ln.scale", "ln.bias"},
+                                new String[] {"n"})
+                        .node("MatMul", new String[] {"n", "wq"}, new String[] {"q"})
+                        .node("MatMul", new String[] {"n", "wk"}, new String[] {"k"})
+                        .node("Transpose", "k", "kt", "perm", new long[] {0, 2, 1})
+                        .node("MatMul", new String[] {"q", "kt"}, new String[] {"s"})
+                        .node("Softmax", "s", "p", "axis", -1L)
+                        .node("MatMul", new String[] {"p", "n"}, new String[] {"a"})
+                        .node("Gelu", "a", "g")
+                        .node("PRelu", new String[] {"g", "slope"}, new String[] {"r"})
+                        .node("ReduceMean", "r", "m", "axes", new long[] {1}, "keepdims", 0L)
+                        .node("MatMul", new String[] {"m", "head.weight"}, new String[] {"h"})
+                        .node("Add", new String[] {"h", "head.bias"}, new String[] {"y"})
+                        .output("y")
+                        .build();
+        OnnxBlock block = OnnxBlock.create(graph);
+        int n = 16;
+        float[] x = Oracle.random(new long[] {n, 4, 8}, -1, 1, 21);
+        float[] labels = new float[n];
+        for (int b = 0; b < n; b++) {
+            // The class is whether feature 0 is, on average over the tokens, above feature 1.
+            double d = 0;
+            for (int t = 0; t < 4; t++) {
+                d += x[(b * 4 + t) * 8] - x[(b * 4 + t) * 8 + 1];
+            }
+            labels[b] = d > 0 ? 1 : 0;
+        }
+        Map<String, float[]> before = block.parameterValues();
+        Map<String, float[]> after;
+        float first;
+        float last = Float.NaN;
+        try (Model model = Model.newInstance("attention")) {
+            model.setBlock(block);
+            DefaultTrainingConfig config =
+                    new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
+                            .optOptimizer(
+                                    Optimizer.adam()
+                                            .optLearningRateTracker(Tracker.fixed(0.05f))
+                                            .build());
+            try (Trainer trainer = model.newTrainer(config)) {
+                trainer.initialize(new Shape(n, 4, 8));
+                NDManager manager = trainer.getManager();
+                NDArray input = manager.create(x, new Shape(n, 4, 8));
+                NDArray label = manager.create(labels);
+                first = Float.NaN;
+                for (int step = 0; step < 60; step++) {
+                    try (GradientCollector gc = trainer.newGradientCollector()) {
+                        NDList out = trainer.forward(new NDList(input));
+                        NDArray loss = trainer.getLoss().evaluate(new NDList(label), out);
+                        last = loss.getFloat();
+                        first = step == 0 ? last : first;
+                        gc.backward(loss);
+                    }
+                    trainer.step();
+                }
+            }
+            after = block.parameterValues();
+        }
+        assertTrue(last < 0.5f * first, "loss " + first + " -> " + last + " should halve");
+        for (String trained : before.keySet()) {
+            assertNotEquals(
+                    java.util.Arrays.toString(before.get(trained)),
+                    java.util.Arrays.toString(after.get(trained)),
+                    trained + " should have trained");
+        }
+    }
 }
