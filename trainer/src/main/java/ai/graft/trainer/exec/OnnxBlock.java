@@ -50,7 +50,16 @@ import java.util.function.Predicate;
  * <p>Training semantics: in a training forward pass {@code BatchNormalization} normalises with the
  * batch statistics and updates its running statistics the ONNX way ({@code running = momentum *
  * running + (1 - momentum) * batch}, population variance), unless it was frozen with {@link
- * #freezeBatchNorm(boolean)}; {@code Dropout} is active only in training.
+ * #freezeBatchNorm(boolean)}; {@code Dropout} is active only in training. A node that asks for
+ * training behaviour itself follows ONNX: {@code BatchNormalization} with {@code training_mode=1}
+ * uses batch statistics and outputs the updated running statistics (its parameters are left alone),
+ * and a {@code Dropout} whose {@code training_mode} input is true in an inference pass is refused
+ * rather than made random.
+ *
+ * <p>What the executor cannot run is refused by name, never approximated: an unknown operator or an
+ * unsupported attribute setting when the block is made ({@link ModelException}), a setting that
+ * depends on the data (a reflect pad wider than its axis) at run time ({@link
+ * UnsupportedOperatorException}, as the cause of the forward pass's exception).
  *
  * <p>Parameter arrays are created by {@link #initialize(NDManager, DataType, Shape...)} (DJL's
  * {@code Trainer.initialize} calls it) from the initializer values; an initializer set on the
