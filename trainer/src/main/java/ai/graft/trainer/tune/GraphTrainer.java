@@ -56,9 +56,11 @@ import java.util.Set;
  *
  * <ul>
  *   <li>{@code finetune}: the head and the last {@link TrainingOptions#unfreeze()} stages (see
- *       {@code Stages}: for SqueezeNet a stage is a Fire module), the backbone at {@link
- *       TrainingOptions#backboneLrFactor()} times the head's learning rate; earlier stages and
- *       their batch-norm statistics stay frozen;
+ *       {@code Stages}: for SqueezeNet a stage is a Fire module, for a ViT an encoder block, for
+ *       ConvNeXt a stage of blocks), the backbone at {@link TrainingOptions#backboneLrFactor()}
+ *       times the head's learning rate (times {@code layerDecay^(L - i)} for stage i of L with
+ *       {@link TrainingOptions#layerDecay()}); earlier stages and their batch-norm statistics stay
+ *       frozen;
  *   <li>{@code full}: every layer, from the pretrained weights;
  *   <li>{@code scratch}: every layer of a zoo architecture with fresh weights.
  * </ul>
