@@ -16,12 +16,15 @@ import ai.graft.converter.OnnxTensors;
 import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
 import ai.graft.converter.onnx.proto.OnnxProto.NodeProto;
 import ai.graft.converter.onnx.proto.OnnxProto.TensorProto;
+import ai.graft.converter.opset.OpsetConverter;
+import ai.graft.sdk.ModelException;
 import ai.graft.sdk.OnnxRuntime;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import java.nio.FloatBuffer;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -169,6 +172,27 @@ class ModernBackbonesTest {
         assertArrayEquals(
                 new long[] {384, 192}, OnnxTensors.dims(sw.get("features.2.reduction.weight_t")));
         assertTrue(!sw.containsKey("features.2.reduction.bias"), "patch merging has no bias");
+    }
+
+    /**
+     * The opset converter takes the transformers up to opset 21 with the same outputs, and refuses
+     * to take them below 17, naming LayerNormalization.
+     */
+    @Test
+    void transformers_convertToLaterOpsetsAndRefuseEarlierOnes() throws Exception {
+        for (String name : List.of("vit_tiny", "swin_t", "convnext_tiny")) {
+            ModelProto m = ModelEditor.cutAtFeatures(BackboneZoo.build(name, 3, 32, 5), null);
+            ModelProto later = OpsetConverter.convert(m, name, 21);
+            assertEquals(21, OnnxModels.opset(later));
+            float[][] a = run(m, 32);
+            float[][] b = run(later, 32);
+            for (int i = 0; i < a.length; i++) {
+                assertArrayEquals(a[i], b[i], 1e-5f, name);
+            }
+            ModelException e =
+                    assertThrows(ModelException.class, () -> OpsetConverter.convert(m, name, 16));
+            assertTrue(e.getMessage().contains("LayerNormalization"), e.getMessage());
+        }
     }
 
     @Test
