@@ -120,6 +120,23 @@ public final class BackboneZoo {
                     "efficientnet_v2_s",
                     ModernCnns.EFFICIENTNET_V2_S_INPUT_SIZE);
 
+    /** Architectures whose input side must be a multiple of a number (a ViT's patch side). */
+    private static final Map<String, Integer> INPUT_MULTIPLES =
+            Map.of("vit_b_16", 16, "vit_tiny", 16);
+
+    /**
+     * The number an architecture's input side must be a multiple of: a ViT's patch side, 16; else
+     * 1.
+     *
+     * @param name a name of {@link #names()}
+     * @return the multiple
+     * @throws IllegalArgumentException for an unknown name
+     */
+    public static int inputSizeMultiple(String name) {
+        builder(name);
+        return INPUT_MULTIPLES.getOrDefault(name, 1);
+    }
+
     /**
      * The architectures this zoo builds, named as torchvision's model functions.
      *
@@ -191,6 +208,16 @@ public final class BackboneZoo {
                             name,
                             min,
                             MAX_INPUT_SIZE));
+        }
+        int multiple = inputSizeMultiple(name);
+        if (inputSize % multiple != 0) {
+            throw new IllegalArgumentException(
+                    String.format(
+                            Locale.ROOT,
+                            "Input size %d for %s must be a multiple of its patch side %d",
+                            inputSize,
+                            name,
+                            multiple));
         }
         return builder.build(classes, inputSize, seed);
     }

@@ -205,6 +205,8 @@ class ModernBackbonesTest {
                 "Input size 100 for vit_b_16 must be a multiple of its patch side 16",
                 e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> BackboneZoo.build("swin_t", 10, 31, 1));
+        assertEquals(16, BackboneZoo.inputSizeMultiple("vit_tiny"));
+        assertEquals(1, BackboneZoo.inputSizeMultiple("swin_t"));
     }
 
     @Test
