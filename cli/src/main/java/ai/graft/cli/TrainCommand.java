@@ -243,6 +243,15 @@ public final class TrainCommand implements Subcommand {
     Double backboneLrFactor;
 
     @Option(
+            names = "--layer-decay",
+            description =
+                    "Layer-wise learning-rate decay for finetune and full, in (0, 1]: stage i of"
+                            + " the backbone's L (a transformer's encoder blocks) trains at the"
+                            + " backbone's rate times DECAY^(L-i) (default: 1, none; 0.65 to 0.75"
+                            + " is usual for a ViT).")
+    Double layerDecay;
+
+    @Option(
             names = "--no-augment",
             description = "Train the graph strategies on unaugmented images.")
     boolean noAugment;
@@ -337,6 +346,9 @@ public final class TrainCommand implements Subcommand {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         split.check(spec);
+        if (layerDecay != null && !(layerDecay > 0 && layerDecay <= 1)) {
+            throw Flags.usage(spec, "--layer-decay must be in (0, 1], got " + layerDecay);
+        }
         TrainingOptions options = options();
         TrainingResult result;
         try (Progress progress = new Progress(err)) {
@@ -446,6 +458,9 @@ public final class TrainCommand implements Subcommand {
         }
         if (backboneLrFactor != null) {
             b.backboneLrFactor(backboneLrFactor);
+        }
+        if (layerDecay != null) {
+            b.layerDecay(layerDecay);
         }
         if (quantize != null) {
             b.quantize(quantizePrecision());

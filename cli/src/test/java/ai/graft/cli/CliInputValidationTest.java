@@ -323,6 +323,20 @@ class CliInputValidationTest {
                         "--min-per-class",
                         "0"),
                 "--min-per-class must be at least 1, got 0");
+        assertUsageError(
+                graft(
+                        "train",
+                        "--data",
+                        data,
+                        "--backbone",
+                        "vit_tiny",
+                        "--out",
+                        out,
+                        "--strategy",
+                        "full",
+                        "--layer-decay",
+                        "0"),
+                "--layer-decay must be in (0, 1], got 0.0");
         assertFalse(Files.exists(dir.resolve("run")), "nothing written");
     }
 

@@ -143,6 +143,7 @@ public final class TrainingOptions {
     private final Head head;
     private final double momentum;
     private final double backboneLrFactor;
+    private final double layerDecay;
     private final int stepEpochs;
     private final double stepGamma;
     private final boolean augment;
@@ -230,6 +231,7 @@ public final class TrainingOptions {
                         scratch
                                 ? TrainingDefaults.SCRATCH_BACKBONE_LR_FACTOR
                                 : TrainingDefaults.BACKBONE_LR_FACTOR);
+        layerDecay = or(b.layerDecay, 1.0);
         stepEpochs = or(b.stepEpochs, Math.max(1, (epochs + 2) / 3));
         checkpointDir = b.checkpointDir != null ? b.checkpointDir : outDir.resolve(CHECKPOINT_DIR);
     }
@@ -442,6 +444,17 @@ public final class TrainingOptions {
     }
 
     /**
+     * The layer-wise learning-rate decay of the graph strategies: stage i of the backbone's L
+     * stages (for a transformer, its encoder blocks) trains at the backbone's rate times {@code
+     * decay^(L - i)}, so the last stage at the backbone's rate and earlier ones ever slower.
+     *
+     * @return the decay, in (0, 1]; 1 (the default) is no decay
+     */
+    public double layerDecay() {
+        return layerDecay;
+    }
+
+    /**
      * @return epochs between the step schedule's decays
      */
     public int stepEpochs() {
@@ -513,6 +526,7 @@ public final class TrainingOptions {
         private Head head;
         private double momentum = TrainingDefaults.MOMENTUM;
         private Double backboneLrFactor;
+        private Double layerDecay;
         private Integer stepEpochs;
         private double stepGamma = TrainingDefaults.STEP_GAMMA;
         private boolean augment = true;
@@ -747,6 +761,16 @@ public final class TrainingOptions {
         }
 
         /**
+         * @param layerDecay the layer-wise learning-rate decay of the graph strategies, in (0, 1]
+         *     ({@link TrainingOptions#layerDecay()}); 0.65 to 0.75 is usual for a ViT
+         * @return this builder
+         */
+        public Builder layerDecay(double layerDecay) {
+            this.layerDecay = layerDecay;
+            return this;
+        }
+
+        /**
          * @param stepEpochs epochs between the step schedule's decays, at least 1
          * @return this builder
          */
@@ -833,6 +857,14 @@ public final class TrainingOptions {
             check(
                     unfreeze == null || strategy == Strategy.FINETUNE,
                     "unfreeze applies to strategy finetune, not " + s);
+            check(
+                    layerDecay == null
+                            || strategy == Strategy.FINETUNE
+                            || strategy == Strategy.FULL,
+                    "layer decay applies to strategies finetune and full, not " + s);
+            check(
+                    layerDecay == null || layerDecay > 0 && layerDecay <= 1,
+                    "layer decay must be in (0, 1], got " + layerDecay);
             check(quantize != Precision.FP32, "quantize to int8 or fp16, not fp32");
             TrainingOptions o = new TrainingOptions(this);
             check(o.epochs >= 1, "epochs must be at least 1, got " + o.epochs);

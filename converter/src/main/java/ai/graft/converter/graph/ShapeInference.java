@@ -308,6 +308,8 @@ public final class ShapeInference {
             case "Unsqueeze" -> result = unsqueeze(n, x);
             case "Squeeze" -> result = squeeze(n, x);
             case "Slice" -> result = slice(n, x);
+            case "Expand" -> result = expand(n, x);
+            case "Pad" -> result = pad(n, x);
             case "ReduceMean",
                             "ReduceSum",
                             "ReduceMax",
@@ -509,6 +511,31 @@ public final class ShapeInference {
         long[] out = ShapeArithmetic.reshape(x, target, Attributes.getInt(n, "allowzero", 0) == 1);
         if (constIn(n, 0) != null && Arrays.stream(out).allMatch(d -> d >= 0)) {
             constants.put(n.getOutput(0), constIn(n, 0));
+        }
+        return out;
+    }
+
+    /** Expand: the input broadcast with the constant target shape. */
+    private long[] expand(NodeProto n, long[] x) {
+        long[] target = constIn(n, 1);
+        if (x == null || target == null) {
+            return null;
+        }
+        return ShapeArithmetic.broadcast(x, target);
+    }
+
+    /** Pad (opset 11+: pads as an input; earlier as an attribute): each axis grows by its pads. */
+    private long[] pad(NodeProto n, long[] x) {
+        long[] pads = constIn(n, 1);
+        if (pads == null) {
+            pads = Attributes.getInts(n, "pads");
+        }
+        if (x == null || pads == null || pads.length != 2 * x.length) {
+            return null;
+        }
+        long[] out = x.clone();
+        for (int i = 0; i < x.length; i++) {
+            out[i] = x[i] < 0 ? -1 : x[i] + pads[i] + pads[i + x.length];
         }
         return out;
     }

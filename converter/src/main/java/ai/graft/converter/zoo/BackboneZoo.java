@@ -10,19 +10,20 @@ import java.util.Map;
  * Builds torchvision's image classification backbones as ONNX models with freshly initialised
  * weights.
  *
- * <p>Each model has opset 13 and IR version 7, one input {@code input} {@code [N,3,S,S]} float with
- * a symbolic batch dimension {@code N}, and one output {@code logits} {@code [N,classes]} ({@code
- * inception_v3_aux} has a second, {@code aux_logits}). S defaults to 224, and to 299 for Inception
- * v3 ({@link #defaultInputSize}). Initializers carry the names of the torchvision module's {@code
- * state_dict} keys ({@code conv1.weight}, {@code layer1.0.bn1.running_mean}, {@code fc.bias}) in
- * the order the forward pass uses them; batch normalization stays a {@code BatchNormalization} node
- * (epsilon as torchvision's layer, momentum 0.9, the ONNX form of PyTorch's 0.1); heads are Flatten
- * + Gemm(transB=1), and dropout is a Dropout node (the identity in inference). Weights are
- * initialised as torchvision's constructors do (Kaiming normal with fan-out for ResNet, MobileNet,
- * EfficientNet and VGG convolutions, truncated normal for GoogLeNet and Inception v3, normal(0,
- * 0.01) or PyTorch's default uniform for linear layers; batch normalization weight 1, bias 0,
- * running mean 0, running variance 1), from a seeded random generator: the same arguments give the
- * same model.
+ * <p>Each model has opset 13 and IR version 7 (opset 17 and IR version 8 for those with
+ * LayerNormalization: convnext_tiny, vit_b_16, vit_tiny, swin_t), one input {@code input} {@code
+ * [N,3,S,S]} float with a symbolic batch dimension {@code N}, and one output {@code logits} {@code
+ * [N,classes]} ({@code inception_v3_aux} has a second, {@code aux_logits}). S defaults to 224, and
+ * to 299 for Inception v3 ({@link #defaultInputSize}). Initializers carry the names of the
+ * torchvision module's {@code state_dict} keys ({@code conv1.weight}, {@code
+ * layer1.0.bn1.running_mean}, {@code fc.bias}) in the order the forward pass uses them; batch
+ * normalization stays a {@code BatchNormalization} node (epsilon as torchvision's layer, momentum
+ * 0.9, the ONNX form of PyTorch's 0.1); heads are Flatten + Gemm(transB=1), and dropout is a
+ * Dropout node (the identity in inference). Weights are initialised as torchvision's constructors
+ * do (Kaiming normal with fan-out for ResNet, MobileNet, EfficientNet and VGG convolutions,
+ * truncated normal for GoogLeNet and Inception v3, normal(0, 0.01) or PyTorch's default uniform for
+ * linear layers; batch normalization weight 1, bias 0, running mean 0, running variance 1), from a
+ * seeded random generator: the same arguments give the same model.
  *
  * <p>Inception v3's auxiliary classifier is asked for by name: {@code inception_v3} is the model
  * without it, the parameters torchvision's model uses in eval mode, and {@code inception_v3_aux}
@@ -82,6 +83,18 @@ public final class BackboneZoo {
                 "inception_v3_aux",
                 (c, s, seed) -> InceptionV3.build("inception_v3_aux", true, c, s, seed));
         BUILDERS.put("squeezenet1_1", Architectures::squeezenet11);
+        BUILDERS.put("mobilenet_v3_large", ModernCnns::mobilenetV3Large);
+        BUILDERS.put("mobilenet_v3_small", ModernCnns::mobilenetV3Small);
+        BUILDERS.put("efficientnet_v2_s", ModernCnns::efficientnetV2S);
+        BUILDERS.put("regnet_y_400mf", ModernCnns::regnetY400mf);
+        BUILDERS.put("convnext_tiny", ModernCnns::convnextTiny);
+        BUILDERS.put(
+                "vit_b_16",
+                (c, s, seed) -> Transformers.vit("vit_b_16", Transformers.VIT_B_16, c, s, seed));
+        BUILDERS.put(
+                "vit_tiny",
+                (c, s, seed) -> Transformers.vit("vit_tiny", Transformers.VIT_TINY, c, s, seed));
+        BUILDERS.put("swin_t", Transformers::swinT);
         BUILDERS.put("smallcnn", Architectures::smallCnn);
     }
 
@@ -103,7 +116,26 @@ public final class BackboneZoo {
                     "inception_v3",
                     InceptionV3.DEFAULT_INPUT_SIZE,
                     "inception_v3_aux",
-                    InceptionV3.DEFAULT_INPUT_SIZE);
+                    InceptionV3.DEFAULT_INPUT_SIZE,
+                    "efficientnet_v2_s",
+                    ModernCnns.EFFICIENTNET_V2_S_INPUT_SIZE);
+
+    /** Architectures whose input side must be a multiple of a number (a ViT's patch side). */
+    private static final Map<String, Integer> INPUT_MULTIPLES =
+            Map.of("vit_b_16", 16, "vit_tiny", 16);
+
+    /**
+     * The number an architecture's input side must be a multiple of: a ViT's patch side, 16; else
+     * 1.
+     *
+     * @param name a name of {@link #names()}
+     * @return the multiple
+     * @throws IllegalArgumentException for an unknown name
+     */
+    public static int inputSizeMultiple(String name) {
+        builder(name);
+        return INPUT_MULTIPLES.getOrDefault(name, 1);
+    }
 
     /**
      * The architectures this zoo builds, named as torchvision's model functions.
@@ -111,15 +143,18 @@ public final class BackboneZoo {
      * @return the names: resnet18, resnet50, mobilenet_v2, efficientnet_b0, vgg16, vgg19, alexnet,
      *     googlenet, inception_v3, squeezenet1_1 (torchvision's layouts); inception_v3_aux
      *     (Inception v3 with its auxiliary classifier, a second output {@code aux_logits}); and
-     *     smallcnn (four convolution blocks, for small images such as 28 x 28)
+     *     mobilenet_v3_large, mobilenet_v3_small, efficientnet_v2_s, regnet_y_400mf, convnext_tiny,
+     *     vit_b_16, swin_t (torchvision's later layouts); vit_tiny (a ViT 192 wide with 12 blocks
+     *     and 3 heads, DeiT-Tiny's shape, laid out as torchvision's ViT); and smallcnn (four
+     *     convolution blocks, for small images such as 28 x 28)
      */
     public static List<String> names() {
         return List.copyOf(BUILDERS.keySet());
     }
 
     /**
-     * The input side an architecture was designed for: 299 for Inception v3, else {@value
-     * #DEFAULT_INPUT_SIZE}.
+     * The input side an architecture was designed for: 299 for Inception v3, 384 for EfficientNet
+     * V2-S, else {@value #DEFAULT_INPUT_SIZE}.
      *
      * @param name a name of {@link #names()}
      * @return the side S of the default input {@code [N,3,S,S]}
@@ -154,7 +189,7 @@ public final class BackboneZoo {
      * @param seed the seed of the weights' random generator
      * @return the model
      * @throws IllegalArgumentException for an unknown name, a class count below 1 or an input size
-     *     the architecture cannot take
+     *     the architecture cannot take (a ViT's must also be a multiple of its patch side, 16)
      */
     public static ModelProto build(String name, int classes, int inputSize, long seed) {
         Builder builder = builder(name);
@@ -173,6 +208,16 @@ public final class BackboneZoo {
                             name,
                             min,
                             MAX_INPUT_SIZE));
+        }
+        int multiple = inputSizeMultiple(name);
+        if (inputSize % multiple != 0) {
+            throw new IllegalArgumentException(
+                    String.format(
+                            Locale.ROOT,
+                            "Input size %d for %s must be a multiple of its patch side %d",
+                            inputSize,
+                            name,
+                            multiple));
         }
         return builder.build(classes, inputSize, seed);
     }

@@ -35,6 +35,10 @@ final class GraphBuilder {
     static final String INPUT = "input";
     static final String OUTPUT = "logits";
     static final long OPSET = 13;
+
+    /** The opset of models with LayerNormalization, the first that has it. */
+    static final long OPSET_LAYER_NORM = 17;
+
     static final long IR_VERSION = 7;
 
     /** How a weight tensor is initialised (torchvision's {@code nn.init} calls). */
@@ -54,7 +58,17 @@ final class GraphBuilder {
         /** {@code trunc_normal_(std=0.001, a=-2, b=2)} (Inception v3's auxiliary classifier). */
         TRUNC_NORMAL_0001,
         /** {@code uniform_(-1 / sqrt(out), 1 / sqrt(out))} (EfficientNet's classifier). */
-        UNIFORM_INV_SQRT_OUT
+        UNIFORM_INV_SQRT_OUT,
+        /** {@code trunc_normal_(std=0.02)} (ConvNeXt, Swin). */
+        TRUNC_NORMAL_002,
+        /** {@code trunc_normal_(std=sqrt(1 / fan_in))} (ViT's patch embedding). */
+        TRUNC_NORMAL_FAN_IN,
+        /** {@code xavier_uniform_()}: U(+-sqrt(6 / (fan_in + fan_out))) (ViT's attention, MLP). */
+        XAVIER_UNIFORM,
+        /** {@code normal_(std=0.02)} (ViT's position embedding). */
+        NORMAL_002,
+        /** {@code zeros_()} (ViT's head). */
+        ZEROS
     }
 
     /** How a bias is initialised. */
@@ -62,7 +76,9 @@ final class GraphBuilder {
         NONE,
         ZEROS,
         /** PyTorch's default: U(+-1 / sqrt(fan_in)). */
-        TORCH_DEFAULT
+        TORCH_DEFAULT,
+        /** {@code normal_(std=1e-6)} (ViT's MLP). */
+        NORMAL_1E6
     }
 
     private final String graphName;
@@ -72,12 +88,22 @@ final class GraphBuilder {
     private final Set<String> names = new HashSet<>();
     private final List<Output> extraOutputs = new ArrayList<>();
     private final int inputSize;
+    private final long opset;
     private int constants;
 
     GraphBuilder(String graphName, int inputSize, long seed) {
+        this(graphName, inputSize, seed, OPSET);
+    }
+
+    /**
+     * A builder whose model imports {@code opset}: {@value #OPSET} unless the graph needs a later
+     * operator ({@link #OPSET_LAYER_NORM} for LayerNormalization).
+     */
+    GraphBuilder(String graphName, int inputSize, long seed, long opset) {
         this.graphName = graphName;
         this.inputSize = inputSize;
         this.random = new SplittableRandom(seed);
+        this.opset = opset;
     }
 
     int inputSize() {
@@ -139,6 +165,14 @@ final class GraphBuilder {
 
     /** BatchNorm2d, kept as a node: weight 1, bias 0, running mean 0, running variance 1. */
     String batchNorm(String x, String prefix, int channels, float epsilon) {
+        return batchNorm(x, prefix, channels, epsilon, 0.9f);
+    }
+
+    /**
+     * BatchNorm2d with an ONNX momentum (PyTorch's {@code momentum=m} is ONNX's {@code 1 - m}:
+     * MobileNet V3's 0.01 is 0.99 here).
+     */
+    String batchNorm(String x, String prefix, int channels, float epsilon, float momentum) {
         List<String> inputs =
                 List.of(
                         x,
@@ -151,7 +185,89 @@ final class GraphBuilder {
                 prefix,
                 inputs,
                 Attributes.ofFloat("epsilon", epsilon),
-                Attributes.ofFloat("momentum", 0.9f));
+                Attributes.ofFloat("momentum", momentum));
+    }
+
+    /**
+     * LayerNorm over the last axis (opset 17's LayerNormalization): weight {@code prefix.weight} 1,
+     * bias {@code prefix.bias} 0.
+     */
+    String layerNorm(String x, String prefix, int channels, float epsilon) {
+        List<String> inputs =
+                List.of(
+                        x,
+                        constant(prefix + ".weight", channels, 1f),
+                        constant(prefix + ".bias", channels, 0f));
+        return node(
+                "LayerNormalization",
+                prefix,
+                inputs,
+                Attributes.ofInt("axis", -1),
+                Attributes.ofFloat("epsilon", epsilon));
+    }
+
+    /**
+     * torchvision's LayerNorm2d on {@code [N,C,H,W]}: channels last, LayerNorm, channels first, as
+     * the exporter writes {@code x.permute(0, 2, 3, 1)}, {@code F.layer_norm}, {@code x.permute(0,
+     * 3, 1, 2)}.
+     */
+    String layerNorm2d(String x, String prefix, int channels, float epsilon) {
+        String y = transpose(x, prefix, 0, 2, 3, 1);
+        y = layerNorm(y, prefix, channels, epsilon);
+        return transpose(y, prefix, 0, 3, 1, 2);
+    }
+
+    /**
+     * Linear on a tensor of any rank as the exporter writes it: MatMul(x, W<sup>T</sup>) then
+     * Add(b, .). The transposed weight {@code [in, out]} is stored under {@code prefix.weight_t}
+     * (the exporter's name is a made-up {@code onnx::MatMul_N}); its values are those of
+     * torchvision's {@code prefix.weight} {@code [out, in]}, transposed.
+     */
+    String linearMatMul(String x, String prefix, int in, int out, Init init, BiasInit bias) {
+        return linearMatMul(x, prefix, prefix + ".weight_t", prefix + ".bias", in, out, init, bias);
+    }
+
+    /**
+     * {@link #linearMatMul(String, String, int, int, Init, BiasInit)} with the parameters' names
+     * given ({@code nn.MultiheadAttention}'s {@code in_proj_weight} and {@code in_proj_bias}).
+     */
+    String linearMatMul(
+            String x,
+            String prefix,
+            String weightName,
+            String biasName,
+            int in,
+            int out,
+            Init init,
+            BiasInit bias) {
+        String w = weightTransposed(weightName, out, in, init);
+        String y = node("MatMul", prefix, List.of(x, w));
+        return node("Add", prefix, List.of(bias(biasName, out, bias, in), y));
+    }
+
+    /**
+     * Linear without bias on tokens: MatMul(x, W<sup>T</sup>), the weight {@code prefix.weight_t}.
+     */
+    String linearMatMulNoBias(String x, String prefix, int in, int out, Init init) {
+        String w = weightTransposed(prefix + ".weight_t", out, in, init);
+        return node("MatMul", prefix, List.of(x, w));
+    }
+
+    /**
+     * A learned tensor of any shape (a class token, a position embedding, a layer scale), filled
+     * with {@code value}, or drawn as {@code init} when {@code init} is not null.
+     */
+    String parameter(String name, long[] dims, Init init, float value) {
+        if (init == null) {
+            int n = Math.toIntExact(Arrays.stream(dims).reduce(1, Math::multiplyExact));
+            ByteBuffer buf = ByteBuffer.allocate(n * 4).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < n; i++) {
+                buf.putFloat(value);
+            }
+            return addInitializer(name, dims, buf.array());
+        }
+        long last = dims[dims.length - 1];
+        return weight(name, dims, init, (int) last, (int) last);
     }
 
     /** Linear as torchvision exports it: Gemm(x, W[out,in], b, transB=1). */
@@ -178,6 +294,101 @@ final class GraphBuilder {
         String lo = scalarConstant(prefix, 0f);
         String hi = scalarConstant(prefix, 6f);
         return node("Clip", prefix, List.of(x, lo, hi));
+    }
+
+    /** {@code nn.Hardsigmoid} as the exporter writes it: HardSigmoid(alpha 1/6, beta 0.5). */
+    String hardSigmoid(String x, String prefix) {
+        return node("HardSigmoid", prefix, List.of(x), Attributes.ofFloat("alpha", 1f / 6));
+    }
+
+    /** {@code nn.Hardswish} at opset 13, as the exporter writes it: x * HardSigmoid(x). */
+    String hardSwish(String x, String prefix) {
+        return mul(x, hardSigmoid(x, prefix), prefix);
+    }
+
+    /**
+     * The exact GELU ({@code nn.GELU()}) as the exporter writes it: x * (Erf(x / sqrt 2) + 1) *
+     * 0.5.
+     */
+    String gelu(String x, String prefix) {
+        String d = node("Div", prefix, List.of(x, scalarConstant(prefix, (float) Math.sqrt(2))));
+        String e = node("Erf", prefix, List.of(d));
+        String a = add(e, scalarConstant(prefix, 1f), prefix);
+        String m = mul(x, a, prefix);
+        return mul(m, scalarConstant(prefix, 0.5f), prefix);
+    }
+
+    /** x divided by a constant scalar. */
+    String divide(String x, float divisor, String prefix) {
+        return node("Div", prefix, List.of(x, scalarConstant(prefix, divisor)));
+    }
+
+    String matMul(String a, String b, String prefix) {
+        return node("MatMul", prefix, List.of(a, b));
+    }
+
+    String softmax(String x, String prefix) {
+        return node("Softmax", prefix, List.of(x), Attributes.ofInt("axis", -1));
+    }
+
+    String transpose(String x, String prefix, long... perm) {
+        return node("Transpose", prefix, List.of(x), Attributes.ofInts("perm", perm));
+    }
+
+    /** Reshape to a constant shape (0 copies the input's size, -1 is inferred). */
+    String reshape(String x, String prefix, long... shape) {
+        String s = intsConstant(prefix, new long[] {shape.length}, shape);
+        return node("Reshape", prefix, List.of(x, s), Attributes.ofInt("allowzero", 0));
+    }
+
+    /** Gather along {@code axis} at one constant index, which drops that axis. */
+    String select(String x, String prefix, int axis, long index) {
+        String i = intsConstant(prefix, new long[0], new long[] {index});
+        return node("Gather", prefix, List.of(x, i), Attributes.ofInt("axis", axis));
+    }
+
+    /**
+     * Expands a {@code [1, rest...]} tensor to the batch of {@code like} ({@code [N, ...]}):
+     * Shape(like), its first element, the constant {@code rest}, Concat, Expand; as {@code
+     * class_token.expand(n, -1, -1)}.
+     */
+    String expandToBatch(String x, String like, String prefix, long... rest) {
+        String shape = node("Shape", prefix, List.of(like));
+        String first = intsConstant(prefix, new long[] {1}, new long[] {0});
+        String n = node("Gather", prefix, List.of(shape, first), Attributes.ofInt("axis", 0));
+        String tail = intsConstant(prefix, new long[] {rest.length}, rest);
+        String target = node("Concat", prefix, List.of(n, tail), Attributes.ofInt("axis", 0));
+        return node("Expand", prefix, List.of(x, target));
+    }
+
+    /** Concat along {@code axis}. */
+    String concat(List<String> xs, String prefix, int axis) {
+        return node("Concat", prefix, xs, Attributes.ofInt("axis", axis));
+    }
+
+    /** Slice of one axis, [start, end). */
+    String slice(String x, String prefix, int axis, long start, long end) {
+        String s = intsConstant(prefix, new long[] {1}, new long[] {start});
+        String e = intsConstant(prefix, new long[] {1}, new long[] {end});
+        String a = intsConstant(prefix, new long[] {1}, new long[] {axis});
+        return node("Slice", prefix, List.of(x, s, e, a));
+    }
+
+    /** Pad with zeros ({@code pads} as ONNX's: every axis' start, then every axis' end). */
+    String pad(String x, String prefix, long... pads) {
+        String p = intsConstant(prefix, new long[] {pads.length}, pads);
+        return node("Pad", prefix, List.of(x, p));
+    }
+
+    /** Gather along axis 0 of a constant index tensor (a table lookup). */
+    String gatherConstant(String table, String prefix, long[] dims, long[] indices) {
+        String i = intsConstant(prefix, dims, indices);
+        return node("Gather", prefix, List.of(table, i), Attributes.ofInt("axis", 0));
+    }
+
+    /** A constant float tensor as a Constant node. */
+    String floatConstant(String prefix, long[] dims, float[] values) {
+        return tensorConstant(prefix, dims, values);
     }
 
     String sigmoid(String x, String prefix) {
@@ -328,13 +539,14 @@ final class GraphBuilder {
             graph.addOutput(tensorInfo(o.name(), o.columns()));
         }
         return ModelProto.newBuilder()
-                .setIrVersion(IR_VERSION)
+                // opset 17 came with IR version 8 (ONNX 1.12)
+                .setIrVersion(opset >= OPSET_LAYER_NORM ? 8 : IR_VERSION)
                 .setProducerName("graft-zoo")
                 .setProducerVersion("1")
                 .setDocString(
                         graphName
                                 + " with freshly initialised weights, laid out like torchvision's")
-                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
+                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(opset))
                 .setGraph(graph)
                 .build();
     }
@@ -366,14 +578,38 @@ final class GraphBuilder {
             case TRUNC_NORMAL_01 -> fillTruncatedNormal(buf, n, 0.1);
             case TRUNC_NORMAL_0001 -> fillTruncatedNormal(buf, n, 0.001);
             case UNIFORM_INV_SQRT_OUT -> fillUniform(buf, n, 1.0 / Math.sqrt(fanOut));
+            case TRUNC_NORMAL_002 -> fillTruncatedNormal(buf, n, 0.02);
+            case TRUNC_NORMAL_FAN_IN -> fillTruncatedNormal(buf, n, Math.sqrt(1.0 / fanIn));
+            case XAVIER_UNIFORM -> fillUniform(buf, n, Math.sqrt(6.0 / (fanIn + fanOut)));
+            case NORMAL_002 -> fillNormal(buf, n, 0.02);
+            case ZEROS -> {}
         }
         return addInitializer(name, dims, buf.array());
+    }
+
+    /** A Linear weight drawn as {@code [out, in]} and stored transposed, {@code [in, out]}. */
+    private String weightTransposed(String name, int out, int in, Init init) {
+        weight(name, new long[] {out, in}, init, in, out);
+        TensorProto drawn = initializers.remove(initializers.size() - 1);
+        ByteBuffer src = drawn.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer dst = ByteBuffer.allocate(out * in * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < in; i++) {
+            for (int o = 0; o < out; o++) {
+                dst.putFloat(src.getFloat((o * in + i) * 4));
+            }
+        }
+        return addInitializer(name, new long[] {in, out}, dst.array());
     }
 
     private String bias(String name, int n, BiasInit init, int fanIn) {
         if (init == BiasInit.TORCH_DEFAULT) {
             ByteBuffer buf = ByteBuffer.allocate(n * 4).order(ByteOrder.LITTLE_ENDIAN);
             fillUniform(buf, n, 1.0 / Math.sqrt(fanIn));
+            return addInitializer(name, new long[] {n}, buf.array());
+        }
+        if (init == BiasInit.NORMAL_1E6) {
+            ByteBuffer buf = ByteBuffer.allocate(n * 4).order(ByteOrder.LITTLE_ENDIAN);
+            fillNormal(buf, n, 1e-6);
             return addInitializer(name, new long[] {n}, buf.array());
         }
         return constant(name, n, 0f);
@@ -434,6 +670,26 @@ final class GraphBuilder {
         TensorProto.Builder t =
                 TensorProto.newBuilder()
                         .setDataType(TensorProto.DataType.FLOAT_VALUE)
+                        .setRawData(UnsafeByteOperations.unsafeWrap(buf.array()));
+        for (long d : dims) {
+            t.addDims(d);
+        }
+        String name =
+                Graphs.unique(names, "/" + prefix.replace('.', '/') + "/Constant" + (constants++));
+        String out = name + "_output_0";
+        nodes.add(
+                Graphs.node("Constant", name, List.of(), List.of(out)).toBuilder()
+                        .addAttribute(Attributes.ofTensor("value", t.build()))
+                        .build());
+        return out;
+    }
+
+    private String intsConstant(String prefix, long[] dims, long[] values) {
+        ByteBuffer buf = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+        buf.asLongBuffer().put(values);
+        TensorProto.Builder t =
+                TensorProto.newBuilder()
+                        .setDataType(TensorProto.DataType.INT64_VALUE)
                         .setRawData(UnsafeByteOperations.unsafeWrap(buf.array()));
         for (long d : dims) {
             t.addDims(d);

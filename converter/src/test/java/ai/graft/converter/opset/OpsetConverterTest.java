@@ -935,7 +935,10 @@ class OpsetConverterTest {
     void zooBackbone_convertsDownTo7AndUpTo21(String name) throws GraftException {
         ModelProto original =
                 BackboneZoo.build(name, 10, Math.max(64, BackboneZoo.minInputSize(name)), 1);
-        for (int to : new int[] {OnnxModels.MIN_OPSET, OnnxModels.MAX_OPSET}) {
+        // ConvNeXt, ViT and Swin are at opset 17 for LayerNormalization, which no earlier opset
+        // has: they go up only (ModernBackbonesTest checks that they are refused below 17)
+        int lowest = OnnxModels.opset(original) >= 17 ? 17 : OnnxModels.MIN_OPSET;
+        for (int to : new int[] {lowest, OnnxModels.MAX_OPSET}) {
             ModelProto converted = OpsetConverter.convert(original, name, to);
             double d = realParity(original, converted);
             System.out.printf(

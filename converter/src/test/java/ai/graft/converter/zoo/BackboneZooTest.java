@@ -44,6 +44,14 @@ class BackboneZooTest {
                         "inception_v3",
                         "inception_v3_aux",
                         "squeezenet1_1",
+                        "mobilenet_v3_large",
+                        "mobilenet_v3_small",
+                        "efficientnet_v2_s",
+                        "regnet_y_400mf",
+                        "convnext_tiny",
+                        "vit_b_16",
+                        "vit_tiny",
+                        "swin_t",
                         "smallcnn"),
                 BackboneZoo.names());
     }
@@ -164,7 +172,8 @@ class BackboneZooTest {
         "resnet18, resnet18_bn.onnx, false",
         "mobilenet_v2, mobilenet_v2.onnx, true",
         "efficientnet_b0, efficientnet_b0_bn.onnx, false",
-        "googlenet, googlenet.onnx, true"
+        "googlenet, googlenet.onnx, true",
+        "mobilenet_v3_small, mobilenet_v3_small.onnx, true"
     })
     void build_matchesTorchvisionExport(String name, String file, boolean folded) throws Exception {
         ModelProto reference = OnnxModels.read(TestData.require("models/reference/" + file));

@@ -391,6 +391,18 @@ public final class ComparisonOptions {
                                     + " takes, "
                                     + BackboneZoo.minInputSize(b));
                 }
+                if (imageSize > 0
+                        && BackboneZoo.names().contains(b)
+                        && imageSize % BackboneZoo.inputSizeMultiple(b) != 0) {
+                    throw new IllegalArgumentException(
+                            "Image size "
+                                    + imageSize
+                                    + " is not a multiple of "
+                                    + BackboneZoo.inputSizeMultiple(b)
+                                    + ", which "
+                                    + b
+                                    + " needs (its patch side)");
+                }
             }
             if (latencyRuns < 1) {
                 throw new IllegalArgumentException(

@@ -60,6 +60,7 @@ final class EpochLoop {
     private final BlockFactory blocks;
     private final InitialGraph initial;
     private final Set<String> head;
+    private final Map<String, Double> layerFactors;
     private final Device[] devices;
     private final Checkpoint.Run run;
     private final Checkpoint resumed;
@@ -74,6 +75,8 @@ final class EpochLoop {
      * @param blocks makes a block from given values after a set-back
      * @param initial the run's starting point, for a set-back with no sound best epoch
      * @param head the head's parameters (at the full learning rate)
+     * @param layerFactors backbone parameter name to its layer-wise factor on the backbone's rate
+     *     ({@link LearningRates#layerFactors}; absent: 1)
      * @param devices the devices, the first holding the parameters
      * @param run what the checkpoints say was trained
      * @param resumed the checkpoint the run continues, or null
@@ -86,6 +89,7 @@ final class EpochLoop {
             BlockFactory blocks,
             InitialGraph initial,
             Set<String> head,
+            Map<String, Double> layerFactors,
             Device[] devices,
             Checkpoint.Run run,
             Checkpoint resumed) {
@@ -96,6 +100,7 @@ final class EpochLoop {
         this.blocks = blocks;
         this.initial = initial;
         this.head = head;
+        this.layerFactors = Map.copyOf(layerFactors);
         this.devices = devices;
         this.run = run;
         this.resumed = resumed;
@@ -499,7 +504,11 @@ final class EpochLoop {
         for (Parameter p : block.getParameters().values()) {
             names.put(p.getId(), p.getName());
             if (!head.contains(p.getName())) {
-                factors.put(p.getId(), (float) o.backboneLrFactor());
+                factors.put(
+                        p.getId(),
+                        (float)
+                                (o.backboneLrFactor()
+                                        * layerFactors.getOrDefault(p.getName(), 1.0)));
             }
             // Weight decay on weights (matrices, kernels), not on biases and batch-norm affine
             // parameters, as is usual.

@@ -56,9 +56,11 @@ import java.util.Set;
  *
  * <ul>
  *   <li>{@code finetune}: the head and the last {@link TrainingOptions#unfreeze()} stages (see
- *       {@code Stages}: for SqueezeNet a stage is a Fire module), the backbone at {@link
- *       TrainingOptions#backboneLrFactor()} times the head's learning rate; earlier stages and
- *       their batch-norm statistics stay frozen;
+ *       {@code Stages}: for SqueezeNet a stage is a Fire module, for a ViT an encoder block, for
+ *       ConvNeXt a stage of blocks), the backbone at {@link TrainingOptions#backboneLrFactor()}
+ *       times the head's learning rate (times {@code layerDecay^(L - i)} for stage i of L with
+ *       {@link TrainingOptions#layerDecay()}); earlier stages and their batch-norm statistics stay
+ *       frozen;
  *   <li>{@code full}: every layer, from the pretrained weights;
  *   <li>{@code scratch}: every layer of a zoo architecture with fresh weights.
  * </ul>
@@ -153,6 +155,7 @@ public final class GraphTrainer {
                     o.strategy() == Strategy.FINETUNE
                             ? Math.min(o.unfreeze(), stages.size())
                             : stages.size();
+            Map<String, Double> layerFactors = LearningRates.layerFactors(stages, o.layerDecay());
             Set<String> frozen = new HashSet<>();
             Set<String> frozenBatchNorms = new HashSet<>();
             for (Stages.Stage s : stages.subList(0, stages.size() - trained)) {
@@ -216,8 +219,17 @@ public final class GraphTrainer {
                                     o.threads())) {
                 Checkpoint last =
                         new EpochLoop(
-                                        o, monitor, graph, block, blocks, initial, head, devices,
-                                        run, resumed)
+                                        o,
+                                        monitor,
+                                        graph,
+                                        block,
+                                        blocks,
+                                        initial,
+                                        head,
+                                        layerFactors,
+                                        devices,
+                                        run,
+                                        resumed)
                                 .run(trainLoader, valLoader, train);
                 List<Skipped> skipped = new ArrayList<>(trainLoader.skipped());
                 skipped.addAll(valLoader.skipped());
@@ -409,7 +421,7 @@ public final class GraphTrainer {
                     String.format(
                             Locale.ROOT,
                             "%s: training %s, %,d of %,d parameters; %s, learning rate %.3g"
-                                    + " (backbone x %.3g), %s schedule, on %s",
+                                    + " (backbone x %.3g%s), %s schedule, on %s",
                             o.strategy().cliName(),
                             what,
                             training,
@@ -417,6 +429,13 @@ public final class GraphTrainer {
                             o.optimizer().cliName(),
                             o.learningRate(),
                             o.backboneLrFactor(),
+                            o.layerDecay() == 1
+                                    ? ""
+                                    : String.format(
+                                            Locale.ROOT,
+                                            ", layer decay %.3g over %d stages",
+                                            o.layerDecay(),
+                                            stages.size()),
                             o.schedule().cliName(),
                             devices.length == 1 ? devices[0] : Arrays.toString(devices)));
         }
@@ -433,6 +452,9 @@ public final class GraphTrainer {
         h.put("optimizer", o.optimizer().cliName());
         h.put("learningRate", o.learningRate());
         h.put("backboneLrFactor", o.backboneLrFactor());
+        if (o.layerDecay() != 1) {
+            h.put("layerDecay", o.layerDecay());
+        }
         if (o.optimizer() == TrainingOptions.Optimizer.SGD) {
             h.put("momentum", o.momentum());
         }

@@ -1,6 +1,9 @@
 package ai.graft.trainer.tune;
 
 import ai.graft.trainer.TrainingOptions;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The learning rate at each optimizer step: linear warm-up from {@code peak / warmupSteps} to the
@@ -40,6 +43,34 @@ record LearningRates(
                 stepsPerEpoch,
                 o.stepEpochs(),
                 o.stepGamma());
+    }
+
+    /**
+     * Layer-wise learning-rate decay: each parameter of stage i (1-based) of {@code stages} (the
+     * backbone's L stages, first to last) gets the factor {@code decay^(L - i)} on top of the
+     * backbone's rate; the head, which is in no stage, keeps its rate.
+     *
+     * @param stages the backbone's stages, first to last
+     * @param decay the decay, in (0, 1]
+     * @return parameter name to factor; empty when {@code decay} is 1
+     * @throws IllegalArgumentException when {@code decay} is not in (0, 1]
+     */
+    static Map<String, Double> layerFactors(List<Stages.Stage> stages, double decay) {
+        if (!(decay > 0 && decay <= 1)) {
+            throw new IllegalArgumentException("Layer decay must be in (0, 1], got " + decay);
+        }
+        Map<String, Double> factors = new HashMap<>();
+        if (decay == 1) {
+            return factors;
+        }
+        int count = stages.size();
+        for (int i = 0; i < count; i++) {
+            double f = Math.pow(decay, count - 1 - i);
+            for (String p : stages.get(i).parameters()) {
+                factors.put(p, f);
+            }
+        }
+        return factors;
     }
 
     /**

@@ -7,11 +7,15 @@ import ai.graft.converter.onnx.proto.OnnxProto.ValueInfoProto;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Splits a backbone into stages, the units that {@code finetune --unfreeze N} counts back from the
@@ -37,6 +41,13 @@ import java.util.function.Predicate;
  * <p>So SqueezeNet 1.1 has 9 stages (conv1, then fire2 to fire9), ResNet-18 8 (one per residual
  * block, the stem with the first), VGG one per convolution or hidden linear layer, GoogLeNet one
  * per Inception module after its stem convolutions.
+ *
+ * <p>Families whose torchvision names show larger units are then regrouped by name ({@link
+ * #family}): a ViT has one stage per encoder block (12 for ViT-B/16), Swin-T one per Swin block
+ * (12), ConvNeXt-Tiny one per stage of blocks (4), RegNet one per {@code trunk_output.blockS} (4),
+ * EfficientNet one per stage of MBConv blocks plus its last 1x1 convolution (8 for B0, 7 for V2-S),
+ * MobileNet V3 one per block plus its last convolution (16 for Large). Stems and downsampling
+ * layers join the stage after them, a final norm the last.
  */
 final class Stages {
     private static final Set<String> SHAPE_OPS = Set.of("Shape", "Size");
@@ -185,7 +196,138 @@ final class Stages {
             }
             stages.add(new Stage(name(s.parameters), s.parameters, s.batchNorms));
         }
-        return List.copyOf(stages);
+        return byFamily(all, stages);
+    }
+
+    /**
+     * Regroups structural stages into a family's own when the parameter names show a torchvision
+     * layout that has them; else returns the stages as they are.
+     */
+    private static List<Stage> byFamily(List<NodeProto> nodes, List<Stage> structural) {
+        List<String> parameters = new ArrayList<>();
+        structural.forEach(s -> parameters.addAll(s.parameters()));
+        Function<String, String> key = family(parameters);
+        if (key == null) {
+            return List.copyOf(structural);
+        }
+        Map<String, List<String>> groups = new LinkedHashMap<>();
+        Map<String, String> groupOf = new HashMap<>();
+        List<String> pending = new ArrayList<>();
+        for (String p : parameters) {
+            String k = key.apply(p);
+            if (k == null) {
+                pending.add(p);
+                continue;
+            }
+            List<String> group = groups.computeIfAbsent(k, x -> new ArrayList<>());
+            group.addAll(pending);
+            group.add(p);
+            pending.forEach(q -> groupOf.put(q, k));
+            groupOf.put(p, k);
+            pending.clear();
+        }
+        if (groups.size() < 2) {
+            return List.copyOf(structural);
+        }
+        String last = null;
+        for (String k : groups.keySet()) {
+            last = k;
+        }
+        // what follows the last stage (a final norm) belongs to it
+        groups.get(last).addAll(pending);
+        for (String q : pending) {
+            groupOf.put(q, last);
+        }
+        // a batch norm goes where its scale goes
+        Map<String, String> scaleOf = new HashMap<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            NodeProto n = nodes.get(i);
+            if (n.getOpType().equals("BatchNormalization") && n.getInputCount() > 1) {
+                scaleOf.put(
+                        n.getName().isEmpty() ? n.getOpType() + "_" + i : n.getName(),
+                        n.getInput(1));
+            }
+        }
+        Map<String, List<String>> norms = new HashMap<>();
+        for (Stage s : structural) {
+            for (String bn : s.batchNorms()) {
+                String k =
+                        groupOf.getOrDefault(
+                                scaleOf.get(bn),
+                                s.parameters().isEmpty()
+                                        ? last
+                                        : groupOf.get(s.parameters().get(0)));
+                norms.computeIfAbsent(k, x -> new ArrayList<>()).add(bn);
+            }
+        }
+        List<Stage> out = new ArrayList<>();
+        groups.forEach((k, ps) -> out.add(new Stage(k, ps, norms.getOrDefault(k, List.of()))));
+        return List.copyOf(out);
+    }
+
+    private static final Pattern VIT_BLOCK =
+            Pattern.compile("^(encoder\\.layers\\.encoder_layer_\\d+)\\..*");
+    private static final Pattern FEATURES =
+            Pattern.compile("^features\\.(\\d+)\\.(?:(\\d+)\\.)?.*");
+    private static final Pattern REGNET_STAGE = Pattern.compile("^(trunk_output\\.block\\d+)\\..*");
+    private static final Pattern MBCONV =
+            Pattern.compile("^features\\.\\d+\\.(\\d+\\.)?block\\..*");
+
+    /**
+     * The stage of each parameter in a torchvision family recognised by its names, null for one
+     * that joins the next stage (a stem, a downsampling layer) or, after the last, the last (a
+     * final norm); or null when no family is recognised.
+     *
+     * <ul>
+     *   <li>ViT: one stage per encoder block {@code encoder.layers.encoder_layer_i}.
+     *   <li>Swin: one stage per Swin block {@code features.k.j}; patch merging joins the next.
+     *   <li>ConvNeXt: one stage per stage of blocks {@code features.k} (k odd); the downsampling
+     *       between them joins the next.
+     *   <li>RegNet: one stage per {@code trunk_output.blockS}.
+     *   <li>EfficientNet (B0, V2) and MobileNet V3: one stage per {@code features.k} (a stage of
+     *       MBConv blocks, a MobileNet V3 block, the last 1x1 convolution); the stem joins the
+     *       first.
+     * </ul>
+     */
+    static Function<String, String> family(List<String> parameters) {
+        if (parameters.stream().anyMatch(p -> VIT_BLOCK.matcher(p).matches())) {
+            return p -> {
+                Matcher m = VIT_BLOCK.matcher(p);
+                return m.matches() ? m.group(1) : null;
+            };
+        }
+        if (parameters.stream().anyMatch(p -> p.endsWith(".relative_position_bias_table"))) {
+            return p -> {
+                Matcher m = FEATURES.matcher(p);
+                if (!m.matches() || m.group(2) == null || Integer.parseInt(m.group(1)) % 2 == 0) {
+                    return null;
+                }
+                return "features." + m.group(1) + "." + m.group(2);
+            };
+        }
+        if (parameters.stream()
+                .anyMatch(p -> p.startsWith("features.") && p.endsWith(".layer_scale"))) {
+            return p -> {
+                Matcher m = FEATURES.matcher(p);
+                if (!m.matches() || Integer.parseInt(m.group(1)) % 2 == 0) {
+                    return null;
+                }
+                return "features." + m.group(1);
+            };
+        }
+        if (parameters.stream().anyMatch(p -> REGNET_STAGE.matcher(p).matches())) {
+            return p -> {
+                Matcher m = REGNET_STAGE.matcher(p);
+                return m.matches() ? m.group(1) : null;
+            };
+        }
+        if (parameters.stream().anyMatch(p -> MBCONV.matcher(p).matches())) {
+            return p -> {
+                Matcher m = FEATURES.matcher(p);
+                return !m.matches() || m.group(1).equals("0") ? null : "features." + m.group(1);
+            };
+        }
+        return null;
     }
 
     private static int count(NodeProto n, String input) {

@@ -370,6 +370,12 @@ class ComparisonTest {
                                 () -> options(out, List.of("smallcnn")).imageSize(4).build())
                         .getMessage());
         assertEquals(
+                "Image size 40 is not a multiple of 16, which vit_tiny needs (its patch side)",
+                assertThrows(
+                                IllegalArgumentException.class,
+                                () -> options(out, List.of("vit_tiny")).imageSize(40).build())
+                        .getMessage());
+        assertEquals(
                 "Unknown precision 'fp64', expected one of [fp32, int8, fp16]",
                 assertThrows(IllegalArgumentException.class, () -> Precision.fromName("fp64"))
                         .getMessage());

@@ -1,10 +1,14 @@
 package ai.graft.trainer.tune;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.graft.trainer.Strategy;
 import ai.graft.trainer.TrainingOptions;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class LearningRatesTest {
@@ -53,5 +57,25 @@ class LearningRatesTest {
     void warmup_neverTakesMoreThanHalfTheRun() {
         LearningRates r = LearningRates.of(options().epochs(2).warmupEpochs(5).build(), 3);
         assertEquals(3, r.warmupSteps());
+    }
+
+    @Test
+    void layerFactors_decayFromTheLastStageBackToTheFirst() {
+        List<Stages.Stage> stages =
+                List.of(
+                        new Stages.Stage("b0", List.of("stem.w", "b0.w"), List.of()),
+                        new Stages.Stage("b1", List.of("b1.w"), List.of()),
+                        new Stages.Stage("b2", List.of("b2.w", "b2.b"), List.of()));
+        Map<String, Double> f = LearningRates.layerFactors(stages, 0.5);
+        assertEquals(
+                Map.of("stem.w", 0.25, "b0.w", 0.25, "b1.w", 0.5, "b2.w", 1.0, "b2.b", 1.0), f);
+        assertTrue(LearningRates.layerFactors(stages, 1).isEmpty(), "1 is no decay");
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> LearningRates.layerFactors(stages, 0));
+        assertEquals("Layer decay must be in (0, 1], got 0.0", e.getMessage());
+        assertThrows(
+                IllegalArgumentException.class, () -> LearningRates.layerFactors(stages, 1.01));
     }
 }

@@ -12,6 +12,8 @@ import ai.graft.sdk.TestData;
 import ai.graft.trainer.exec.OnnxBlock;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class StagesTest {
 
@@ -149,6 +151,75 @@ class StagesTest {
         assertEquals("conv1", Stages.name(List.of("conv1.weight")));
         assertEquals(
                 "conv1..layer1.0.bn2", Stages.name(List.of("conv1.weight", "layer1.0.bn2.bias")));
+    }
+
+    /**
+     * The later torchvision families stage as their own units. Trainable is every initializer but
+     * the running statistics, as OnnxBlock decides, without building a block (its operators for
+     * transformers may not all be there).
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({
+        "vit_tiny, 32, 12, encoder.layers.encoder_layer_0, encoder.layers.encoder_layer_11,"
+                + " conv_proj.weight, encoder.ln.weight",
+        "swin_t, 32, 12, features.1.0, features.7.1, features.0.0.weight, norm.weight",
+        "convnext_tiny, 32, 4, features.1, features.7, features.0.0.weight, classifier.0.weight",
+        "regnet_y_400mf, 32, 4, trunk_output.block1, trunk_output.block4, stem.0.weight,"
+                + " trunk_output.block4.block4-5.f.c.1.bias",
+        "efficientnet_v2_s, 32, 7, features.1, features.7, features.0.0.weight,"
+                + " features.7.1.bias",
+        "efficientnet_b0, 32, 8, features.1, features.8, features.0.0.weight,"
+                + " features.8.1.bias",
+        "mobilenet_v3_large, 32, 16, features.1, features.16, features.0.0.weight,"
+                + " classifier.0.bias"
+    })
+    void zooFamilies_haveTheirOwnStages(
+            String name,
+            int size,
+            int count,
+            String first,
+            String last,
+            String inFirst,
+            String inLast) {
+        ModelProto features = ModelEditor.cutAtFeatures(BackboneZoo.build(name, 10, size, 0), null);
+        List<Stages.Stage> stages =
+                Stages.of(
+                        features.getGraph(),
+                        ModelEditor.FEATURES,
+                        n -> !n.endsWith("running_mean") && !n.endsWith("running_var"));
+        List<String> names = stages.stream().map(Stages.Stage::name).toList();
+        assertEquals(count, stages.size(), names.toString());
+        assertEquals(first, names.get(0));
+        assertEquals(last, names.get(count - 1));
+        assertTrue(stages.get(0).parameters().contains(inFirst), "the stem joins the first stage");
+        assertTrue(stages.get(count - 1).parameters().contains(inLast), inLast);
+        long parameters = stages.stream().mapToLong(s -> s.parameters().size()).sum();
+        long trainable =
+                features.getGraph().getInitializerList().stream()
+                        .filter(
+                                t ->
+                                        !t.getName().endsWith("running_mean")
+                                                && !t.getName().endsWith("running_var"))
+                        .count();
+        assertEquals(trainable, parameters, "every trainable parameter is in one stage");
+        long batchNorms =
+                features.getGraph().getNodeList().stream()
+                        .filter(n -> n.getOpType().equals("BatchNormalization"))
+                        .count();
+        assertEquals(batchNorms, stages.stream().mapToLong(s -> s.batchNorms().size()).sum(), name);
+    }
+
+    @Test
+    void zooConvNext_downsamplingJoinsTheStageAfterIt() {
+        ModelProto features =
+                ModelEditor.cutAtFeatures(BackboneZoo.build("convnext_tiny", 10, 32, 0), null);
+        List<Stages.Stage> stages = Stages.of(features.getGraph(), ModelEditor.FEATURES, n -> true);
+        assertTrue(stages.get(1).parameters().contains("features.2.1.weight"));
+        assertTrue(stages.get(1).parameters().contains("features.3.2.layer_scale"));
+        assertEquals(
+                "features.3.0.block.0.weight",
+                stages.get(1).parameters().get(4),
+                "features.2 (norm weight and bias, conv weight and bias) comes first");
     }
 
     @Test

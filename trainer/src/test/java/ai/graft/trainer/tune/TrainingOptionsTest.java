@@ -68,6 +68,37 @@ class TrainingOptionsTest {
                         IllegalArgumentException.class,
                         () -> builder(Strategy.FINETUNE).backboneLrFactor(2).build());
         assertTrue(factor.getMessage().contains("must be in (0, 1], got 2.0"), factor.getMessage());
+        IllegalArgumentException decay =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> builder(Strategy.FINETUNE).layerDecay(0).build());
+        assertEquals(
+                "Invalid training option: layer decay must be in (0, 1], got 0.0",
+                decay.getMessage());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> builder(Strategy.FULL).layerDecay(1.5).build());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> builder(Strategy.FULL).layerDecay(Double.NaN).build());
+        IllegalArgumentException decayFeatures =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> builder(Strategy.FEATURES).layerDecay(0.75).build());
+        assertTrue(
+                decayFeatures.getMessage().contains("applies to strategies finetune and full"),
+                decayFeatures.getMessage());
+        assertEquals(0.75, builder(Strategy.FULL).layerDecay(0.75).build().layerDecay());
+        assertEquals(1.0, builder(Strategy.FULL).build().layerDecay());
+        // the card's hyperparameters carry a decay, and only one that decays (so that runs from
+        // before the option resume)
+        assertEquals(
+                0.75,
+                GraphTrainer.hyperparameters(builder(Strategy.FULL).layerDecay(0.75).build())
+                        .get("layerDecay"));
+        assertTrue(
+                !GraphTrainer.hyperparameters(builder(Strategy.FULL).build())
+                        .containsKey("layerDecay"));
         IllegalArgumentException name =
                 assertThrows(
                         IllegalArgumentException.class,
