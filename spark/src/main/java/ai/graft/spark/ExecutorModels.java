@@ -1,7 +1,6 @@
 package ai.graft.spark;
 
 import ai.graft.sdk.ImageClassifier;
-import ai.graft.sdk.ImageClassifierOptions;
 import ai.graft.sdk.ModelException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,14 +69,7 @@ final class ExecutorModels {
         synchronized (MODELS) {
             model = MODELS.get(key);
             if (model == null) {
-                ImageClassifierOptions.Builder b =
-                        ImageClassifierOptions.builder()
-                                .topK(options.topK())
-                                .intraOpThreads(options.intraOpThreads());
-                if (options.preprocessing() != null) {
-                    b.preprocessing(options.preprocessing());
-                }
-                model = ImageClassifier.create(file, b.build());
+                model = ImageClassifier.create(file, options.sdkOptions());
                 MODELS.put(key, model);
                 LOG.info("loaded {} on this executor ({})", fileName, model.device());
             }

@@ -3,6 +3,7 @@ package ai.graft.spark;
 import static org.apache.spark.sql.functions.col;
 
 import ai.graft.sdk.GraftException;
+import ai.graft.sdk.LabelsFile;
 import ai.graft.sdk.ModelException;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -152,11 +153,20 @@ public final class GraftSpark implements Callable<Integer> {
 
         private boolean createdSession;
 
-        SparkClassifierOptions.Builder options() {
+        @Option(
+                names = "--labels",
+                paramLabel = "FILE",
+                description =
+                        "Class labels, one a line, overriding the model's (read here, shipped with"
+                                + " the job).")
+        Path labels;
+
+        SparkClassifierOptions.Builder options() throws ModelException {
             return SparkClassifierOptions.builder()
                     .batchSize(batchSize)
                     .intraOpThreads(intraOpThreads)
-                    .preprocessing(preprocess);
+                    .preprocessing(preprocess)
+                    .labels(labels == null ? null : LabelsFile.read(labels));
         }
 
         /**
@@ -282,9 +292,12 @@ public final class GraftSpark implements Callable<Integer> {
         public Integer call() throws Exception {
             OutputWriter.Format format = OutputWriter.Format.parse(output.format);
             SparkClassifierOptions options = common.options().topK(topK).build();
-            SparkClassifier.localModel(model);
+            Path local = SparkClassifier.localModel(model);
             if (common.master != null) {
                 checkMaster(common.master);
+            }
+            if (local != null) {
+                SparkClassifier.check(local, options);
             }
             SparkSession spark = common.session("graft classify");
             try {
@@ -333,9 +346,12 @@ public final class GraftSpark implements Callable<Integer> {
         public Integer call() throws Exception {
             OutputWriter.Format format = OutputWriter.Format.parse(output.format);
             SparkClassifierOptions options = common.options().outputName(outputName).build();
-            SparkClassifier.localModel(model);
+            Path local = SparkClassifier.localModel(model);
             if (common.master != null) {
                 checkMaster(common.master);
+            }
+            if (local != null) {
+                SparkClassifier.check(local, options);
             }
             SparkSession spark = common.session("graft embed");
             try {
@@ -432,6 +448,10 @@ public final class GraftSpark implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
+            if (common.labels != null) {
+                throw new IllegalArgumentException(
+                        "train takes its labels from the class folders; leave out --labels");
+            }
             if (!Files.isRegularFile(backbone)) {
                 throw new IllegalArgumentException(
                         "Backbone file not found: " + backbone + "; expected an .onnx file");

@@ -1,7 +1,6 @@
 package ai.graft.spark;
 
 import ai.graft.sdk.ImageClassifier;
-import ai.graft.sdk.ImageClassifierOptions;
 import ai.graft.sdk.ModelException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -67,18 +66,25 @@ public final class SparkClassifier {
         Objects.requireNonNull(options, "options");
         Path local = localModel(model);
         if (local != null) {
-            ImageClassifierOptions.Builder b = ImageClassifierOptions.builder();
-            if (options.preprocessing() != null) {
-                b.preprocessing(options.preprocessing());
-            }
-            // Opened only to refuse an unusable file before any task starts.
-            ImageClassifier.create(local, b.build()).close();
+            check(local, options);
             spark.sparkContext().addFile(local.toAbsolutePath().toString());
             return new SparkClassifier(local.getFileName().toString(), options);
         }
         spark.sparkContext().addFile(model);
         String path = URI.create(model).getPath();
         return new SparkClassifier(path.substring(path.lastIndexOf('/') + 1), options);
+    }
+
+    /**
+     * Opens a local model with the options and closes it: a file that is not a usable model fails
+     * here, on the driver, naming the file, before Spark starts any task.
+     *
+     * @param model the local file
+     * @param options how executors will run it
+     * @throws ModelException when it is not a usable model
+     */
+    static void check(Path model, SparkClassifierOptions options) throws ModelException {
+        ImageClassifier.create(model, options.sdkOptions()).close();
     }
 
     /**

@@ -1,6 +1,8 @@
 package ai.graft.spark;
 
+import ai.graft.sdk.ImageClassifierOptions;
 import java.io.Serializable;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -22,6 +24,7 @@ public final class SparkClassifierOptions implements Serializable {
     private final int intraOpThreads;
     private final String preprocessing;
     private final String outputName;
+    private final List<String> labels;
 
     private SparkClassifierOptions(Builder b) {
         this.batchSize = b.batchSize;
@@ -29,6 +32,7 @@ public final class SparkClassifierOptions implements Serializable {
         this.intraOpThreads = b.intraOpThreads;
         this.preprocessing = b.preprocessing;
         this.outputName = b.outputName;
+        this.labels = b.labels;
     }
 
     /**
@@ -62,6 +66,7 @@ public final class SparkClassifierOptions implements Serializable {
         b.intraOpThreads = intraOpThreads;
         b.preprocessing = preprocessing;
         b.outputName = outputName;
+        b.labels = labels;
         return b;
     }
 
@@ -111,6 +116,33 @@ public final class SparkClassifierOptions implements Serializable {
         return outputName;
     }
 
+    /**
+     * Class labels overriding the model's, index = class index, or null. They travel with the job,
+     * so that a model without a card needs no file beside it on the executors.
+     *
+     * @return the labels or null
+     */
+    public List<String> labels() {
+        return labels;
+    }
+
+    /**
+     * The SDK options an executor (or the driver's check) opens the model with.
+     *
+     * @return the options
+     */
+    ImageClassifierOptions sdkOptions() {
+        ImageClassifierOptions.Builder b =
+                ImageClassifierOptions.builder().topK(topK).intraOpThreads(intraOpThreads);
+        if (preprocessing != null) {
+            b.preprocessing(preprocessing);
+        }
+        if (labels != null) {
+            b.labels(labels);
+        }
+        return b.build();
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof SparkClassifierOptions other
@@ -118,12 +150,13 @@ public final class SparkClassifierOptions implements Serializable {
                 && topK == other.topK
                 && intraOpThreads == other.intraOpThreads
                 && Objects.equals(preprocessing, other.preprocessing)
-                && Objects.equals(outputName, other.outputName);
+                && Objects.equals(outputName, other.outputName)
+                && Objects.equals(labels, other.labels);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(batchSize, topK, intraOpThreads, preprocessing, outputName);
+        return Objects.hash(batchSize, topK, intraOpThreads, preprocessing, outputName, labels);
     }
 
     @Override
@@ -138,6 +171,8 @@ public final class SparkClassifierOptions implements Serializable {
                 + preprocessing
                 + ", outputName="
                 + outputName
+                + ", labels="
+                + (labels == null ? null : labels.size() + " labels")
                 + "}";
     }
 
@@ -148,6 +183,7 @@ public final class SparkClassifierOptions implements Serializable {
         private int intraOpThreads = 1;
         private String preprocessing;
         private String outputName;
+        private List<String> labels;
 
         private Builder() {}
 
@@ -208,6 +244,17 @@ public final class SparkClassifierOptions implements Serializable {
         }
 
         /**
+         * Overrides the model's class labels.
+         *
+         * @param labels the labels, index = class index; null for the model's
+         * @return this
+         */
+        public Builder labels(List<String> labels) {
+            this.labels = labels == null ? null : List.copyOf(labels);
+            return this;
+        }
+
+        /**
          * Checks and builds.
          *
          * @return the options
@@ -238,6 +285,9 @@ public final class SparkClassifierOptions implements Serializable {
             if (outputName != null && outputName.isBlank()) {
                 throw new IllegalArgumentException(
                         "output name is blank; expected an output of the model, or none");
+            }
+            if (labels != null && labels.isEmpty()) {
+                throw new IllegalArgumentException("labels are empty; expected one a class");
             }
             return new SparkClassifierOptions(this);
         }

@@ -158,6 +158,19 @@ class GraftSparkTest {
                         out);
         assertEquals(GraftSpark.BAD_MODEL, bad.exitCode(), bad.err());
         assertTrue(bad.err().contains("text.onnx"), bad.err());
+        Run labels =
+                graftSpark(
+                        "classify",
+                        "--model",
+                        model.toString(),
+                        "--images",
+                        in.toString(),
+                        "--out",
+                        out,
+                        "--labels",
+                        dir.resolve("missing-labels.txt").toString());
+        assertEquals(GraftSpark.BAD_MODEL, labels.exitCode(), labels.err());
+        assertTrue(labels.err().contains("missing-labels.txt"), labels.err());
         Run train =
                 graftSpark(
                         "train",

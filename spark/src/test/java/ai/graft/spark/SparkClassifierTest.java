@@ -140,6 +140,26 @@ class SparkClassifierTest {
     }
 
     @Test
+    void check_acceptsAModelWithoutACardGivenLabelsAndPreprocessing() throws Exception {
+        Path bare = ai.graft.sdk.testing.TinyOnnx.rgbClassifier().write(dir.resolve("bare.onnx"));
+        SparkClassifierOptions given =
+                SparkClassifierOptions.builder()
+                        .labels(List.of("r", "g", "b"))
+                        .preprocessing("imagenet")
+                        .build();
+        SparkClassifier.check(bare, given);
+        assertEquals(List.of("r", "g", "b"), given.sdkOptions().labels());
+        ai.graft.sdk.ModelException none =
+                assertThrows(
+                        ai.graft.sdk.ModelException.class,
+                        () -> SparkClassifier.check(bare, SparkClassifierOptions.defaults()));
+        assertTrue(none.getMessage().contains("bare.onnx"), none.getMessage());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> SparkClassifierOptions.builder().labels(List.of()).build());
+    }
+
+    @Test
     void options_refuseOutOfRangeNumbers() {
         assertThrows(
                 IllegalArgumentException.class,
