@@ -436,8 +436,8 @@ public final class GraftSpark implements Callable<Integer> {
 
         @Option(
                 names = "--reg-param",
-                defaultValue = "1e-4",
-                description = "L2 regularisation (default: 1e-4).")
+                defaultValue = "1e-2",
+                description = "L2 regularisation on standardised features (default: 1e-2).")
         double regParam;
 
         @Option(

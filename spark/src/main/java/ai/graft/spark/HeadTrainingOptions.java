@@ -37,7 +37,8 @@ public final class HeadTrainingOptions {
 
     /**
      * A builder with the required values and the defaults: validation fraction 0.2, seed 42, at
-     * most 200 L-BFGS iterations, L2 regularisation 1e-4, default embedding options.
+     * most 200 L-BFGS iterations, L2 regularisation 1e-2 (on standardised features), default
+     * embedding options.
      *
      * @param backbone the backbone file (an ONNX classifier on the driver's disk)
      * @param images the folder of class folders ({@code DIR/CLASS/IMAGE}), local or a URI; when it
@@ -137,7 +138,7 @@ public final class HeadTrainingOptions {
         private double valFraction = 0.2;
         private long seed = 42;
         private int maxIter = 200;
-        private double regParam = 1e-4;
+        private double regParam = 1e-2;
         private SparkClassifierOptions embedding = SparkClassifierOptions.defaults();
 
         private Builder(Path backbone, String images, Path outDir) {
