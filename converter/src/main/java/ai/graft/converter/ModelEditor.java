@@ -519,6 +519,55 @@ public final class ModelEditor {
                 .build();
     }
 
+    /**
+     * Replaces the values of a float initializer, keeping its name and requiring its shape: how a
+     * head appended by {@link #appendHead} receives weights trained elsewhere.
+     *
+     * @param model the model
+     * @param name the initializer's name
+     * @param dims the shape the initializer must already have
+     * @param values the new values, row-major, as many as the shape holds
+     * @return the model with the new values
+     * @throws IllegalArgumentException when there is no such initializer, its shape differs, or
+     *     {@code values} does not fill the shape
+     */
+    public static ModelProto replaceInitializer(
+            ModelProto model, String name, long[] dims, float[] values) {
+        long count = 1;
+        for (long d : dims) {
+            count *= d;
+        }
+        if (values.length != count) {
+            throw new IllegalArgumentException(
+                    values.length
+                            + " values for initializer '"
+                            + name
+                            + "' of shape "
+                            + java.util.Arrays.toString(dims)
+                            + ", expected "
+                            + count);
+        }
+        GraphProto.Builder g = model.getGraph().toBuilder();
+        for (int i = 0; i < g.getInitializerCount(); i++) {
+            TensorProto t = g.getInitializer(i);
+            if (t.getName().equals(name)) {
+                long[] have = OnnxTensors.dims(t);
+                if (!java.util.Arrays.equals(have, dims)) {
+                    throw new IllegalArgumentException(
+                            "Initializer '"
+                                    + name
+                                    + "' has shape "
+                                    + java.util.Arrays.toString(have)
+                                    + ", expected "
+                                    + java.util.Arrays.toString(dims));
+                }
+                g.setInitializer(i, OnnxTensors.fromFloats(name, dims, values));
+                return model.toBuilder().setGraph(g).build();
+            }
+        }
+        throw new IllegalArgumentException("The model has no initializer '" + name + "'");
+    }
+
     // ---------------------------------------------------------------- head
 
     /**

@@ -131,6 +131,40 @@ class ModelEditorTest {
     }
 
     @Test
+    void replaceInitializer_setsValuesAndRefusesAnotherShape() {
+        ModelProto cut = ModelEditor.cutAtFeatures(TinyModels.classifier(2), null);
+        ModelProto head =
+                ModelEditor.appendHead(
+                        cut, HeadOptions.builder(2).init(HeadOptions.Init.ZERO).build());
+        float[] w = {1, 2, 3, 4, 5, 6, 7, 8};
+        ModelProto set = ModelEditor.replaceInitializer(head, "head.weight", new long[] {2, 4}, w);
+        assertArrayEquals(
+                w, OnnxTensors.toFloats(Graphs.initializers(set.getGraph()).get("head.weight")));
+        assertEquals(head.getGraph().getInitializerCount(), set.getGraph().getInitializerCount());
+        IllegalArgumentException shape =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                ModelEditor.replaceInitializer(
+                                        head, "head.weight", new long[] {4, 2}, w));
+        assertTrue(
+                shape.getMessage().contains("has shape [2, 4], expected [4, 2]"),
+                shape.getMessage());
+        IllegalArgumentException count =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> ModelEditor.replaceInitializer(head, "head.bias", new long[] {2}, w));
+        assertTrue(count.getMessage().contains("8 values"), count.getMessage());
+        IllegalArgumentException missing =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                ModelEditor.replaceInitializer(
+                                        head, "nope", new long[] {2}, new float[2]));
+        assertTrue(missing.getMessage().contains("no initializer 'nope'"), missing.getMessage());
+    }
+
+    @Test
     void appendHead_isSeededAndSized() throws Exception {
         ModelProto cut = ModelEditor.cutAtFeatures(TinyModels.classifier(2), null);
         HeadOptions o = HeadOptions.builder(5).seed(42).softmax(true).build();

@@ -1,0 +1,39 @@
+package ai.graft.spark;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * What {@link SparkHeadTrainer#train} produced.
+ *
+ * @param model the deployable model file
+ * @param classes the class names, index = class index
+ * @param trainImages training images used
+ * @param valImages validation images used
+ * @param skipped why images could not be read (each message names its image), at most the first 100
+ * @param skippedCount how many images could not be read
+ * @param trainAccuracy the head's accuracy on the training embeddings
+ * @param valAccuracy the head's accuracy on the validation embeddings
+ * @param iterations L-BFGS iterations run
+ * @param parityMaxAbsDiff the largest difference between the file's logits (ONNX Runtime) and the
+ *     MLlib head's on a few validation images
+ * @param seconds the run's wall time
+ */
+public record HeadTrainingResult(
+        Path model,
+        List<String> classes,
+        long trainImages,
+        long valImages,
+        List<String> skipped,
+        long skippedCount,
+        double trainAccuracy,
+        double valAccuracy,
+        int iterations,
+        double parityMaxAbsDiff,
+        double seconds) {
+    /** Copies the lists. */
+    public HeadTrainingResult {
+        classes = List.copyOf(classes);
+        skipped = List.copyOf(skipped);
+    }
+}
