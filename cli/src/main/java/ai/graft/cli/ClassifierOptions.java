@@ -59,7 +59,10 @@ public final class ClassifierOptions {
             names = "--device",
             paramLabel = "DEVICE",
             defaultValue = "CPU",
-            description = "cpu, cuda or auto (cuda falls back to cpu, saying why).")
+            description =
+                    "cpu, cuda or auto: cuda falls back to cpu with a warning saying why, auto"
+                            + " with one line saying why. CUDA needs the GPU build (-Pcuda;"
+                            + " GRAFT_CUDA=1 ./graft).")
     String device;
 
     @Option(

@@ -322,7 +322,10 @@ public final class TrainCommand implements Subcommand {
             description =
                     "features: where the backbone computes embeddings (the head trains on the"
                             + " CPU); graph strategies: where they train, gpu meaning every GPU"
-                            + " PyTorch sees (default: ${DEFAULT-VALUE}).")
+                            + " PyTorch sees (refusing to start without one), auto the GPUs when"
+                            + " there are any, else the CPU with the reason in one line. GPUs need"
+                            + " the GPU build (-Pcuda; GRAFT_CUDA=1 ./graft) (default:"
+                            + " ${DEFAULT-VALUE}).")
     String device;
 
     @Option(

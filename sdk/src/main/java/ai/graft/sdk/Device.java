@@ -13,6 +13,9 @@ public enum Device {
      * CPU and logs a warning giving the reason.
      */
     CUDA,
-    /** CUDA when it can be used, else CPU, without a warning. */
+    /**
+     * CUDA when it can be used, else CPU, logging why not in one line at information level (not a
+     * warning): see {@link CudaHost.Reason}.
+     */
     AUTO
 }

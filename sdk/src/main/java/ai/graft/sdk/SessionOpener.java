@@ -2,16 +2,21 @@ package ai.graft.sdk;
 
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Opens an ONNX Runtime session for {@link ImageClassifier}: on CUDA when the options ask for it
- * (or for {@link Device#AUTO}), else, or when CUDA cannot be used, on CPU with the reason logged. A
- * file that ONNX Runtime cannot parse is reported as not an ONNX model on either device.
+ * (or for {@link Device#AUTO}), else, or when CUDA cannot be used, on CPU with the reason logged in
+ * one line (a warning for CUDA, information for AUTO): CUDA natives not in this build, the driver
+ * missing, a CUDA/cuDNN version mismatch, no GPU visible ({@link CudaHost}), or ONNX Runtime's own
+ * message. A file that ONNX Runtime cannot parse is reported as not an ONNX model on either device.
  */
 final class SessionOpener {
     // Logged as the classifier, the type applications configure logging for.
@@ -55,29 +60,44 @@ final class SessionOpener {
             throws ModelException {
         Device wanted = o.device();
         if (wanted == Device.CUDA || wanted == Device.AUTO) {
-            OrtSession.SessionOptions so = null;
-            try {
-                so = baseOptions(o);
-                so.addCUDA(o.deviceId());
-                OrtSession s = env.createSession(model.toString(), so);
-                return new Opened(model, so, s, Device.CUDA);
-            } catch (OrtException | RuntimeException | LinkageError e) {
-                if (so != null) {
-                    so.close();
+            CudaHost.Problem problem =
+                    beforeCuda(OrtEnvironment.getAvailableProviders(), CudaHost.system());
+            if (problem == null) {
+                String failure = CudaLibraries.load();
+                if (failure != null) {
+                    problem = new CudaHost.Problem(CudaHost.Reason.ENGINE_FAILED, failure);
                 }
-                if (isNotOnnx(e)) {
-                    throw notOnnx(model, e);
+            }
+            if (problem == null) {
+                OrtSession.SessionOptions so = null;
+                try {
+                    so = baseOptions(o);
+                    so.addCUDA(o.deviceId());
+                    OrtSession s = env.createSession(model.toString(), so);
+                    return new Opened(model, so, s, Device.CUDA);
+                } catch (OrtException | RuntimeException | LinkageError e) {
+                    if (so != null) {
+                        so.close();
+                    }
+                    if (isNotOnnx(e)) {
+                        throw notOnnx(model, e);
+                    }
+                    problem =
+                            afterCudaFailed(
+                                    CudaHost.system(),
+                                    CudaLibraries.bundled(),
+                                    o.deviceId(),
+                                    e.getMessage() == null ? e.toString() : e.getMessage());
                 }
-                String reason = e.getMessage() == null ? e.toString() : e.getMessage().strip();
-                if (wanted == Device.CUDA) {
-                    LOG.warn(
-                            "CUDA device {} cannot be used for {}, running on CPU instead: {}",
-                            o.deviceId(),
-                            model,
-                            reason);
-                } else {
-                    LOG.debug("CUDA not available for {}, using CPU: {}", model, reason);
-                }
+            }
+            if (wanted == Device.CUDA) {
+                LOG.warn(
+                        "CUDA device {} cannot be used for {}, running on CPU instead: {}",
+                        o.deviceId(),
+                        model,
+                        problem.message());
+            } else {
+                LOG.info("Device auto: running {} on the CPU: {}", model, problem.message());
             }
         }
         OrtSession.SessionOptions so = null;
@@ -95,6 +115,56 @@ final class SessionOpener {
             throw new ModelException(
                     "ONNX Runtime cannot load model " + model + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Why CUDA cannot even be tried: ONNX Runtime's CPU package, or a machine without the NVIDIA
+     * driver, with one too old for CUDA 12, or with no GPU visible. Checked before ONNX Runtime
+     * sees CUDA, because its CUDA provider can crash the JVM on a machine without a driver.
+     *
+     * @param providers the execution providers of the ONNX Runtime on the class path
+     * @param host the machine
+     * @return the problem, or null when ONNX Runtime should try CUDA
+     */
+    static CudaHost.Problem beforeCuda(Set<OrtProvider> providers, CudaHost host) {
+        if (!providers.contains(OrtProvider.CUDA)) {
+            return new CudaHost.Problem(
+                    CudaHost.Reason.NOT_IN_BUILD,
+                    "CUDA natives not in this build: ONNX Runtime's CPU package is on the class"
+                            + " path (build with -Pcuda for onnxruntime_gpu, or run ./graft with"
+                            + " GRAFT_CUDA=1)");
+        }
+        return host.problem(CudaHost.CUDA_12_DRIVER, List.of()).orElse(null);
+    }
+
+    /**
+     * Why ONNX Runtime could not open a session on CUDA: the first problem the host shows (no
+     * driver, an old driver, a missing CUDA library unless they are bundled, no GPU), else ONNX
+     * Runtime's own message.
+     *
+     * @param host the machine
+     * @param bundled whether the CUDA libraries came from the class path
+     * @param deviceId the CUDA device asked for
+     * @param ortMessage what ONNX Runtime said
+     * @return the problem, on one line
+     */
+    static CudaHost.Problem afterCudaFailed(
+            CudaHost host, boolean bundled, int deviceId, String ortMessage) {
+        String said = ortMessage.strip().replaceAll("\\s*\\R\\s*", " ");
+        return host.problem(
+                        CudaHost.CUDA_12_DRIVER, bundled ? List.of() : CudaLibraries.PROVIDER_NEEDS)
+                .map(
+                        p ->
+                                new CudaHost.Problem(
+                                        p.reason(), p.message() + " (ONNX Runtime: " + said + ")"))
+                .orElseGet(
+                        () ->
+                                new CudaHost.Problem(
+                                        CudaHost.Reason.ENGINE_FAILED,
+                                        "ONNX Runtime could not use CUDA device "
+                                                + deviceId
+                                                + ": "
+                                                + said));
     }
 
     private static OrtSession.SessionOptions baseOptions(ImageClassifierOptions o)

@@ -171,7 +171,11 @@ public final class GraphTrainer {
                     };
             block.freezeParameters(true, p -> frozen.contains(p.getName()));
             block.freezeBatchNorm(true, frozenBatchNorms::contains);
-            Device[] devices = TrainingDevices.of(o.device());
+            TrainingDevices.Choice choice = TrainingDevices.of(o.device());
+            if (choice.cpuBecause() != null) {
+                monitor.log("device auto: training on the CPU: " + choice.cpuBecause().message());
+            }
+            Device[] devices = choice.devices();
             logStages(stages, trained, graph, block, frozen, devices);
 
             Checkpoint.Run run =
