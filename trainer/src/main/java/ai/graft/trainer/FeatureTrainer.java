@@ -161,7 +161,6 @@ final class FeatureTrainer {
                                 : LinearHead.Loss.SOFTMAX,
                         options.classWeights(),
                         options.seed(),
-                        threads,
                         monitor);
         double valAccuracy = accuracy(head, valEmb);
         monitor.log(

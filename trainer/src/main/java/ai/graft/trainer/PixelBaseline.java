@@ -63,7 +63,6 @@ final class PixelBaseline {
                         LinearHead.Loss.SOFTMAX,
                         o.classWeights(),
                         o.seed(),
-                        threads,
                         TrainingMonitor.SILENT);
         double[][] logits = r.logits(flat(va.rows()), va.size());
         int right = 0;
