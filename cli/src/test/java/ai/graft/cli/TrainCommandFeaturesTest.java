@@ -81,7 +81,7 @@ class TrainCommandFeaturesTest {
         assertEquals("softmax", report.at("/hyperparameters/head").textValue());
         JsonNode path = report.at("/hyperparameters/regularisationPath");
         assertTrue(path.size() >= 1, report.toString());
-        double chosen = report.at("/hyperparameters/l2").doubleValue();
+        double chosen = report.at("/hyperparameters/cvL2").doubleValue();
         boolean found = false;
         for (JsonNode p : path) {
             found |= p.get("l2").doubleValue() == chosen;

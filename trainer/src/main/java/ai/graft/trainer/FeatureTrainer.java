@@ -184,6 +184,7 @@ final class FeatureTrainer {
         training.put("valSamples", valEmb.size());
         training.put("solver", "lbfgs");
         training.put("l2", head.l2());
+        training.put("cvL2", head.cvL2());
         training.put("cvAccuracy", head.chosen().cvAccuracy());
         training.put("headValAccuracy", valAccuracy);
         training.put("hyperparameters", hyper);
@@ -361,8 +362,9 @@ final class FeatureTrainer {
         s.append(
                 String.format(
                         Locale.ROOT,
-                        " Chosen L2 strength: %.0e (%d L-BFGS iterations on all training"
-                                + " embeddings).\n\n",
+                        " Chosen L2 strength: %.0e on the folds, %.2e on all training"
+                                + " embeddings (%d L-BFGS iterations).\n\n",
+                        head.cvL2(),
                         head.l2(),
                         head.iterations()));
         s.append("| L2 strength | CV accuracy | CV loss | Iterations |\n|---:|---:|---:|---:|\n");
@@ -372,7 +374,7 @@ final class FeatureTrainer {
                             Locale.ROOT,
                             "| %.0e%s | %.4f | %.4f | %d |\n",
                             p.l2(),
-                            p.l2() == head.l2() ? " (chosen)" : "",
+                            p.l2() == head.cvL2() ? " (chosen)" : "",
                             p.cvAccuracy(),
                             p.cvLoss(),
                             p.iterations()));
@@ -402,6 +404,7 @@ final class FeatureTrainer {
                 o.head() == TrainingOptions.Head.SVM ? "squared-hinge" : "softmax-cross-entropy");
         h.put("solver", "lbfgs");
         h.put("l2", head.l2());
+        h.put("cvL2", head.cvL2());
         h.put("cvFolds", LinearHead.FOLDS);
         h.put("cvLimit", LinearHead.CV_LIMIT);
         List<Object> path = new ArrayList<>();

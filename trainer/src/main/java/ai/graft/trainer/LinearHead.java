@@ -19,15 +19,15 @@ import java.util.Random;
  * {@value #FOLDS}-fold cross-validation on the training embeddings (at most {@value #CV_LIMIT} of
  * them, a seeded sample) over a path from strong to weak, each fit starting from the previous one's
  * weights; the strength with the best held-out accuracy (ties: the lower held-out loss) is then
- * refit on all training embeddings.
+ * refit on all training embeddings, scaled by the ratio of a fold's rows to all rows (the loss is a
+ * mean over rows, the penalty is not).
  *
- * <p>The embeddings come flat ({@code N x D} floats in one array); standardisation is folded into
- * the weights on the fly, never applied to a copy. The two products that are most of the loss and
- * gradient ({@code X W'} and {@code R' X}) run on the PyTorch engine (BLAS), which measured five
- * times less CPU time than Java loops on the same floats (see {@code FeaturesScaleBenchmarkTest});
- * the rows go to the engine once per fold and once for the final fit (a second copy of the
- * embeddings while the head is fitted), the rest is Java in double. Deterministic on one machine:
- * the same inputs give the same head.
+ * <p>The embeddings come flat ({@code N x D} floats in one array). The two products that are most
+ * of the loss and gradient ({@code X W'} and {@code R' X}) run on the PyTorch engine (BLAS), which
+ * measured five times less CPU time than Java loops on the same floats (see {@code
+ * FeaturesScaleBenchmarkTest}); the rows go to the engine, standardised there, once per fold and
+ * once for the final fit (a second copy of the embeddings while the head is fitted), the rest is
+ * Java in double. Deterministic on one machine: the same inputs give the same head.
  */
 final class LinearHead {
     /** The L2 strengths tried, strongest first. */
@@ -37,13 +37,13 @@ final class LinearHead {
     static final int FOLDS = 3;
 
     /** The most training embeddings cross-validation uses (a seeded sample beyond). */
-    static final int CV_LIMIT = 12_000;
+    static final int CV_LIMIT = 6_000;
 
     /** The path stops after this many strengths in a row that do worse than the best. */
     static final int PATIENCE = 2;
 
-    private static final int PATH_ITERATIONS = 300;
-    private static final double PATH_TOLERANCE = 1e-4;
+    private static final int PATH_ITERATIONS = 200;
+    private static final double PATH_TOLERANCE = 3e-4;
     private static final int REFIT_ITERATIONS = 1000;
     private static final double REFIT_TOLERANCE = 1e-5;
 
@@ -71,7 +71,8 @@ final class LinearHead {
      * The fitted head. Weights are {@code [classes * dim]}, row-major, one row per class, and read
      * standardised embeddings.
      *
-     * @param l2 the chosen strength
+     * @param l2 the strength of the final fit: the chosen one scaled to all rows
+     * @param cvL2 the strength chosen on the path
      * @param path the strengths tried, in order
      * @param iterations L-BFGS iterations of the final fit
      * @param converged whether the final fit met its tolerance
@@ -86,6 +87,7 @@ final class LinearHead {
             float[] weight,
             float[] bias,
             double l2,
+            double cvL2,
             List<PathPoint> path,
             int iterations,
             boolean converged,
@@ -95,11 +97,11 @@ final class LinearHead {
         /** The point of the path that was chosen. */
         PathPoint chosen() {
             for (PathPoint p : path) {
-                if (p.l2() == l2) {
+                if (p.l2() == cvL2) {
                     return p;
                 }
             }
-            throw new IllegalStateException("no path point at " + l2);
+            throw new IllegalStateException("no path point at " + cvL2);
         }
 
         /** The weights that read raw (unstandardised) embeddings: standardisation folded in. */
@@ -194,11 +196,15 @@ final class LinearHead {
                 all[i] = i;
             }
             List<PathPoint> path = new ArrayList<>();
-            double[] start = crossValidate(p, n, seed, path, monitor);
+            int[] foldRows = {n};
+            double[] start = crossValidate(p, n, seed, path, foldRows, monitor);
             PathPoint best = best(path);
+            // The penalty that suits a fold's rows suits n rows divided by n / foldRows: the
+            // mean loss weighs less per row as rows are added, the penalty does not.
+            double l2 = best.l2() * foldRows[0] / n;
             Lbfgs.Result r =
                     Lbfgs.minimize(
-                            (t, g) -> p.value(t, all, best.l2(), g),
+                            (t, g) -> p.value(t, all, l2, g),
                             start,
                             REFIT_ITERATIONS,
                             REFIT_TOLERANCE);
@@ -207,12 +213,14 @@ final class LinearHead {
             monitor.log(
                     String.format(
                             Locale.ROOT,
-                            "head: L2 strength %.0e chosen (cross-validated accuracy %.4f);"
-                                    + " refit on %d embeddings in %d L-BFGS iterations, training"
-                                    + " accuracy %.4f",
+                            "head: L2 strength %.0e chosen (cross-validated accuracy %.4f on folds"
+                                    + " of %d); refit on %d embeddings at %.2e in %d L-BFGS"
+                                    + " iterations, training accuracy %.4f",
                             best.l2(),
                             best.cvAccuracy(),
+                            foldRows[0],
                             n,
+                            l2,
                             r.iterations(),
                             trainMetrics[0]));
             float[] w = new float[classes * dim];
@@ -230,6 +238,7 @@ final class LinearHead {
                     std,
                     w,
                     b,
+                    l2,
                     best.l2(),
                     List.copyOf(path),
                     r.iterations(),
@@ -244,7 +253,12 @@ final class LinearHead {
      * folds' weights at the best strength, the start of the final fit.
      */
     private static double[] crossValidate(
-            Problem p, int n, long seed, List<PathPoint> path, TrainingMonitor monitor) {
+            Problem p,
+            int n,
+            long seed,
+            List<PathPoint> path,
+            int[] foldRows,
+            TrainingMonitor monitor) {
         int[] order = new int[n];
         for (int i = 0; i < n; i++) {
             order[i] = i;
@@ -275,6 +289,7 @@ final class LinearHead {
             fit[f] = sorted(in);
             held[f] = sorted(out);
         }
+        foldRows[0] = fit[0].length;
         double[][] theta = new double[folds][size];
         double[] bestStart = new double[size];
         double bestAcc = -1;
@@ -451,13 +466,11 @@ final class LinearHead {
             int kd = classes * dim;
             double inv = 1 / total.weight;
             double value = total.loss * inv;
-            // Back from raw features to standardised ones: dL/dW_kc = (G_ck - mean_c R_k) / std_c
             for (int k = 0; k < classes; k++) {
                 double rk = total.residualSum[k];
                 for (int c = 0; c < dim; c++) {
                     double w = theta[k * dim + c];
-                    g[k * dim + c] =
-                            (total.gradient[k * dim + c] - mean[c] * rk) / std[c] * inv + l2 * w;
+                    g[k * dim + c] = total.gradient[k * dim + c] * inv + l2 * w;
                     value += 0.5 * l2 * w * w;
                 }
                 g[kd + k] = rk * inv;
@@ -472,17 +485,14 @@ final class LinearHead {
         }
 
         private Partial evaluate(double[] theta, int[] rows, boolean withGradient) {
-            // Weights that read raw features, one row per class.
+            // The rows on the engine are standardised: the parameters apply as they are.
             float[] w = new float[classes * dim];
             double[] b = new double[classes];
+            for (int i = 0; i < w.length; i++) {
+                w[i] = (float) theta[i];
+            }
             for (int k = 0; k < classes; k++) {
-                double shift = theta[classes * dim + k];
-                for (int c = 0; c < dim; c++) {
-                    double wk = theta[k * dim + c] / std[c];
-                    w[k * dim + c] = (float) wk;
-                    shift -= wk * mean[c];
-                }
-                b[k] = shift;
+                b[k] = theta[classes * dim + k];
             }
             int m = rows.length;
             int kk = classes;
@@ -560,7 +570,10 @@ final class LinearHead {
             return p;
         }
 
-        /** The rows as one matrix on the engine, copied there once per set of rows. */
+        /**
+         * The rows as one standardised matrix on the engine, copied there once per set of rows
+         * (standardised there, so that the products need no correction that loses precision).
+         */
         private NDArray onEngine(int[] rows) {
             NDArray have = onEngine.get(rows);
             if (have != null) {
@@ -576,6 +589,11 @@ final class LinearHead {
                     System.arraycopy(x, rows[j] * dim, gathered, j * dim, dim);
                 }
                 created = manager.create(gathered, new Shape(m, dim));
+            }
+            try (NDManager sub = manager.newSubManager()) {
+                NDArray mu = sub.create(mean, new Shape(1, dim));
+                NDArray sigma = sub.create(std, new Shape(1, dim));
+                created.subi(mu).divi(sigma);
             }
             onEngine.put(rows, created);
             return created;

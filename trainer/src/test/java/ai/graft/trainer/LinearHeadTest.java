@@ -139,8 +139,8 @@ class LinearHeadTest {
         LinearHead.Result noisy = fit(noise, m, dim, yNoise, 3, LinearHead.Loss.SOFTMAX);
 
         assertEquals(1.0, clean.chosen().cvAccuracy(), 1e-9, "separable: " + clean.path());
-        assertTrue(clean.l2() <= 1e-3, "separable data needs little penalty: " + clean.path());
-        assertTrue(noisy.l2() >= 1e-2, "noise needs a strong penalty: " + noisy.path());
+        assertTrue(clean.cvL2() <= 1e-3, "separable data needs little penalty: " + clean.path());
+        assertTrue(noisy.cvL2() >= 1e-2, "noise needs a strong penalty: " + noisy.path());
         assertEquals(LinearHead.STRENGTHS[0], clean.path().get(0).l2(), "strongest first");
     }
 
