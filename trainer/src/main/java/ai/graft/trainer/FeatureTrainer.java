@@ -166,7 +166,7 @@ final class FeatureTrainer {
         monitor.log(
                 String.format(
                         Locale.ROOT,
-                        "head: validation accuracy %.4f (L2 strength %.0e)",
+                        "head: validation accuracy %.4f (L2 strength %.2e)",
                         valAccuracy,
                         head.l2()));
 
