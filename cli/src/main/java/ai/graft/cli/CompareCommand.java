@@ -132,7 +132,9 @@ public final class CompareCommand implements Subcommand {
 
     @Option(
             names = "--epochs",
-            description = "Most epochs of every run (default: each strategy's own).")
+            description =
+                    "Most epochs of every graph-strategy run; features solves its head and has"
+                            + " none (default: each strategy's own).")
     Integer epochs;
 
     @Option(

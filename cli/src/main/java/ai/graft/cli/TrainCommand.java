@@ -33,7 +33,10 @@ import picocli.CommandLine.Spec;
                     + " ONNX file (OUT/model.onnx) with its labels, preprocessing and provenance,"
                     + " plus reports (OUT/report.md, report.json, curves, confusion matrix).",
             "Strategy 'features': the backbone is frozen, each image's embedding is computed once"
-                    + " (cached in OUT/cache) and a linear softmax head is trained on them.",
+                    + " (cached in OUT/cache; an interrupted run resumes where it stopped) and a"
+                    + " linear softmax head is solved on them (L-BFGS, its L2 strength chosen by"
+                    + " cross-validation; --epochs, --lr, --weight-decay, --batch-size,"
+                    + " --warmup-epochs, --patience and --label-smoothing do not apply).",
             "Strategies 'finetune' (the head and the last --unfreeze stages, the backbone at a"
                     + " smaller learning rate), 'full' (every layer) and 'scratch' (a zoo"
                     + " architecture with fresh weights) train the whole graph on augmented images"
@@ -111,9 +114,7 @@ public final class TrainCommand implements Subcommand {
     @Option(
             names = "--epochs",
             description =
-                    "Most epochs (default: features "
-                            + TrainingDefaults.FEATURES_EPOCHS
-                            + ", finetune "
+                    "Most epochs of the graph strategies (default: finetune "
                             + TrainingDefaults.FINETUNE_EPOCHS
                             + ", full "
                             + TrainingDefaults.FULL_EPOCHS
@@ -148,9 +149,7 @@ public final class TrainCommand implements Subcommand {
     @Option(
             names = "--batch-size",
             description =
-                    "Mini-batch size (default: features "
-                            + TrainingDefaults.FEATURES_BATCH_SIZE
-                            + ", others "
+                    "Mini-batch size of the graph strategies (default: "
                             + TrainingDefaults.GRAPH_BATCH_SIZE
                             + ").")
     Integer batchSize;
@@ -158,9 +157,8 @@ public final class TrainCommand implements Subcommand {
     @Option(
             names = "--warmup-epochs",
             description =
-                    "Epochs of linear learning-rate warm-up (default: features "
-                            + TrainingDefaults.FEATURES_WARMUP_EPOCHS
-                            + ", scratch "
+                    "Epochs of linear learning-rate warm-up of the graph strategies (default:"
+                            + " scratch "
                             + TrainingDefaults.SCRATCH_WARMUP_EPOCHS
                             + ", others "
                             + TrainingDefaults.GRAPH_WARMUP_EPOCHS
@@ -171,9 +169,7 @@ public final class TrainCommand implements Subcommand {
             names = "--patience",
             description =
                     "Stop after this many epochs without a better validation accuracy, 0 never"
-                            + " (default: features "
-                            + TrainingDefaults.FEATURES_PATIENCE
-                            + ", finetune "
+                            + " (default: finetune "
                             + TrainingDefaults.FINETUNE_PATIENCE
                             + ", full "
                             + TrainingDefaults.FULL_PATIENCE
@@ -204,7 +200,7 @@ public final class TrainCommand implements Subcommand {
             paramLabel = "softmax|svm",
             description =
                     "Head of strategy features: softmax regression, or a linear SVM (multiclass"
-                            + " hinge loss) (default: softmax).")
+                            + " squared hinge loss) (default: softmax).")
     String head;
 
     @Option(
@@ -362,12 +358,17 @@ public final class TrainCommand implements Subcommand {
         } else {
             out.printf(
                     Locale.ROOT,
-                    "%s: validation accuracy %.4f on %d images (best epoch %d of %d), %.1f s%n",
+                    "%s: validation accuracy %.4f on %d images%s, %.1f s%n",
                     result.model(),
                     result.valAccuracy(),
                     result.evaluation().samples(),
-                    result.bestEpoch(),
-                    result.epochs(),
+                    result.epochs() > 0
+                            ? String.format(
+                                    Locale.ROOT,
+                                    " (best epoch %d of %d)",
+                                    result.bestEpoch(),
+                                    result.epochs())
+                            : "",
                     result.seconds());
             if (result.quantized() != null) {
                 out.println(result.quantized().line());

@@ -52,8 +52,6 @@ class BadModelsTrainTest {
                 "unit",
                 "--strategy",
                 "features",
-                "--epochs",
-                "30",
                 "--out",
                 out.toString(),
                 "--json");

@@ -42,8 +42,6 @@ class TrainCommandFeaturesTest {
                                 "unit",
                                 "--out",
                                 out.toString(),
-                                "--epochs",
-                                "30",
                                 "--json"));
         args.addAll(List.of(more));
         if (!args.contains("--strategy")) {
@@ -81,6 +79,22 @@ class TrainCommandFeaturesTest {
         assertEquals(1.0, accuracy(out.resolve("model.onnx")), "blue and red are easy");
         JsonNode report = GraftJson.read(Files.readString(out.resolve("report.json")));
         assertEquals("softmax", report.at("/hyperparameters/head").textValue());
+        JsonNode path = report.at("/hyperparameters/regularisationPath");
+        assertTrue(path.size() >= 1, report.toString());
+        double chosen = report.at("/hyperparameters/cvL2").doubleValue();
+        boolean found = false;
+        for (JsonNode p : path) {
+            found |= p.get("l2").doubleValue() == chosen;
+            assertTrue(p.get("cvAccuracy").doubleValue() >= 0, p.toString());
+        }
+        assertTrue(found, "the chosen strength is on the path: " + report);
+        assertTrue(
+                Files.readString(out.resolve("report.md")).contains("| L2 strength | CV accuracy"),
+                "report.md shows the path");
+        try (ImageClassifier c = ImageClassifier.createFromFile(out.resolve("model.onnx"))) {
+            String training = c.card().extra().get("graft.training");
+            assertTrue(training.contains("\"l2\":"), training);
+        }
         JsonNode transfer = report.get("transfer");
         assertEquals(1.0, transfer.get("modelAccuracy").doubleValue(), 1e-9);
         assertEquals(16, transfer.get("baselineTrainImages").intValue());
@@ -138,6 +152,18 @@ class TrainCommandFeaturesTest {
         assertTrue(
                 finetune.err().contains("head svm applies to strategy features, not finetune"),
                 finetune.err());
+        CliRun epochs = train(dir.resolve("bad"), "--epochs", "30");
+        assertEquals(2, epochs.exitCode());
+        assertTrue(
+                epochs.err()
+                        .contains(
+                                "epochs applies to the graph strategies; strategy features solves"
+                                        + " its head (L-BFGS, L2 strength chosen by"
+                                        + " cross-validation)"),
+                epochs.err());
+        CliRun smoothing = train(dir.resolve("bad"), "--label-smoothing", "0.2");
+        assertEquals(2, smoothing.exitCode());
+        assertTrue(smoothing.err().contains("label smoothing applies to"), smoothing.err());
         CliRun unknown = train(dir.resolve("bad"), "--head", "tree");
         assertEquals(2, unknown.exitCode());
         assertTrue(

@@ -45,8 +45,6 @@ class TrainQuantizeTest {
                                 "unit",
                                 "--strategy",
                                 "features",
-                                "--epochs",
-                                "30",
                                 "--quantize",
                                 precision,
                                 "--out",

@@ -119,12 +119,13 @@ final class FeatureTrainer {
                         modelKey,
                         featureDimension(backbone.featureModel()),
                         () ->
-                                ImageClassifier.create(
-                                        featureFile,
-                                        ImageClassifierOptions.builder()
-                                                .device(options.device())
-                                                .intraOpThreads(threads > 1 ? 1 : 0)
-                                                .build()))) {
+                                EmbeddingCache.Extractor.of(
+                                        ImageClassifier.create(
+                                                featureFile,
+                                                ImageClassifierOptions.builder()
+                                                        .device(options.device())
+                                                        .intraOpThreads(threads > 1 ? 1 : 0)
+                                                        .build())))) {
             trainEmb = cache.get(train, "train", threads, monitor);
             valEmb = cache.get(val, "val", threads, monitor);
             computed = cache.computed();
@@ -149,27 +150,31 @@ final class FeatureTrainer {
         }
 
         LinearHead.Result head =
-                LinearHead.train(
+                LinearHead.fit(
                         trainEmb.vectors(),
+                        trainEmb.size(),
+                        trainEmb.dimension(),
                         trainEmb.labels(),
-                        valEmb.vectors(),
-                        valEmb.labels(),
                         classes.size(),
-                        options,
+                        options.head() == TrainingOptions.Head.SVM
+                                ? LinearHead.Loss.SQUARED_HINGE
+                                : LinearHead.Loss.SOFTMAX,
+                        options.classWeights(),
+                        options.seed(),
                         monitor);
+        double valAccuracy = accuracy(head, valEmb);
         monitor.log(
                 String.format(
                         Locale.ROOT,
-                        "head: best epoch %d of %d, validation accuracy %.4f",
-                        head.bestEpoch(),
-                        head.epochs().size(),
-                        head.bestValAccuracy()));
+                        "head: validation accuracy %.4f (L2 strength %.2e)",
+                        valAccuracy,
+                        head.l2()));
 
         String fingerprint =
                 Backbone.sha256(
                         (train.fingerprint() + "\n" + val.fingerprint())
                                 .getBytes(StandardCharsets.UTF_8));
-        Map<String, Object> hyper = hyperparameters(options, backbone);
+        Map<String, Object> hyper = hyperparameters(options, backbone, head);
         Map<String, String> versions = TrainingSteps.versions();
         Map<String, Object> training = new LinkedHashMap<>();
         training.put("strategy", options.strategy().cliName());
@@ -177,9 +182,11 @@ final class FeatureTrainer {
         training.put("backboneSha256", backbone.sha256());
         training.put("trainSamples", trainEmb.size());
         training.put("valSamples", valEmb.size());
-        training.put("epochs", head.epochs().size());
-        training.put("bestEpoch", head.bestEpoch());
-        training.put("headValAccuracy", head.bestValAccuracy());
+        training.put("solver", "lbfgs");
+        training.put("l2", head.l2());
+        training.put("cvL2", head.cvL2());
+        training.put("cvAccuracy", head.chosen().cvAccuracy());
+        training.put("headValAccuracy", valAccuracy);
         training.put("hyperparameters", hyper);
         training.put("versions", versions);
         Map<String, String> extra = new LinkedHashMap<>();
@@ -213,33 +220,16 @@ final class FeatureTrainer {
                         fingerprint,
                         trainEmb.size(),
                         valEmb.size(),
-                        head.epochs().size(),
-                        head.bestEpoch(),
+                        0,
+                        0,
                         options.seed(),
                         hyper,
                         versions,
                         skipped,
-                        "Frozen backbone; a linear "
-                                + (options.head() == TrainingOptions.Head.SVM
-                                        ? "SVM head (multiclass hinge loss; its margins are"
-                                                + " exported as logits)"
-                                        : "softmax head")
-                                + " trained on cached embeddings (standardised, folded into the"
-                                + " exported Gemm).");
+                        note(options, head));
         return TrainingSteps.evaluateAndWrite(
-                modelFile,
-                out,
-                train,
-                val,
-                options,
-                summary,
-                classes,
-                head.epochs(),
-                computed,
-                reused,
-                parity,
-                start,
-                monitor);
+                modelFile, out, train, val, options, summary, classes, List.of(), computed, reused,
+                parity, start, monitor);
     }
 
     /**
@@ -263,11 +253,7 @@ final class FeatureTrainer {
                 byId.put(s.id(), s);
             }
             int n = Math.min(PARITY_IMAGES, valEmb.size());
-            float[][] cached = new float[n][];
-            for (int i = 0; i < n; i++) {
-                cached[i] = valEmb.vectors()[i];
-            }
-            float[][] expected = head.logits(cached);
+            double[][] expected = head.logits(valEmb.vectors(), n);
             double max = 0;
             try (ImageClassifier model = ImageClassifier.createFromFile(candidate)) {
                 for (int i = 0; i < n; i++) {
@@ -344,6 +330,58 @@ final class FeatureTrainer {
         }
     }
 
+    /** The head's top-1 accuracy on the embeddings. */
+    private static double accuracy(LinearHead.Result head, EmbeddingCache.Embeddings e) {
+        double[][] logits = head.logits(e.vectors(), e.size());
+        int right = 0;
+        for (int i = 0; i < logits.length; i++) {
+            int best = 0;
+            for (int k = 1; k < logits[i].length; k++) {
+                if (logits[i][k] > logits[i][best]) {
+                    best = k;
+                }
+            }
+            right += best == e.labels()[i] ? 1 : 0;
+        }
+        return (double) right / Math.max(1, logits.length);
+    }
+
+    /** How the model was made, with the regularisation path as a table (Markdown). */
+    private static String note(TrainingOptions o, LinearHead.Result head) {
+        StringBuilder s =
+                new StringBuilder(
+                        "Frozen backbone; a linear "
+                                + (o.head() == TrainingOptions.Head.SVM
+                                        ? "SVM head (multiclass squared hinge loss; its margins"
+                                                + " are exported as logits)"
+                                        : "softmax head")
+                                + " solved (L-BFGS) on cached embeddings (standardised, folded"
+                                + " into the exported Gemm), its L2 strength chosen by "
+                                + LinearHead.FOLDS
+                                + "-fold cross-validation on the training embeddings.");
+        s.append(
+                String.format(
+                        Locale.ROOT,
+                        " Chosen L2 strength: %.0e on the folds, %.2e on all training"
+                                + " embeddings (%d L-BFGS iterations).\n\n",
+                        head.cvL2(),
+                        head.l2(),
+                        head.iterations()));
+        s.append("| L2 strength | CV accuracy | CV loss | Iterations |\n|---:|---:|---:|---:|\n");
+        for (LinearHead.PathPoint p : head.path()) {
+            s.append(
+                    String.format(
+                            Locale.ROOT,
+                            "| %.0e%s | %.4f | %.4f | %d |\n",
+                            p.l2(),
+                            p.l2() == head.cvL2() ? " (chosen)" : "",
+                            p.cvAccuracy(),
+                            p.cvLoss(),
+                            p.iterations()));
+        }
+        return s.toString();
+    }
+
     /** The width of the extractor's {@code features} output, or 0 when its model does not say. */
     static int featureDimension(ModelProto featureModel) {
         try {
@@ -357,19 +395,31 @@ final class FeatureTrainer {
         }
     }
 
-    private static Map<String, Object> hyperparameters(TrainingOptions o, Backbone backbone) {
+    private static Map<String, Object> hyperparameters(
+            TrainingOptions o, Backbone backbone, LinearHead.Result head) {
         Map<String, Object> h = new LinkedHashMap<>();
         h.put("head", o.head().cliName());
-        h.put("epochs", o.epochs());
-        h.put("learningRate", o.learningRate());
-        h.put("weightDecay", o.weightDecay());
-        h.put("labelSmoothing", o.labelSmoothing());
+        h.put(
+                "loss",
+                o.head() == TrainingOptions.Head.SVM ? "squared-hinge" : "softmax-cross-entropy");
+        h.put("solver", "lbfgs");
+        h.put("l2", head.l2());
+        h.put("cvL2", head.cvL2());
+        h.put("cvFolds", LinearHead.FOLDS);
+        h.put("cvLimit", LinearHead.CV_LIMIT);
+        List<Object> path = new ArrayList<>();
+        for (LinearHead.PathPoint p : head.path()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("l2", p.l2());
+            m.put("cvAccuracy", p.cvAccuracy());
+            m.put("cvLoss", p.cvLoss());
+            m.put("iterations", p.iterations());
+            path.add(m);
+        }
+        h.put("regularisationPath", path);
+        h.put("iterations", head.iterations());
+        h.put("converged", head.converged());
         h.put("classWeights", o.classWeights());
-        h.put("batchSize", o.batchSize());
-        h.put("warmupEpochs", o.warmupEpochs());
-        h.put("patience", o.patience());
-        h.put("optimizer", "adamw");
-        h.put("schedule", "warmup-cosine");
         h.put("valFraction", o.valFraction());
         h.put("perClass", o.perClass());
         h.put("featureNode", o.featureNode());

@@ -29,10 +29,10 @@ final class HeadExport {
                         .keepOutputs(true)
                         .build();
         ModelProto model = ModelEditor.appendHead(features, options);
-        float[][] folded = head.folded();
+        LinearHead.Folded folded = head.folded();
         GraphProto.Builder g = model.getGraph().toBuilder();
-        replace(g, PREFIX + "weight", new long[] {head.classes(), head.dim()}, folded[0]);
-        replace(g, PREFIX + "bias", new long[] {head.classes()}, folded[1]);
+        replace(g, PREFIX + "weight", new long[] {head.classes(), head.dim()}, folded.weight());
+        replace(g, PREFIX + "bias", new long[] {head.classes()}, folded.bias());
         return ModelEditor.withCard(model.toBuilder().setGraph(g).build(), card);
     }
 

@@ -1,28 +1,84 @@
 package ai.graft.trainer;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.GradientCollector;
-import ai.djl.training.optimizer.Optimizer;
-import ai.djl.training.tracker.Tracker;
-import ai.graft.converter.checkpoint.EpochMetrics;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 
 /**
- * A softmax-regression head trained with DJL on the PyTorch engine, on standardised embeddings:
- * AdamW, linear warm-up then a cosine learning rate, label smoothing, optional class weights, and
- * early stopping on validation accuracy that keeps the best epoch.
+ * A linear head on standardised embeddings, solved rather than tuned: the L2-regularised,
+ * class-weighted loss (softmax cross-entropy, or for an SVM head the Weston-Watkins squared hinge,
+ * which is smooth) is minimised by {@link Lbfgs} to its optimum. The L2 strength is chosen by
+ * {@value #FOLDS}-fold cross-validation on the training embeddings (at most {@value #CV_LIMIT} of
+ * them, a seeded sample) over a path from strong to weak, each fit starting from the previous one's
+ * weights; the strength with the best held-out accuracy (ties: the lower held-out loss) is then
+ * refit on all training embeddings, scaled by the ratio of a fold's rows to all rows (the loss is a
+ * mean over rows, the penalty is not).
+ *
+ * <p>The embeddings come flat ({@code N x D} floats in one array). The two products that are most
+ * of the loss and gradient ({@code X W'} and {@code R' X}) run on the PyTorch engine (BLAS), which
+ * measured five times less CPU time than Java loops on the same floats (see {@code
+ * FeaturesScaleBenchmarkTest}); the rows go to the engine, standardised there, once per fold and
+ * once for the final fit (a second copy of the embeddings while the head is fitted), the rest is
+ * Java in double. Deterministic on one machine: the same inputs give the same head.
  */
 final class LinearHead {
+    /** The L2 strengths tried, strongest first. */
+    static final double[] STRENGTHS = {1e-1, 3e-2, 1e-2, 3e-3, 1e-3, 3e-4, 1e-4, 3e-5, 1e-5};
+
+    /** Cross-validation folds. */
+    static final int FOLDS = 3;
+
+    /** The most training embeddings cross-validation uses (a seeded sample beyond). */
+    static final int CV_LIMIT = 6_000;
+
+    /** The path stops after this many strengths in a row that do worse than the best. */
+    static final int PATIENCE = 2;
+
+    private static final int PATH_ITERATIONS = 200;
+    private static final double PATH_TOLERANCE = 3e-4;
+    private static final int REFIT_ITERATIONS = 1000;
+    private static final double REFIT_TOLERANCE = 1e-5;
+
     private static final String ENGINE = "PyTorch";
 
-    /** The trained head. Weights are {@code [classes * dim]}, row-major, one row per class. */
+    /** The loss. */
+    enum Loss {
+        /** Softmax cross-entropy: logits. */
+        SOFTMAX,
+        /** Weston-Watkins multiclass squared hinge: margins. */
+        SQUARED_HINGE
+    }
+
+    /**
+     * One strength of the regularisation path.
+     *
+     * @param l2 the strength
+     * @param cvAccuracy the held-out accuracy over all folds
+     * @param cvLoss the held-out mean loss (unweighted, unregularised)
+     * @param iterations L-BFGS iterations, summed over the folds
+     */
+    record PathPoint(double l2, double cvAccuracy, double cvLoss, int iterations) {}
+
+    /**
+     * The fitted head. Weights are {@code [classes * dim]}, row-major, one row per class, and read
+     * standardised embeddings.
+     *
+     * @param l2 the strength of the final fit: the chosen one scaled to all rows
+     * @param cvL2 the strength chosen on the path
+     * @param path the strengths tried, in order
+     * @param iterations L-BFGS iterations of the final fit
+     * @param converged whether the final fit met its tolerance
+     * @param trainAccuracy the final fit's accuracy on the training embeddings
+     * @param trainLoss its mean loss there (unweighted, unregularised)
+     */
     record Result(
             int classes,
             int dim,
@@ -30,12 +86,26 @@ final class LinearHead {
             float[] std,
             float[] weight,
             float[] bias,
-            List<EpochMetrics> epochs,
-            int bestEpoch,
-            double bestValAccuracy) {
+            double l2,
+            double cvL2,
+            List<PathPoint> path,
+            int iterations,
+            boolean converged,
+            double trainAccuracy,
+            double trainLoss) {
+
+        /** The point of the path that was chosen. */
+        PathPoint chosen() {
+            for (PathPoint p : path) {
+                if (p.l2() == cvL2) {
+                    return p;
+                }
+            }
+            throw new IllegalStateException("no path point at " + cvL2);
+        }
 
         /** The weights that read raw (unstandardised) embeddings: standardisation folded in. */
-        float[][] folded() {
+        Folded folded() {
             float[] w = new float[classes * dim];
             float[] b = new float[classes];
             for (int k = 0; k < classes; k++) {
@@ -47,301 +117,539 @@ final class LinearHead {
                 }
                 b[k] = (float) shift;
             }
-            return new float[][] {w, b};
+            return new Folded(w, b);
         }
 
-        /** The trainer's logits of raw embeddings, computed on the engine. */
-        float[][] logits(float[][] x) {
-            try (NDManager m = NDManager.newBaseManager(ENGINE)) {
-                NDArray z = standardise(m, x, mean, std);
-                NDArray w = m.create(weight, new Shape(classes, dim));
-                NDArray b = m.create(bias);
-                float[] out = z.matMul(w.transpose()).add(b).toFloatArray();
-                float[][] rows = new float[x.length][classes];
-                for (int i = 0; i < x.length; i++) {
-                    System.arraycopy(out, i * classes, rows[i], 0, classes);
+        /**
+         * The head's outputs for raw embeddings, in double.
+         *
+         * @param x rows, flat
+         * @param rows how many rows of {@code x} to read
+         * @return {@code [rows][classes]}
+         */
+        double[][] logits(float[] x, int rows) {
+            double[][] out = new double[rows][classes];
+            for (int i = 0; i < rows; i++) {
+                for (int k = 0; k < classes; k++) {
+                    double z = bias[k];
+                    for (int c = 0; c < dim; c++) {
+                        z += weight[k * dim + c] * ((x[i * dim + c] - (double) mean[c]) / std[c]);
+                    }
+                    out[i][k] = z;
                 }
-                return rows;
             }
+            return out;
         }
     }
+
+    /**
+     * Weights and bias that read raw embeddings.
+     *
+     * @param weight {@code [classes * dim]}, one row per class
+     * @param bias {@code [classes]}
+     */
+    record Folded(float[] weight, float[] bias) {}
 
     private LinearHead() {}
 
-    static Result train(
-            float[][] xTrain,
-            int[] yTrain,
-            float[][] xVal,
-            int[] yVal,
+    /**
+     * Chooses the L2 strength by cross-validation and fits the head on all rows.
+     *
+     * @param x the training embeddings, flat, row {@code i} at {@code [i * dim, (i + 1) * dim)}
+     * @param n rows
+     * @param dim the width of a row
+     * @param y each row's class in {@code [0, classes)}
+     * @param classes classes
+     * @param loss the loss
+     * @param classWeights whether each class weighs {@code n / (classes * count)}
+     * @param seed the seed of the cross-validation sample and folds
+     * @param monitor receives one line per strength and the choice
+     * @return the head
+     */
+    static Result fit(
+            float[] x,
+            int n,
+            int dim,
+            int[] y,
             int classes,
-            TrainingOptions o,
+            Loss loss,
+            boolean classWeights,
+            long seed,
             TrainingMonitor monitor) {
-        int n = xTrain.length;
-        int dim = xTrain[0].length;
-        boolean svm = o.head() == TrainingOptions.Head.SVM;
+        if (n < 1 || dim < 1 || classes < 2 || (long) n * dim > x.length || y.length < n) {
+            throw new IllegalArgumentException(
+                    "A head needs at least 1 row, 1 feature and 2 classes, got "
+                            + n
+                            + " rows of "
+                            + dim
+                            + " and "
+                            + classes
+                            + " classes");
+        }
         float[] mean = new float[dim];
         float[] std = new float[dim];
-        moments(xTrain, mean, std);
-        float[] classWeight = new float[classes];
-        int[] counts = new int[classes];
-        for (int y : yTrain) {
-            counts[y]++;
+        moments(x, n, dim, mean, std);
+        float[] sampleWeight = classWeights(y, n, classes, classWeights);
+        try (Problem p = new Problem(x, dim, y, classes, mean, std, sampleWeight, loss)) {
+            int[] all = new int[n];
+            for (int i = 0; i < n; i++) {
+                all[i] = i;
+            }
+            List<PathPoint> path = new ArrayList<>();
+            int[] foldRows = {n};
+            double[] start = crossValidate(p, n, seed, path, foldRows, monitor);
+            PathPoint best = best(path);
+            // The penalty that suits a fold's rows suits n rows divided by n / foldRows: the
+            // mean loss weighs less per row as rows are added, the penalty does not.
+            double l2 = best.l2() * foldRows[0] / n;
+            Lbfgs.Result r =
+                    Lbfgs.minimize(
+                            (t, g) -> p.value(t, all, l2, g),
+                            start,
+                            REFIT_ITERATIONS,
+                            REFIT_TOLERANCE);
+            double[] theta = r.x();
+            double[] trainMetrics = p.heldOut(theta, all);
+            monitor.log(
+                    String.format(
+                            Locale.ROOT,
+                            "head: L2 strength %.0e chosen (cross-validated accuracy %.4f on folds"
+                                    + " of %d); refit on %d embeddings at %.2e in %d L-BFGS"
+                                    + " iterations, training accuracy %.4f",
+                            best.l2(),
+                            best.cvAccuracy(),
+                            foldRows[0],
+                            n,
+                            l2,
+                            r.iterations(),
+                            trainMetrics[0]));
+            float[] w = new float[classes * dim];
+            float[] b = new float[classes];
+            for (int i = 0; i < w.length; i++) {
+                w[i] = (float) theta[i];
+            }
+            for (int k = 0; k < classes; k++) {
+                b[k] = (float) theta[classes * dim + k];
+            }
+            return new Result(
+                    classes,
+                    dim,
+                    mean,
+                    std,
+                    w,
+                    b,
+                    l2,
+                    best.l2(),
+                    List.copyOf(path),
+                    r.iterations(),
+                    r.converged(),
+                    trainMetrics[0],
+                    trainMetrics[1]);
         }
-        for (int k = 0; k < classes; k++) {
-            classWeight[k] =
-                    o.classWeights() && counts[k] > 0 ? (float) n / (classes * counts[k]) : 1f;
+    }
+
+    /**
+     * Walks the path on a seeded sample of the rows, filling {@code path}; returns the mean of the
+     * folds' weights at the best strength, the start of the final fit.
+     */
+    private static double[] crossValidate(
+            Problem p,
+            int n,
+            long seed,
+            List<PathPoint> path,
+            int[] foldRows,
+            TrainingMonitor monitor) {
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
         }
-        int batch = Math.min(o.batchSize(), n);
-        int stepsPerEpoch = (n + batch - 1) / batch;
-        int totalSteps = stepsPerEpoch * o.epochs();
-        int warmupSteps = Math.min(stepsPerEpoch * o.warmupEpochs(), totalSteps / 2);
-        float lr = (float) o.learningRate();
-        Tracker schedule = step -> learningRate(step, lr, warmupSteps, totalSteps);
-        Optimizer weightOptimizer =
-                Optimizer.adamW()
-                        .optLearningRateTracker(schedule)
-                        .optWeightDecays((float) o.weightDecay())
-                        .build();
-        Optimizer biasOptimizer =
-                Optimizer.adamW().optLearningRateTracker(schedule).optWeightDecays(0f).build();
-        Random random = new Random(o.seed());
-        List<EpochMetrics> history = new ArrayList<>();
-        float[] bestW = new float[classes * dim];
-        float[] bestB = new float[classes];
-        int bestEpoch = 0;
+        Random random = new Random(seed);
+        for (int i = n - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        int m = Math.min(n, CV_LIMIT);
+        int folds = Math.min(FOLDS, m);
+        int size = p.parameters();
+        if (folds < 2) {
+            // One row: nothing to hold out; the strongest strength, no estimate.
+            path.add(new PathPoint(STRENGTHS[0], Double.NaN, Double.NaN, 0));
+            return new double[size];
+        }
+        int[][] fit = new int[folds][];
+        int[][] held = new int[folds][];
+        for (int f = 0; f < folds; f++) {
+            List<Integer> in = new ArrayList<>();
+            List<Integer> out = new ArrayList<>();
+            for (int j = 0; j < m; j++) {
+                (j % folds == f ? out : in).add(order[j]);
+            }
+            fit[f] = sorted(in);
+            held[f] = sorted(out);
+        }
+        foldRows[0] = fit[0].length;
+        double[][] theta = new double[folds][size];
+        double[] bestStart = new double[size];
         double bestAcc = -1;
         double bestLoss = Double.POSITIVE_INFINITY;
-        try (NDManager m = NDManager.newBaseManager(ENGINE)) {
-            NDArray x = standardise(m, xTrain, mean, std);
-            NDArray y = m.create(yTrain);
-            NDArray xv = standardise(m, xVal, mean, std);
-            NDArray yv = m.create(yVal);
-            NDArray cw = m.create(classWeight, new Shape(classes, 1));
-            NDArray w = m.zeros(new Shape(classes, dim));
-            NDArray b = m.zeros(new Shape(classes));
-            w.setRequiresGradient(true);
-            b.setRequiresGradient(true);
-            int[] order = new int[n];
-            for (int i = 0; i < n; i++) {
-                order[i] = i;
+        int worse = 0;
+        for (double l2 : STRENGTHS) {
+            int correct = 0;
+            double lossSum = 0;
+            int iterations = 0;
+            for (int f = 0; f < folds; f++) {
+                int[] rows = fit[f];
+                Lbfgs.Result r =
+                        Lbfgs.minimize(
+                                (t, g) -> p.value(t, rows, l2, g),
+                                theta[f],
+                                PATH_ITERATIONS,
+                                PATH_TOLERANCE);
+                theta[f] = r.x();
+                iterations += r.iterations();
+                double[] metrics = p.heldOut(theta[f], held[f]);
+                correct += (int) Math.round(metrics[0] * held[f].length);
+                lossSum += metrics[1] * held[f].length;
             }
-            int step = 0;
-            int sinceBest = 0;
-            for (int epoch = 1; epoch <= o.epochs(); epoch++) {
-                long t0 = System.nanoTime();
-                shuffle(order, random);
-                for (int from = 0; from < n; from += batch) {
-                    int to = Math.min(n, from + batch);
-                    try (NDManager sub = m.newSubManager()) {
-                        int[] idx = java.util.Arrays.copyOfRange(order, from, to);
-                        NDArray index = sub.create(idx).toType(DataType.INT64, false);
-                        NDArray xb = x.get(index);
-                        NDArray yb = y.get(index);
-                        xb.attach(sub);
-                        yb.attach(sub);
-                        try (GradientCollector gc =
-                                Engine.getEngine(ENGINE).newGradientCollector()) {
-                            gc.zeroGradients();
-                            NDArray wt = w.transpose();
-                            wt.attach(sub);
-                            NDArray logits = xb.matMul(wt).add(b);
-                            NDArray loss =
-                                    svm
-                                            ? hinge(logits, yb, cw, classes)
-                                            : loss(
-                                                    logits,
-                                                    yb,
-                                                    cw,
-                                                    classes,
-                                                    (float) o.labelSmoothing());
-                            gc.backward(loss);
-                        }
-                        NDArray gw = w.getGradient();
-                        NDArray gb = b.getGradient();
-                        gw.attach(sub);
-                        gb.attach(sub);
-                        weightOptimizer.update("weight", w, gw);
-                        biasOptimizer.update("bias", b, gb);
+            PathPoint point = new PathPoint(l2, (double) correct / m, lossSum / m, iterations);
+            path.add(point);
+            monitor.log(
+                    String.format(
+                            Locale.ROOT,
+                            "head: L2 %.0e: cross-validated accuracy %.4f, loss %.4f (%d folds of"
+                                    + " %d embeddings, %d iterations)",
+                            l2,
+                            point.cvAccuracy(),
+                            point.cvLoss(),
+                            folds,
+                            m,
+                            iterations));
+            if (better(point, bestAcc, bestLoss)) {
+                bestAcc = point.cvAccuracy();
+                bestLoss = point.cvLoss();
+                Arrays.fill(bestStart, 0);
+                for (double[] t : theta) {
+                    for (int i = 0; i < size; i++) {
+                        bestStart[i] += t[i] / folds;
                     }
-                    step++;
                 }
-                double seconds = (System.nanoTime() - t0) / 1e9;
-                double[] train = evaluate(m, x, y, w, b, classes, svm);
-                double[] val = evaluate(m, xv, yv, w, b, classes, svm);
-                double rate = learningRate(Math.max(0, step - 1), lr, warmupSteps, totalSteps);
-                history.add(
-                        new EpochMetrics(
-                                epoch,
-                                train[0],
-                                train[1],
-                                val[0],
-                                val[1],
-                                rate,
-                                n / Math.max(seconds, 1e-9),
-                                seconds));
-                monitor.log(
-                        String.format(
-                                Locale.ROOT,
-                                "epoch %d/%d: loss %.4f, accuracy %.4f, val loss %.4f, val"
-                                        + " accuracy %.4f, lr %.2e",
-                                epoch,
-                                o.epochs(),
-                                train[0],
-                                train[1],
-                                val[0],
-                                val[1],
-                                rate));
-                if (val[1] > bestAcc + 1e-12
-                        || (Math.abs(val[1] - bestAcc) <= 1e-12 && val[0] < bestLoss)) {
-                    if (val[1] > bestAcc + 1e-12) {
-                        sinceBest = 0;
-                    }
-                    bestAcc = val[1];
-                    bestLoss = val[0];
-                    bestEpoch = epoch;
-                    bestW = w.toFloatArray();
-                    bestB = b.toFloatArray();
-                } else {
-                    sinceBest++;
-                }
-                if (o.patience() > 0 && sinceBest >= o.patience()) {
-                    monitor.log(
-                            String.format(
-                                    Locale.ROOT,
-                                    "early stop: no better validation accuracy for %d epochs;"
-                                            + " keeping epoch %d",
-                                    o.patience(),
-                                    bestEpoch));
-                    break;
-                }
+                worse = 0;
+            } else if (++worse >= PATIENCE) {
+                break;
             }
         }
-        return new Result(
-                classes, dim, mean, std, bestW, bestB, List.copyOf(history), bestEpoch, bestAcc);
-    }
-
-    /** Linear warm-up from lr/warmup to lr, then cosine to 1 % of lr at the last step. */
-    static float learningRate(int step, float lr, int warmupSteps, int totalSteps) {
-        if (step < warmupSteps) {
-            return lr * (step + 1) / warmupSteps;
+        for (int f = 0; f < folds; f++) {
+            p.release(fit[f]);
+            p.release(held[f]);
         }
-        double span = Math.max(1, totalSteps - warmupSteps - 1);
-        double t = Math.min(1.0, (step - warmupSteps) / span);
-        double min = lr * 0.01;
-        return (float) (min + (lr - min) * 0.5 * (1 + Math.cos(Math.PI * t)));
+        return bestStart;
     }
 
-    /** Label-smoothed, class-weighted softmax cross-entropy, averaged over the batch weights. */
-    private static NDArray loss(
-            NDArray logits, NDArray labels, NDArray classWeights, int classes, float smoothing) {
-        NDArray logp = logits.logSoftmax(1);
-        NDArray oneHot = labels.oneHot(classes).toType(DataType.FLOAT32, false);
-        NDArray target = oneHot.mul(1 - smoothing).add(smoothing / classes);
-        NDArray perSample = target.mul(logp).sum(new int[] {1}).neg();
-        NDArray weights = oneHot.matMul(classWeights).reshape(-1);
-        return perSample.mul(weights).sum().div(weights.sum());
+    private static boolean better(PathPoint p, double bestAcc, double bestLoss) {
+        return p.cvAccuracy() > bestAcc || (p.cvAccuracy() == bestAcc && p.cvLoss() < bestLoss);
     }
 
-    /**
-     * Class-weighted multiclass hinge loss (Weston and Watkins): for each other class, how far its
-     * score comes within a margin of 1 of the true class's score; averaged over the batch weights.
-     */
-    private static NDArray hinge(
-            NDArray scores, NDArray labels, NDArray classWeights, int classes) {
-        NDArray oneHot = labels.oneHot(classes).toType(DataType.FLOAT32, false);
-        NDArray weights = oneHot.matMul(classWeights).reshape(-1);
-        return hingePerSample(scores, oneHot).mul(weights).sum().div(weights.sum());
-    }
-
-    private static NDArray hingePerSample(NDArray scores, NDArray oneHot) {
-        NDArray truth = scores.mul(oneHot).sum(new int[] {1}, true);
-        NDArray others = oneHot.neg().add(1f);
-        return scores.sub(truth).add(1f).maximum(0f).mul(others).sum(new int[] {1});
-    }
-
-    /**
-     * Plain (unsmoothed, unweighted) loss (cross-entropy, or the hinge loss of an SVM head) and
-     * accuracy, without gradients.
-     */
-    private static double[] evaluate(
-            NDManager parent,
-            NDArray x,
-            NDArray y,
-            NDArray w,
-            NDArray b,
-            int classes,
-            boolean svm) {
-        if (x.getShape().get(0) == 0) {
-            return new double[] {Double.NaN, Double.NaN};
-        }
-        try (NDManager sub = parent.newSubManager()) {
-            NDArray wt = w.stopGradient().transpose();
-            NDArray bs = b.stopGradient();
-            wt.attach(sub);
-            bs.attach(sub);
-            NDArray logits = x.matMul(wt).add(bs);
-            logits.attach(sub);
-            NDArray oneHot = y.oneHot(classes).toType(DataType.FLOAT32, false);
-            double loss =
-                    svm
-                            ? hingePerSample(logits, oneHot).mean().getFloat()
-                            : oneHot.mul(logits.logSoftmax(1))
-                                    .sum(new int[] {1})
-                                    .neg()
-                                    .mean()
-                                    .getFloat();
-            NDArray correct =
-                    logits.argMax(1)
-                            .toType(DataType.INT64, false)
-                            .eq(y.toType(DataType.INT64, false));
-            double accuracy = correct.toType(DataType.FLOAT32, false).mean().getFloat();
-            return new double[] {loss, accuracy};
-        }
-    }
-
-    private static NDArray standardise(NDManager m, float[][] rows, float[] mean, float[] std) {
-        int dim = mean.length;
-        float[] flat = new float[rows.length * dim];
-        for (int i = 0; i < rows.length; i++) {
-            for (int c = 0; c < dim; c++) {
-                flat[i * dim + c] = (rows[i][c] - mean[c]) / std[c];
+    private static PathPoint best(List<PathPoint> path) {
+        PathPoint best = path.get(0);
+        for (PathPoint p : path) {
+            if (better(p, best.cvAccuracy(), best.cvLoss())) {
+                best = p;
             }
         }
-        return m.create(flat, new Shape(rows.length, dim));
+        return best;
+    }
+
+    private static int[] sorted(List<Integer> list) {
+        int[] a = list.stream().mapToInt(Integer::intValue).toArray();
+        Arrays.sort(a);
+        return a;
+    }
+
+    private static float[] classWeights(int[] y, int n, int classes, boolean balanced) {
+        int[] counts = new int[classes];
+        for (int i = 0; i < n; i++) {
+            if (y[i] < 0 || y[i] >= classes) {
+                throw new IllegalArgumentException(
+                        "Row " + i + " has class " + y[i] + ", expected 0 to " + (classes - 1));
+            }
+            counts[y[i]]++;
+        }
+        float[] w = new float[classes];
+        for (int k = 0; k < classes; k++) {
+            w[k] = balanced && counts[k] > 0 ? (float) n / (classes * counts[k]) : 1f;
+        }
+        return w;
     }
 
     /** Per-feature mean and standard deviation (in double); a constant feature gets std 1. */
-    private static void moments(float[][] x, float[] mean, float[] std) {
-        int dim = mean.length;
+    private static void moments(float[] x, int n, int dim, float[] mean, float[] std) {
         double[] sum = new double[dim];
         double[] sq = new double[dim];
-        for (float[] row : x) {
+        for (int i = 0; i < n; i++) {
+            int o = i * dim;
             for (int c = 0; c < dim; c++) {
-                sum[c] += row[c];
+                sum[c] += x[o + c];
             }
         }
         for (int c = 0; c < dim; c++) {
-            sum[c] /= x.length;
+            sum[c] /= n;
         }
-        for (float[] row : x) {
+        for (int i = 0; i < n; i++) {
+            int o = i * dim;
             for (int c = 0; c < dim; c++) {
-                double d = row[c] - sum[c];
+                double d = x[o + c] - sum[c];
                 sq[c] += d * d;
             }
         }
         for (int c = 0; c < dim; c++) {
-            double s = Math.sqrt(sq[c] / x.length);
+            double s = Math.sqrt(sq[c] / n);
             mean[c] = (float) sum[c];
             std[c] = s > 1e-6 ? (float) s : 1f;
         }
     }
 
-    private static void shuffle(int[] a, Random random) {
-        for (int i = a.length - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int t = a[i];
-            a[i] = a[j];
-            a[j] = t;
+    /**
+     * The regularised loss over a set of rows and its gradient. Parameters: the weights {@code
+     * [classes * dim]} on standardised features, then the biases {@code [classes]}; the biases are
+     * not regularised. Holds copies of the row sets it is asked about on the engine until {@link
+     * #release} or {@link #close}.
+     */
+    static final class Problem implements AutoCloseable {
+        private final float[] x;
+        private final int dim;
+        private final int[] y;
+        private final int classes;
+        private final float[] mean;
+        private final float[] std;
+        private final float[] classWeight;
+        private final Loss loss;
+        private final NDManager manager = NDManager.newBaseManager(ENGINE);
+        private final Map<int[], NDArray> onEngine = new IdentityHashMap<>();
+
+        Problem(
+                float[] x,
+                int dim,
+                int[] y,
+                int classes,
+                float[] mean,
+                float[] std,
+                float[] classWeight,
+                Loss loss) {
+            this.x = x;
+            this.dim = dim;
+            this.y = y;
+            this.classes = classes;
+            this.mean = mean;
+            this.std = std;
+            this.classWeight = classWeight;
+            this.loss = loss;
+        }
+
+        int parameters() {
+            return classes * dim + classes;
+        }
+
+        /**
+         * The weighted mean loss over {@code rows} plus {@code l2 / 2 * |W|^2}, and its gradient.
+         *
+         * @param theta the parameters
+         * @param rows the rows, ascending
+         * @param l2 the strength
+         * @param gradient receives the gradient; null to skip it
+         * @return the value
+         */
+        double value(double[] theta, int[] rows, double l2, double[] gradient) {
+            double[] g = gradient != null ? gradient : new double[theta.length];
+            Partial total = evaluate(theta, rows, true);
+            int kd = classes * dim;
+            double inv = 1 / total.weight;
+            double value = total.loss * inv;
+            for (int k = 0; k < classes; k++) {
+                double rk = total.residualSum[k];
+                for (int c = 0; c < dim; c++) {
+                    double w = theta[k * dim + c];
+                    g[k * dim + c] = total.gradient[k * dim + c] * inv + l2 * w;
+                    value += 0.5 * l2 * w * w;
+                }
+                g[kd + k] = rk * inv;
+            }
+            return value;
+        }
+
+        /** Accuracy and mean (unweighted, unregularised) loss over {@code rows}. */
+        double[] heldOut(double[] theta, int[] rows) {
+            Partial p = evaluate(theta, rows, false);
+            return new double[] {(double) p.correct / rows.length, p.plainLoss / rows.length};
+        }
+
+        private Partial evaluate(double[] theta, int[] rows, boolean withGradient) {
+            // The rows on the engine are standardised: the parameters apply as they are.
+            float[] w = new float[classes * dim];
+            double[] b = new double[classes];
+            for (int i = 0; i < w.length; i++) {
+                w[i] = (float) theta[i];
+            }
+            for (int k = 0; k < classes; k++) {
+                b[k] = theta[classes * dim + k];
+            }
+            int m = rows.length;
+            int kk = classes;
+            Partial p = new Partial(kk * dim, kk, withGradient);
+            NDArray xs = onEngine(rows);
+            try (NDManager sub = manager.newSubManager()) {
+                NDArray wn = sub.create(w, new Shape(kk, dim));
+                NDArray zn = xs.matMul(wn.transpose());
+                zn.attach(sub);
+                float[] z = zn.toFloatArray();
+                float[] r = withGradient ? new float[m * kk] : null;
+                double[] zd = new double[kk];
+                for (int j = 0; j < m; j++) {
+                    int label = y[rows[j]];
+                    int argmax = 0;
+                    for (int k = 0; k < kk; k++) {
+                        zd[k] = z[j * kk + k] + b[k];
+                        if (zd[k] > zd[argmax]) {
+                            argmax = k;
+                        }
+                    }
+                    if (argmax == label) {
+                        p.correct++;
+                    }
+                    double sw = classWeight[label];
+                    double l;
+                    if (loss == Loss.SOFTMAX) {
+                        double max = zd[argmax];
+                        double sum = 0;
+                        for (int k = 0; k < kk; k++) {
+                            sum += Math.exp(zd[k] - max);
+                        }
+                        double logSum = max + Math.log(sum);
+                        l = logSum - zd[label];
+                        if (r != null) {
+                            for (int k = 0; k < kk; k++) {
+                                double rk = sw * (Math.exp(zd[k] - logSum) - (k == label ? 1 : 0));
+                                r[j * kk + k] = (float) rk;
+                                p.residualSum[k] += rk;
+                            }
+                        }
+                    } else {
+                        l = 0;
+                        double toTruth = 0;
+                        for (int k = 0; k < kk; k++) {
+                            double margin = k == label ? 0 : 1 + zd[k] - zd[label];
+                            if (margin > 0) {
+                                l += margin * margin;
+                                toTruth += 2 * margin;
+                                if (r != null) {
+                                    r[j * kk + k] = (float) (sw * 2 * margin);
+                                    p.residualSum[k] += sw * 2 * margin;
+                                }
+                            }
+                        }
+                        if (r != null) {
+                            r[j * kk + label] = (float) (-sw * toTruth);
+                            p.residualSum[label] -= sw * toTruth;
+                        }
+                    }
+                    p.plainLoss += l;
+                    p.loss += sw * l;
+                    p.weight += sw;
+                }
+                if (r != null) {
+                    NDArray rn = sub.create(r, new Shape(m, kk));
+                    NDArray gn = rn.transpose().matMul(xs);
+                    gn.attach(sub);
+                    float[] g = gn.toFloatArray();
+                    for (int i = 0; i < g.length; i++) {
+                        p.gradient[i] = g[i];
+                    }
+                }
+            }
+            return p;
+        }
+
+        /**
+         * The rows as one standardised matrix on the engine, copied there once per set of rows
+         * (standardised there, so that the products need no correction that loses precision).
+         */
+        private NDArray onEngine(int[] rows) {
+            NDArray have = onEngine.get(rows);
+            if (have != null) {
+                return have;
+            }
+            int m = rows.length;
+            NDArray created;
+            if (m * (long) dim <= x.length && isPrefix(rows)) {
+                created = manager.create(FloatBuffer.wrap(x, 0, m * dim), new Shape(m, dim));
+            } else {
+                float[] gathered = new float[m * dim];
+                for (int j = 0; j < m; j++) {
+                    System.arraycopy(x, rows[j] * dim, gathered, j * dim, dim);
+                }
+                created = manager.create(gathered, new Shape(m, dim));
+            }
+            try (NDManager sub = manager.newSubManager()) {
+                NDArray mu = sub.create(mean, new Shape(1, dim));
+                NDArray sigma = sub.create(std, new Shape(1, dim));
+                created.subi(mu).divi(sigma);
+            }
+            onEngine.put(rows, created);
+            return created;
+        }
+
+        private static boolean isPrefix(int[] rows) {
+            for (int j = 0; j < rows.length; j++) {
+                if (rows[j] != j) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** Frees the copies of {@code rows} on the engine. */
+        void release(int[] rows) {
+            NDArray a = onEngine.remove(rows);
+            if (a != null) {
+                a.close();
+            }
+        }
+
+        @Override
+        public void close() {
+            onEngine.clear();
+            manager.close();
+        }
+    }
+
+    /** Sums over a range of rows. */
+    private static final class Partial {
+        final double[] gradient;
+        final double[] residualSum;
+        double loss;
+        double plainLoss;
+        double weight;
+        int correct;
+
+        Partial(int size, int classes, boolean withGradient) {
+            gradient = withGradient ? new double[size] : null;
+            residualSum = new double[classes];
+        }
+
+        void add(Partial o) {
+            if (gradient != null) {
+                for (int i = 0; i < gradient.length; i++) {
+                    gradient[i] += o.gradient[i];
+                }
+            }
+            for (int k = 0; k < residualSum.length; k++) {
+                residualSum[k] += o.residualSum[k];
+            }
+            loss += o.loss;
+            plainLoss += o.plainLoss;
+            weight += o.weight;
+            correct += o.correct;
         }
     }
 }

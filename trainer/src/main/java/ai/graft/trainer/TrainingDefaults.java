@@ -8,11 +8,9 @@ package ai.graft.trainer;
  * <p>They reach a good model without tuning:
  *
  * <ul>
- *   <li>{@code features}: {@value #FEATURES_EPOCHS} epochs of AdamW (learning rate {@value
- *       #LEARNING_RATE}, weight decay {@value #ADAMW_WEIGHT_DECAY}, mini-batches of {@value
- *       #FEATURES_BATCH_SIZE}), {@value #FEATURES_WARMUP_EPOCHS} warm-up epochs then a cosine
- *       schedule, early stopping after {@value #FEATURES_PATIENCE} epochs without a better
- *       validation accuracy.
+ *   <li>{@code features}: no settings: the linear head is solved (L-BFGS), its L2 strength chosen
+ *       by cross-validation (see {@code LinearHead}); the epoch, learning-rate, batch and label
+ *       smoothing settings below are for the graph strategies and are refused for {@code features}.
  *   <li>{@code finetune}: the last {@value #UNFREEZE} stages and the head, {@value
  *       #FINETUNE_EPOCHS} epochs of SGD with momentum {@value #MOMENTUM} (learning rate {@value
  *       #LEARNING_RATE} for the head, {@value #BACKBONE_LR_FACTOR} times that for the backbone,
@@ -27,9 +25,9 @@ package ai.graft.trainer;
  *       epochs.
  * </ul>
  *
- * <p>All strategies use label smoothing {@value #LABEL_SMOOTHING}, keep the best epoch, and split
- * off a validation set of {@value #VAL_FRACTION} of the images (seed {@value #SEED}) when the data
- * has none. AdamW's defaults for the graph strategies, when chosen, are learning rate {@value
+ * <p>The graph strategies use label smoothing {@value #LABEL_SMOOTHING}, keep the best epoch, and
+ * split off a validation set of {@value #VAL_FRACTION} of the images (seed {@value #SEED}) when the
+ * data has none. AdamW's defaults for the graph strategies, when chosen, are learning rate {@value
  * #ADAMW_LEARNING_RATE} and weight decay {@value #ADAMW_WEIGHT_DECAY}.
  */
 public final class TrainingDefaults {

@@ -850,6 +850,20 @@ public final class TrainingOptions {
                         schedule == null || schedule == Schedule.COSINE,
                         "strategy features uses the cosine schedule, not " + name(schedule));
                 check(resume == null, "strategy features has no checkpoints to resume from");
+                // The head is solved to its optimum, its L2 strength chosen by cross-validation:
+                // the settings of gradient descent have nothing to act on.
+                String solved =
+                        " applies to the graph strategies; strategy features solves its head"
+                                + " (L-BFGS, L2 strength chosen by cross-validation)";
+                check(epochs == null, "epochs" + solved);
+                check(learningRate == null, "learning rate" + solved);
+                check(weightDecay == null, "weight decay" + solved);
+                check(batchSize == null, "batch size" + solved);
+                check(warmupEpochs == null, "warm-up epochs" + solved);
+                check(patience == null, "patience" + solved);
+                check(
+                        labelSmoothing == TrainingDefaults.LABEL_SMOOTHING,
+                        "label smoothing" + solved);
             }
             check(
                     head == null || head == Head.SOFTMAX || strategy == Strategy.FEATURES,

@@ -191,7 +191,8 @@ public final class ComparisonOptions {
                         .perClass(perClass)
                         .device(device)
                         .threads(threads);
-        if (epochs != null) {
+        if (epochs != null && strategy.trainsGraph()) {
+            // features solves its head: it has no epochs
             b.epochs(epochs);
         }
         return b.build();
@@ -281,7 +282,8 @@ public final class ComparisonOptions {
         }
 
         /**
-         * @param epochs the most epochs of every run; null for each strategy's default
+         * @param epochs the most epochs of every graph-strategy run ({@code features} solves its
+         *     head and has none); null for each strategy's default
          * @return this builder
          */
         public Builder epochs(Integer epochs) {
