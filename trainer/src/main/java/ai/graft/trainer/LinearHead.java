@@ -31,7 +31,9 @@ import java.util.Random;
  */
 final class LinearHead {
     /** The L2 strengths tried, strongest first. */
-    static final double[] STRENGTHS = {1e-1, 3e-2, 1e-2, 3e-3, 1e-3, 3e-4, 1e-4, 3e-5, 1e-5};
+    static final double[] STRENGTHS = {
+        1, 3e-1, 1e-1, 3e-2, 1e-2, 3e-3, 1e-3, 3e-4, 1e-4, 3e-5, 1e-5
+    };
 
     /** Cross-validation folds. */
     static final int FOLDS = 3;
@@ -45,7 +47,9 @@ final class LinearHead {
     private static final int PATH_ITERATIONS = 200;
     private static final double PATH_TOLERANCE = 3e-4;
     private static final int REFIT_ITERATIONS = 1000;
-    private static final double REFIT_TOLERANCE = 1e-5;
+
+    /** The final fit stops when no gradient component exceeds this (or the loss stops falling). */
+    static final double REFIT_TOLERANCE = 1e-4;
 
     private static final String ENGINE = "PyTorch";
 
