@@ -2,6 +2,7 @@ package ai.graft.trainer;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
@@ -31,9 +32,13 @@ import java.util.Random;
  */
 final class LinearHead {
     /** The L2 strengths tried, strongest first. */
-    static final double[] STRENGTHS = {
-        1, 3e-1, 1e-1, 3e-2, 1e-2, 3e-3, 1e-3, 3e-4, 1e-4, 3e-5, 1e-5
-    };
+    static final double[] STRENGTHS = {1e-1, 3e-2, 1e-2, 3e-3, 1e-3, 3e-4, 1e-4, 3e-5, 1e-5};
+
+    /**
+     * The strengths tried, weakest first, when the strongest of {@link #STRENGTHS} scores best
+     * (small sets of images want more than it); the path stops there as it does going down.
+     */
+    static final double[] STRONGER = {3e-1, 1, 3, 10};
 
     /** Cross-validation folds. */
     static final int FOLDS = 3;
@@ -299,49 +304,67 @@ final class LinearHead {
         double bestAcc = -1;
         double bestLoss = Double.POSITIVE_INFINITY;
         int worse = 0;
-        for (double l2 : STRENGTHS) {
-            int correct = 0;
-            double lossSum = 0;
-            int iterations = 0;
-            for (int f = 0; f < folds; f++) {
-                int[] rows = fit[f];
-                Lbfgs.Result r =
-                        Lbfgs.minimize(
-                                (t, g) -> p.value(t, rows, l2, g),
-                                theta[f],
-                                PATH_ITERATIONS,
-                                PATH_TOLERANCE);
-                theta[f] = r.x();
-                iterations += r.iterations();
-                double[] metrics = p.heldOut(theta[f], held[f]);
-                correct += (int) Math.round(metrics[0] * held[f].length);
-                lossSum += metrics[1] * held[f].length;
-            }
-            PathPoint point = new PathPoint(l2, (double) correct / m, lossSum / m, iterations);
-            path.add(point);
-            monitor.log(
-                    String.format(
-                            Locale.ROOT,
-                            "head: L2 %.0e: cross-validated accuracy %.4f, loss %.4f (%d folds of"
-                                    + " %d embeddings, %d iterations)",
-                            l2,
-                            point.cvAccuracy(),
-                            point.cvLoss(),
-                            folds,
-                            m,
-                            iterations));
-            if (better(point, bestAcc, bestLoss)) {
-                bestAcc = point.cvAccuracy();
-                bestLoss = point.cvLoss();
-                Arrays.fill(bestStart, 0);
-                for (double[] t : theta) {
-                    for (int i = 0; i < size; i++) {
-                        bestStart[i] += t[i] / folds;
-                    }
+        double[][] first = null;
+        for (int pass = 0; pass < 2; pass++) {
+            if (pass == 1) {
+                if (first == null || !best(path).equals(path.get(0))) {
+                    break; // the best is weaker than the strongest tried: no need to go up
+                }
+                for (int f = 0; f < folds; f++) {
+                    theta[f] = first[f].clone();
                 }
                 worse = 0;
-            } else if (++worse >= PATIENCE) {
-                break;
+            }
+            for (double l2 : pass == 0 ? STRENGTHS : STRONGER) {
+                int correct = 0;
+                double lossSum = 0;
+                int iterations = 0;
+                for (int f = 0; f < folds; f++) {
+                    int[] rows = fit[f];
+                    Lbfgs.Result r =
+                            Lbfgs.minimize(
+                                    (t, g) -> p.value(t, rows, l2, g),
+                                    theta[f],
+                                    PATH_ITERATIONS,
+                                    PATH_TOLERANCE);
+                    theta[f] = r.x();
+                    iterations += r.iterations();
+                    double[] metrics = p.heldOut(theta[f], held[f]);
+                    correct += (int) Math.round(metrics[0] * held[f].length);
+                    lossSum += metrics[1] * held[f].length;
+                }
+                PathPoint point = new PathPoint(l2, (double) correct / m, lossSum / m, iterations);
+                path.add(pass == 0 ? path.size() : 0, point); // strongest first
+                if (first == null) {
+                    first = new double[folds][];
+                    for (int f = 0; f < folds; f++) {
+                        first[f] = theta[f].clone();
+                    }
+                }
+                monitor.log(
+                        String.format(
+                                Locale.ROOT,
+                                "head: L2 %.0e: cross-validated accuracy %.4f, loss %.4f (%d folds of"
+                                        + " %d embeddings, %d iterations)",
+                                l2,
+                                point.cvAccuracy(),
+                                point.cvLoss(),
+                                folds,
+                                m,
+                                iterations));
+                if (better(point, bestAcc, bestLoss)) {
+                    bestAcc = point.cvAccuracy();
+                    bestLoss = point.cvLoss();
+                    Arrays.fill(bestStart, 0);
+                    for (double[] t : theta) {
+                        for (int i = 0; i < size; i++) {
+                            bestStart[i] += t[i] / folds;
+                        }
+                    }
+                    worse = 0;
+                } else if (++worse >= PATIENCE) {
+                    break;
+                }
             }
         }
         for (int f = 0; f < folds; f++) {
@@ -489,6 +512,72 @@ final class LinearHead {
         }
 
         private Partial evaluate(double[] theta, int[] rows, boolean withGradient) {
+            return loss == Loss.SOFTMAX
+                    ? softmaxOnEngine(theta, rows, withGradient)
+                    : inJava(theta, rows, withGradient);
+        }
+
+        /**
+         * The softmax loss with every step on the engine: only the sums and the gradient come back
+         * (the loss summed in double), instead of the logits and the residuals crossing twice and a
+         * loop over them in Java.
+         */
+        private Partial softmaxOnEngine(double[] theta, int[] rows, boolean withGradient) {
+            int kk = classes;
+            int m = rows.length;
+            float[] w = new float[kk * dim];
+            float[] b = new float[kk];
+            for (int i = 0; i < w.length; i++) {
+                w[i] = (float) theta[i];
+            }
+            for (int k = 0; k < kk; k++) {
+                b[k] = (float) theta[kk * dim + k];
+            }
+            int[] labels = new int[m];
+            float[] weights = new float[m];
+            Partial p = new Partial(kk * dim, kk, withGradient);
+            for (int j = 0; j < m; j++) {
+                labels[j] = y[rows[j]];
+                weights[j] = classWeight[labels[j]];
+                p.weight += weights[j];
+            }
+            NDArray xs = onEngine(rows);
+            try (NDManager sub = manager.newSubManager()) {
+                NDArray z =
+                        xs.matMul(sub.create(w, new Shape(kk, dim)).transpose())
+                                .add(sub.create(b, new Shape(1, kk)));
+                z.attach(sub);
+                NDArray label = sub.create(labels);
+                NDArray oneHot = label.oneHot(kk);
+                NDArray logp = z.logSoftmax(1);
+                NDArray rowLoss = logp.mul(oneHot).sum(new int[] {1}).neg();
+                NDArray sw = sub.create(weights);
+                p.plainLoss = rowLoss.toType(DataType.FLOAT64, false).sum().getDouble();
+                p.loss = rowLoss.mul(sw).toType(DataType.FLOAT64, false).sum().getDouble();
+                p.correct =
+                        (int)
+                                z.argMax(1)
+                                        .toType(DataType.INT64, false)
+                                        .eq(label.toType(DataType.INT64, false))
+                                        .toType(DataType.INT64, false)
+                                        .sum()
+                                        .getLong();
+                if (withGradient) {
+                    NDArray r = logp.exp().sub(oneHot).mul(sw.reshape(m, 1));
+                    float[] rs = r.sum(new int[] {0}).toFloatArray();
+                    for (int k = 0; k < kk; k++) {
+                        p.residualSum[k] = rs[k];
+                    }
+                    float[] g = r.transpose().matMul(xs).toFloatArray();
+                    for (int i = 0; i < g.length; i++) {
+                        p.gradient[i] = g[i];
+                    }
+                }
+            }
+            return p;
+        }
+
+        private Partial inJava(double[] theta, int[] rows, boolean withGradient) {
             // The rows on the engine are standardised: the parameters apply as they are.
             float[] w = new float[classes * dim];
             double[] b = new double[classes];

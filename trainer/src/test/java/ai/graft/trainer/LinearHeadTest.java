@@ -111,8 +111,8 @@ class LinearHeadTest {
         float[] x = clusters(n, 6, 3, 1.5, y, 2);
         LinearHead.Result h = fit(x, n, 6, y, 3, LinearHead.Loss.SQUARED_HINGE);
         double norm = gradientNorm(h, x, n, y, LinearHead.Loss.SQUARED_HINGE);
-        // Only once differentiable: L-BFGS ends on the decrease test, a little further out.
-        assertTrue(norm < 1e-4, "at the optimum: |gradient| " + norm);
+        // Only once differentiable: L-BFGS may end on the decrease test, a little further out.
+        assertTrue(norm < 2 * LinearHead.REFIT_TOLERANCE, "at the optimum: |gradient| " + norm);
         assertTrue(
                 h.trainAccuracy() > 0.7, "learns the clusters (chance 0.33): " + h.trainAccuracy());
     }
