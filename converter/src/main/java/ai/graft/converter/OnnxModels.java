@@ -24,9 +24,11 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -236,6 +238,78 @@ public final class OnnxModels {
             AtomicFiles.write(file, model::writeTo);
         } catch (IOException e) {
             throw new GraftException("Could not write model file " + file + ": " + e, e);
+        }
+    }
+
+    /** Measures a written candidate model against what produced it. */
+    @FunctionalInterface
+    public interface ParityProbe {
+        /**
+         * Runs the candidate and compares it.
+         *
+         * @param candidate the written model file
+         * @return the largest absolute difference seen
+         * @throws GraftException when the comparison cannot be made
+         */
+        double maxDifference(Path candidate) throws GraftException;
+    }
+
+    /**
+     * Writes a model beside its final place under a hidden name, measures it with {@code probe},
+     * and moves it into place (atomically, replacing what was there) only when the difference is
+     * below {@code tolerance}; otherwise, or when anything fails, the candidate is removed and
+     * {@code file} is left as it was.
+     *
+     * @param model the model
+     * @param file its final place
+     * @param against what the model's outputs were compared with, for the message (e.g. "the
+     *     trainer's")
+     * @param tolerance the largest accepted difference (exclusive)
+     * @param probe measures the candidate
+     * @return the difference measured
+     * @throws GraftException when the file cannot be written or moved, the probe fails, or the
+     *     difference is not below the tolerance
+     */
+    public static double writeChecked(
+            ModelProto model, Path file, String against, double tolerance, ParityProbe probe)
+            throws GraftException {
+        Path candidate = file.resolveSibling("." + file.getFileName() + ".candidate");
+        write(model, candidate);
+        boolean kept = false;
+        try {
+            double max = probe.maxDifference(candidate);
+            if (!(max < tolerance)) {
+                throw new GraftException(
+                        String.format(
+                                Locale.ROOT,
+                                "The exported model's logits differ from %s by up to %.3g"
+                                        + " (tolerance %.0e); no %s was written. This is a bug:"
+                                        + " please report it with the backbone.",
+                                against,
+                                max,
+                                tolerance,
+                                file));
+            }
+            try {
+                Files.move(
+                        candidate,
+                        file,
+                        StandardCopyOption.ATOMIC_MOVE,
+                        StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException e) {
+                throw new GraftException(
+                        "Cannot move " + candidate + " to " + file + ": " + e.getMessage(), e);
+            }
+            kept = true;
+            return max;
+        } finally {
+            if (!kept) {
+                try {
+                    Files.deleteIfExists(candidate);
+                } catch (IOException e) {
+                    // best effort: the candidate has a hidden name and is replaced next time
+                }
+            }
         }
     }
 

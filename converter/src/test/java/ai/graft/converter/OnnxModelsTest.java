@@ -111,6 +111,52 @@ class OnnxModelsTest {
         return m.toBuilder().setGraph(g).build();
     }
 
+    @Test
+    void writeChecked_movesTheModelIntoPlaceOnlyWhenItAgrees() throws Exception {
+        Path file = dir.resolve("model.onnx");
+        Files.write(file, new byte[] {1, 2, 3});
+        ModelProto model =
+                ModelProto.newBuilder().setIrVersion(8).setGraph(GraphProto.newBuilder()).build();
+
+        GraftException e =
+                assertThrows(
+                        GraftException.class,
+                        () -> OnnxModels.writeChecked(model, file, "the test's", 1e-4, c -> 0.5));
+        assertTrue(e.getMessage().contains("the test's"), e.getMessage());
+        assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(file), "left as it was");
+        assertThrows(
+                GraftException.class,
+                () ->
+                        OnnxModels.writeChecked(
+                                model,
+                                file,
+                                "the test's",
+                                1e-4,
+                                c -> {
+                                    throw new GraftException("probe failed");
+                                }));
+        assertArrayEquals(new byte[] {1, 2, 3}, Files.readAllBytes(file), "left as it was");
+        try (Stream<Path> left = Files.list(dir)) {
+            assertEquals(1, left.count(), "no candidate left behind");
+        }
+
+        Path[] seen = new Path[1];
+        double max =
+                OnnxModels.writeChecked(
+                        model,
+                        file,
+                        "the test's",
+                        1e-4,
+                        c -> {
+                            seen[0] = c;
+                            assertTrue(Files.isRegularFile(c), "the probe reads the written file");
+                            return 1e-6;
+                        });
+        assertEquals(1e-6, max);
+        assertArrayEquals(model.toByteArray(), Files.readAllBytes(file));
+        assertFalse(Files.exists(seen[0]), "the candidate became the file");
+    }
+
     private static StringStringEntryProto entry(String k, String v) {
         return StringStringEntryProto.newBuilder().setKey(k).setValue(v).build();
     }

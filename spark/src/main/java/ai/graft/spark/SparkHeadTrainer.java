@@ -23,7 +23,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -428,65 +427,40 @@ public final class SparkHeadTrainer {
             float[][] wb,
             List<Row> probe)
             throws GraftException {
-        Path candidate = modelFile.resolveSibling("." + MODEL_FILE + ".candidate");
-        OnnxModels.write(classifier, candidate);
-        boolean keep = false;
-        try {
-            int classes = wb[1].length;
-            int dim = wb[0].length / classes;
-            double max = 0;
-            try (ImageClassifier model =
-                    ImageClassifier.create(
-                            candidate,
-                            ImageClassifierOptions.builder().intraOpThreads(1).build())) {
-                for (Row r : probe) {
-                    String path = r.getString(0);
-                    Vector x = (Vector) r.get(1);
-                    float[] got = model.embed(ImageInput.of(readBytes(spark, path), path), LOGITS);
-                    for (int c = 0; c < classes; c++) {
-                        double expected = wb[1][c];
-                        for (int k = 0; k < dim; k++) {
-                            expected += (double) wb[0][c * dim + k] * (float) x.apply(k);
+        return OnnxModels.writeChecked(
+                classifier,
+                modelFile,
+                "the MLlib head's",
+                PARITY_TOLERANCE,
+                candidate -> {
+                    int classes = wb[1].length;
+                    int dim = wb[0].length / classes;
+                    double max = 0;
+                    try (ImageClassifier model =
+                            ImageClassifier.create(
+                                    candidate,
+                                    ImageClassifierOptions.builder().intraOpThreads(1).build())) {
+                        for (Row r : probe) {
+                            String path = r.getString(0);
+                            Vector x = (Vector) r.get(1);
+                            float[] got =
+                                    model.embed(
+                                            ImageInput.of(readBytes(spark, path), path), LOGITS);
+                            for (int c = 0; c < classes; c++) {
+                                double expected = wb[1][c];
+                                for (int k = 0; k < dim; k++) {
+                                    expected += (double) wb[0][c * dim + k] * (float) x.apply(k);
+                                }
+                                max = Math.max(max, Math.abs(got[c] - expected));
+                            }
                         }
-                        max = Math.max(max, Math.abs(got[c] - expected));
+                    } catch (ImageException e) {
+                        throw new GraftException(
+                                "Parity check could not read a validation image: " + e.getMessage(),
+                                e);
                     }
-                }
-            } catch (ImageException e) {
-                throw new GraftException(
-                        "Parity check could not read a validation image: " + e.getMessage(), e);
-            }
-            if (!(max < PARITY_TOLERANCE)) {
-                throw new GraftException(
-                        String.format(
-                                Locale.ROOT,
-                                "The exported model's logits differ from the MLlib head's by up"
-                                        + " to %.3g (tolerance %.0e); no %s was written. This is"
-                                        + " a bug: please report it with the backbone.",
-                                max,
-                                PARITY_TOLERANCE,
-                                modelFile));
-            }
-            try {
-                Files.move(
-                        candidate,
-                        modelFile,
-                        StandardCopyOption.ATOMIC_MOVE,
-                        StandardCopyOption.REPLACE_EXISTING);
-            } catch (IOException e) {
-                throw new GraftException(
-                        "Cannot move " + candidate + " to " + modelFile + ": " + e.getMessage(), e);
-            }
-            keep = true;
-            return max;
-        } finally {
-            if (!keep) {
-                try {
-                    Files.deleteIfExists(candidate);
-                } catch (IOException e) {
-                    LOG.warn("could not remove {}: {}", candidate, e.toString());
-                }
-            }
-        }
+                    return max;
+                });
     }
 
     private static byte[] readBytes(SparkSession spark, String path) throws GraftException {

@@ -24,7 +24,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -244,61 +243,34 @@ final class FeatureTrainer {
             EmbeddingCache.Embeddings valEmb,
             ImageDataset val)
             throws GraftException {
-        Path candidate = modelFile.resolveSibling("." + Trainer.MODEL_FILE + ".candidate");
-        OnnxModels.write(classifier, candidate);
-        boolean keep = false;
-        try {
-            Map<String, Sample> byId = new HashMap<>();
-            for (Sample s : val.samples()) {
-                byId.put(s.id(), s);
-            }
-            int n = Math.min(PARITY_IMAGES, valEmb.size());
-            double[][] expected = head.logits(valEmb.vectors(), n);
-            double max = 0;
-            try (ImageClassifier model = ImageClassifier.createFromFile(candidate)) {
-                for (int i = 0; i < n; i++) {
-                    Sample s = byId.get(valEmb.ids().get(i));
-                    float[] got = model.embed(s.input(), HeadExport.LOGITS);
-                    for (int k = 0; k < got.length; k++) {
-                        max = Math.max(max, Math.abs(got[k] - expected[i][k]));
+        return OnnxModels.writeChecked(
+                classifier,
+                modelFile,
+                "the trainer's",
+                PARITY_TOLERANCE,
+                candidate -> {
+                    Map<String, Sample> byId = new HashMap<>();
+                    for (Sample s : val.samples()) {
+                        byId.put(s.id(), s);
                     }
-                }
-            } catch (ImageException e) {
-                throw new GraftException(
-                        "Parity check could not read a validation image: " + e.getMessage(), e);
-            }
-            if (!(max < PARITY_TOLERANCE)) {
-                throw new GraftException(
-                        String.format(
-                                Locale.ROOT,
-                                "The exported model's logits differ from the trainer's by up to"
-                                        + " %.3g (tolerance %.0e); no %s was written. This is a"
-                                        + " bug: please report it with the backbone.",
-                                max,
-                                PARITY_TOLERANCE,
-                                modelFile));
-            }
-            try {
-                Files.move(
-                        candidate,
-                        modelFile,
-                        StandardCopyOption.ATOMIC_MOVE,
-                        StandardCopyOption.REPLACE_EXISTING);
-            } catch (IOException e) {
-                throw new GraftException(
-                        "Cannot move " + candidate + " to " + modelFile + ": " + e.getMessage(), e);
-            }
-            keep = true;
-            return max;
-        } finally {
-            if (!keep) {
-                try {
-                    Files.deleteIfExists(candidate);
-                } catch (IOException e) {
-                    // best effort: the candidate has a hidden name and is replaced next run
-                }
-            }
-        }
+                    int n = Math.min(PARITY_IMAGES, valEmb.size());
+                    double[][] expected = head.logits(valEmb.vectors(), n);
+                    double max = 0;
+                    try (ImageClassifier model = ImageClassifier.createFromFile(candidate)) {
+                        for (int i = 0; i < n; i++) {
+                            Sample s = byId.get(valEmb.ids().get(i));
+                            float[] got = model.embed(s.input(), HeadExport.LOGITS);
+                            for (int k = 0; k < got.length; k++) {
+                                max = Math.max(max, Math.abs(got[k] - expected[i][k]));
+                            }
+                        }
+                    } catch (ImageException e) {
+                        throw new GraftException(
+                                "Parity check could not read a validation image: " + e.getMessage(),
+                                e);
+                    }
+                    return max;
+                });
     }
 
     /**
