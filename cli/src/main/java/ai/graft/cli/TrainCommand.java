@@ -204,6 +204,16 @@ public final class TrainCommand implements Subcommand {
     String head;
 
     @Option(
+            names = "--feature-transform",
+            paramLabel = "sqrt|none",
+            description =
+                    "What the head of strategy features reads of each embedding before"
+                            + " standardising it: its signed square root (power normalisation,"
+                            + " computed by the exported model), or the embedding as it is"
+                            + " (default: sqrt).")
+    String featureTransform;
+
+    @Option(
             names = "--schedule",
             paramLabel = "cosine|step",
             description =
@@ -453,6 +463,9 @@ public final class TrainCommand implements Subcommand {
         }
         if (head != null) {
             b.head(TrainingOptions.Head.fromName(head));
+        }
+        if (featureTransform != null) {
+            b.featureTransform(TrainingOptions.FeatureTransform.fromName(featureTransform));
         }
         if (schedule != null) {
             b.schedule(TrainingOptions.Schedule.fromName(schedule));

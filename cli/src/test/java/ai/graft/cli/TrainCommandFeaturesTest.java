@@ -170,4 +170,48 @@ class TrainCommandFeaturesTest {
                 unknown.err().contains("Unknown head 'tree', expected one of [softmax, svm]"),
                 unknown.err());
     }
+
+    @Test
+    void featureTransform_isInTheGraphAndTheReport_andOnlyFeaturesTakesIt() throws Exception {
+        // The default (sqrt): the exported graph computes the signed square root before its Gemm.
+        Path rooted = dir.resolve("rooted");
+        CliRun run = train(rooted);
+        assertEquals(0, run.exitCode(), run.err());
+        assertEquals(1.0, accuracy(rooted.resolve("model.onnx")));
+        JsonNode report = GraftJson.read(Files.readString(rooted.resolve("report.json")));
+        assertEquals("sqrt", report.at("/hyperparameters/featureTransform").textValue());
+        assertTrue(
+                report.get("note").textValue().contains("signed square roots"), report.toString());
+        java.util.List<String> ops = ops(rooted.resolve("model.onnx"));
+        assertTrue(ops.contains("Sqrt") && ops.contains("Sub"), ops.toString());
+
+        Path plain = dir.resolve("plain");
+        CliRun none = train(plain, "--feature-transform", "none");
+        assertEquals(0, none.exitCode(), none.err());
+        assertEquals(1.0, accuracy(plain.resolve("model.onnx")));
+        JsonNode plainReport = GraftJson.read(Files.readString(plain.resolve("report.json")));
+        assertEquals("none", plainReport.at("/hyperparameters/featureTransform").textValue());
+        assertTrue(!ops(plain.resolve("model.onnx")).contains("Sqrt"), "no root without sqrt");
+
+        CliRun finetune =
+                train(dir.resolve("bad"), "--feature-transform", "none", "--strategy", "finetune");
+        assertEquals(2, finetune.exitCode());
+        assertTrue(
+                finetune.err()
+                        .contains(
+                                "feature transform none applies to strategy features, not finetune"),
+                finetune.err());
+        CliRun unknown = train(dir.resolve("bad"), "--feature-transform", "log");
+        assertEquals(2, unknown.exitCode());
+        assertTrue(
+                unknown.err()
+                        .contains("Unknown feature transform 'log', expected one of [sqrt, none]"),
+                unknown.err());
+    }
+
+    private static java.util.List<String> ops(Path model) throws Exception {
+        return ai.graft.converter.OnnxModels.read(model).getGraph().getNodeList().stream()
+                .map(ai.graft.converter.onnx.proto.OnnxProto.NodeProto::getOpType)
+                .toList();
+    }
 }

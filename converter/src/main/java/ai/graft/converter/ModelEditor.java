@@ -696,6 +696,46 @@ public final class ModelEditor {
         return model.toBuilder().setGraph(result).build();
     }
 
+    /**
+     * Appends the signed square root of a tensor, {@code sign(x) sqrt(|x|)}, computed as {@code
+     * sqrt(relu(x)) - sqrt(relu(-x))} so that it needs no operator newer than opset 6 (Sign came
+     * with opset 9). The graph's outputs are unchanged; a head appended on the returned tensor
+     * reads the transformed values.
+     *
+     * @param model the model
+     * @param input the tensor (or node) to transform
+     * @param prefix the prefix of the new nodes' and tensors' names
+     * @return the model and the name of the transformed tensor
+     * @throws IllegalArgumentException if the input is not in the graph
+     */
+    public static Appended appendSignedSqrt(ModelProto model, String input, String prefix) {
+        GraphProto g = model.getGraph();
+        String x = ModelInspector.resolveTensor(g, input);
+        Set<String> used = Graphs.names(g);
+        GraphProto.Builder b = g.toBuilder();
+        String positive = Graphs.unique(used, prefix + "relu");
+        String negated = Graphs.unique(used, prefix + "neg");
+        String negative = Graphs.unique(used, prefix + "relu_neg");
+        String rootPositive = Graphs.unique(used, prefix + "sqrt");
+        String rootNegative = Graphs.unique(used, prefix + "sqrt_neg");
+        String out = Graphs.unique(used, prefix + "signed_sqrt");
+        b.addNode(Graphs.node("Relu", positive, List.of(x), List.of(positive)));
+        b.addNode(Graphs.node("Sqrt", rootPositive, List.of(positive), List.of(rootPositive)));
+        b.addNode(Graphs.node("Neg", negated, List.of(x), List.of(negated)));
+        b.addNode(Graphs.node("Relu", negative, List.of(negated), List.of(negative)));
+        b.addNode(Graphs.node("Sqrt", rootNegative, List.of(negative), List.of(rootNegative)));
+        b.addNode(Graphs.node("Sub", out, List.of(rootPositive, rootNegative), List.of(out)));
+        return new Appended(model.toBuilder().setGraph(b).build(), out);
+    }
+
+    /**
+     * A model with new nodes, and the tensor they compute.
+     *
+     * @param model the model
+     * @param output the new tensor's name
+     */
+    public record Appended(ModelProto model, String output) {}
+
     // ---------------------------------------------------------------- batch norm
 
     /**

@@ -165,6 +165,42 @@ class ModelEditorTest {
     }
 
     @Test
+    void appendSignedSqrt_computesSignTimesRootOfEveryValueWithOpset7Operators() throws Exception {
+        ModelProto tiny = TinyModels.classifier(2);
+        // On the graph's input, which holds negative values, zeros and positive ones.
+        ModelEditor.Appended a = ModelEditor.appendSignedSqrt(tiny, "input", "t.");
+        assertEquals(
+                List.of("Relu", "Sqrt", "Neg", "Relu", "Sqrt", "Sub"),
+                ops(a.model()).subList(ops(tiny).size(), ops(a.model()).size()));
+        assertEquals(tiny.getGraph().getOutputList(), a.model().getGraph().getOutputList());
+        ModelProto probe = ModelEditor.addOutput(a.model(), a.output());
+        float[] x = new float[3 * 8 * 8];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = i % 7 == 0 ? 0f : (float) (Math.sin(i * 0.7) * 9);
+        }
+        ai.onnxruntime.OrtEnvironment env = ai.graft.sdk.OnnxRuntime.environment();
+        try (ai.onnxruntime.OrtSession s =
+                        env.createSession(
+                                OnnxModels.toBytes(probe),
+                                new ai.onnxruntime.OrtSession.SessionOptions());
+                ai.onnxruntime.OnnxTensor t =
+                        ai.onnxruntime.OnnxTensor.createTensor(
+                                env, java.nio.FloatBuffer.wrap(x), new long[] {1, 3, 8, 8});
+                ai.onnxruntime.OrtSession.Result r = s.run(Map.of("input", t))) {
+            float[][][][] got = (float[][][][]) r.get(a.output()).orElseThrow().getValue();
+            for (int i = 0; i < x.length; i++) {
+                double expected = Math.signum(x[i]) * Math.sqrt(Math.abs(x[i]));
+                assertEquals(expected, got[0][i / 64][(i / 8) % 8][i % 8], 1e-6, "value " + x[i]);
+            }
+        }
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> ModelEditor.appendSignedSqrt(tiny, "nope", "t."));
+        assertTrue(e.getMessage().contains("'nope'"), e.getMessage());
+    }
+
+    @Test
     void appendHead_isSeededAndSized() throws Exception {
         ModelProto cut = ModelEditor.cutAtFeatures(TinyModels.classifier(2), null);
         HeadOptions o = HeadOptions.builder(5).seed(42).softmax(true).build();

@@ -148,6 +148,7 @@ final class FeatureTrainer {
                             + "); replace or remove the unreadable files");
         }
 
+        long headStart = System.nanoTime();
         LinearHead.Result head =
                 LinearHead.fit(
                         trainEmb.vectors(),
@@ -158,6 +159,7 @@ final class FeatureTrainer {
                         options.head() == TrainingOptions.Head.SVM
                                 ? LinearHead.Loss.SQUARED_HINGE
                                 : LinearHead.Loss.SOFTMAX,
+                        options.featureTransform(),
                         options.classWeights(),
                         options.seed(),
                         monitor);
@@ -182,6 +184,7 @@ final class FeatureTrainer {
         training.put("trainSamples", trainEmb.size());
         training.put("valSamples", valEmb.size());
         training.put("solver", "lbfgs");
+        training.put("featureTransform", head.transform().cliName());
         training.put("l2", head.l2());
         training.put("cvL2", head.cvL2());
         training.put("cvAccuracy", head.chosen().cvAccuracy());
@@ -208,9 +211,11 @@ final class FeatureTrainer {
         monitor.log(
                 String.format(
                         Locale.ROOT,
-                        "exported %s (parity: max |logit difference| %.2e)",
+                        "exported %s (parity: max |logit difference| %.2e); the head took %.1f s"
+                                + " from the cached embeddings to the exported file",
                         modelFile,
-                        parity));
+                        parity,
+                        (System.nanoTime() - headStart) / 1e9));
 
         TrainingSummary summary =
                 new TrainingSummary(
@@ -327,8 +332,13 @@ final class FeatureTrainer {
                                         ? "SVM head (multiclass squared hinge loss; its margins"
                                                 + " are exported as logits)"
                                         : "softmax head")
-                                + " solved (L-BFGS) on cached embeddings (standardised, folded"
-                                + " into the exported Gemm), its L2 strength chosen by "
+                                + " solved (L-BFGS) on cached embeddings ("
+                                + (head.transform() == TrainingOptions.FeatureTransform.SQRT
+                                        ? "signed square roots, standardised; the exported graph"
+                                                + " computes the roots, the standardisation is"
+                                                + " folded into its Gemm"
+                                        : "standardised, folded into the exported Gemm")
+                                + "), its L2 strength chosen by the lowest held-out loss of "
                                 + LinearHead.FOLDS
                                 + "-fold cross-validation on the training embeddings.");
         s.append(
@@ -375,6 +385,7 @@ final class FeatureTrainer {
                 "loss",
                 o.head() == TrainingOptions.Head.SVM ? "squared-hinge" : "softmax-cross-entropy");
         h.put("solver", "lbfgs");
+        h.put("featureTransform", head.transform().cliName());
         h.put("l2", head.l2());
         h.put("cvL2", head.cvL2());
         h.put("cvFolds", LinearHead.FOLDS);

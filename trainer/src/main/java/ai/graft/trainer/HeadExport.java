@@ -8,7 +8,10 @@ import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
 import ai.graft.converter.onnx.proto.OnnxProto.TensorProto;
 import ai.graft.sdk.ModelCard;
 
-/** Grows the trained head onto the feature extractor: one Gemm with the folded weights. */
+/**
+ * Grows the trained head onto the feature extractor: the head's feature transform, then one Gemm
+ * with the folded weights.
+ */
 final class HeadExport {
     static final String LOGITS = "logits";
     private static final String PREFIX = "head.";
@@ -16,14 +19,22 @@ final class HeadExport {
     private HeadExport() {}
 
     /**
-     * The classifier: the feature extractor, then Gemm(features, W', b') as output {@value
-     * #LOGITS}; the {@code features} output stays second.
+     * The classifier: the feature extractor, then (for {@link
+     * TrainingOptions.FeatureTransform#SQRT}) the signed square root of the features, then Gemm(·,
+     * W', b') as output {@value #LOGITS}; the {@code features} output stays second and
+     * untransformed.
      */
     static ModelProto classifier(ModelProto features, LinearHead.Result head, ModelCard card) {
+        String input = ModelEditor.FEATURES;
+        if (head.transform() == TrainingOptions.FeatureTransform.SQRT) {
+            ModelEditor.Appended sqrt = ModelEditor.appendSignedSqrt(features, input, PREFIX);
+            features = sqrt.model();
+            input = sqrt.output();
+        }
         HeadOptions options =
                 HeadOptions.builder(head.classes())
                         .init(HeadOptions.Init.ZERO)
-                        .inputName(ModelEditor.FEATURES)
+                        .inputName(input)
                         .outputName(LOGITS)
                         .parameterPrefix(PREFIX)
                         .keepOutputs(true)

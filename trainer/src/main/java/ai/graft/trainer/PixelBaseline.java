@@ -61,6 +61,7 @@ final class PixelBaseline {
                         tr.labels(),
                         train.classes().size(),
                         LinearHead.Loss.SOFTMAX,
+                        TrainingOptions.FeatureTransform.NONE,
                         o.classWeights(),
                         o.seed(),
                         TrainingMonitor.SILENT);

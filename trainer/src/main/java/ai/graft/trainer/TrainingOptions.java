@@ -113,6 +113,37 @@ public final class TrainingOptions {
         }
     }
 
+    /**
+     * What the {@code features} head reads of each embedding, before standardisation: the signed
+     * square root ({@code sign(x) sqrt(|x|)}, "power normalisation", which damps the few large
+     * activations of pooled ReLU features so that the many small ones weigh too; the exported graph
+     * computes it), or the embedding as it is.
+     */
+    public enum FeatureTransform {
+        /** {@code sign(x) sqrt(|x|)}. */
+        SQRT,
+        /** The embedding as it is. */
+        NONE;
+
+        /**
+         * Parses a command-line name.
+         *
+         * @param name {@code sqrt} or {@code none}
+         * @return the transform
+         * @throws IllegalArgumentException naming the accepted values
+         */
+        public static FeatureTransform fromName(String name) {
+            return parse(values(), name, "feature transform");
+        }
+
+        /**
+         * @return the lower-case name
+         */
+        public String cliName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
     /** The checkpoint folder's name in the output folder, unless another is given. */
     public static final String CHECKPOINT_DIR = "checkpoints";
 
@@ -141,6 +172,7 @@ public final class TrainingOptions {
     private final Optimizer optimizer;
     private final Schedule schedule;
     private final Head head;
+    private final FeatureTransform featureTransform;
     private final double momentum;
     private final double backboneLrFactor;
     private final double layerDecay;
@@ -176,6 +208,7 @@ public final class TrainingOptions {
         optimizer = or(b.optimizer, graph ? Optimizer.SGD : Optimizer.ADAMW);
         schedule = or(b.schedule, Schedule.COSINE);
         head = or(b.head, Head.SOFTMAX);
+        featureTransform = or(b.featureTransform, FeatureTransform.SQRT);
         boolean sgd = optimizer == Optimizer.SGD;
         boolean scratch = strategy == Strategy.SCRATCH;
         epochs =
@@ -423,6 +456,13 @@ public final class TrainingOptions {
     }
 
     /**
+     * @return what the {@code features} head reads of each embedding (default: sqrt)
+     */
+    public FeatureTransform featureTransform() {
+        return featureTransform;
+    }
+
+    /**
      * @return the learning-rate schedule after warm-up
      */
     public Schedule schedule() {
@@ -524,6 +564,7 @@ public final class TrainingOptions {
         private Optimizer optimizer;
         private Schedule schedule;
         private Head head;
+        private FeatureTransform featureTransform;
         private double momentum = TrainingDefaults.MOMENTUM;
         private Double backboneLrFactor;
         private Double layerDecay;
@@ -733,6 +774,16 @@ public final class TrainingOptions {
         }
 
         /**
+         * @param featureTransform what the {@code features} head reads of each embedding; null for
+         *     the default (sqrt)
+         * @return this builder
+         */
+        public Builder featureTransform(FeatureTransform featureTransform) {
+            this.featureTransform = featureTransform;
+            return this;
+        }
+
+        /**
          * @param schedule the learning-rate schedule after warm-up; null for the default (cosine)
          * @return this builder
          */
@@ -868,6 +919,12 @@ public final class TrainingOptions {
             check(
                     head == null || head == Head.SOFTMAX || strategy == Strategy.FEATURES,
                     "head " + name(head) + " applies to strategy features, not " + s);
+            check(
+                    featureTransform == null || strategy == Strategy.FEATURES,
+                    "feature transform "
+                            + name(featureTransform)
+                            + " applies to strategy features, not "
+                            + s);
             check(
                     unfreeze == null || strategy == Strategy.FINETUNE,
                     "unfreeze applies to strategy finetune, not " + s);

@@ -111,7 +111,15 @@ class FeaturesScaleBenchmarkTest {
         {
             try (LinearHead.Problem p =
                     new LinearHead.Problem(
-                            x, DIM, y, CLASSES, mean, std, cw, LinearHead.Loss.SOFTMAX)) {
+                            x,
+                            DIM,
+                            y,
+                            CLASSES,
+                            TrainingOptions.FeatureTransform.NONE,
+                            mean,
+                            std,
+                            cw,
+                            LinearHead.Loss.SOFTMAX)) {
                 p.value(theta, all, 1e-3, g); // warm-up: the JIT compiles the loops
                 p.value(theta, all, 1e-3, g);
                 double c0 = cpuSeconds();
@@ -260,6 +268,7 @@ class FeaturesScaleBenchmarkTest {
                             read.labels(),
                             CLASSES,
                             LinearHead.Loss.SOFTMAX,
+                            TrainingOptions.FeatureTransform.SQRT,
                             false,
                             42,
                             log::add);

@@ -88,7 +88,17 @@ class LinearHeadTest {
 
     private static LinearHead.Result fit(
             float[] x, int n, int dim, int[] y, int classes, LinearHead.Loss loss) {
-        return LinearHead.fit(x, n, dim, y, classes, loss, false, 42, TrainingMonitor.SILENT);
+        return LinearHead.fit(
+                x,
+                n,
+                dim,
+                y,
+                classes,
+                loss,
+                TrainingOptions.FeatureTransform.NONE,
+                false,
+                42,
+                TrainingMonitor.SILENT);
     }
 
     @Test
@@ -145,6 +155,63 @@ class LinearHeadTest {
     }
 
     @Test
+    void fit_sqrt_isTheHeadOfTheRootedRowsAndReadsRawRows() {
+        int n = 400;
+        int[] y = new int[n];
+        float[] x = clusters(n, 5, 3, 1.5, y, 7);
+        for (int i = 0; i < x.length; i += 3) {
+            x[i] = -x[i]; // negative values too: the root keeps the sign
+        }
+        float[] rooted = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            rooted[i] = (float) (Math.signum(x[i]) * Math.sqrt(Math.abs(x[i])));
+        }
+        LinearHead.Result viaSqrt =
+                LinearHead.fit(
+                        x,
+                        n,
+                        5,
+                        y,
+                        3,
+                        LinearHead.Loss.SOFTMAX,
+                        TrainingOptions.FeatureTransform.SQRT,
+                        false,
+                        42,
+                        TrainingMonitor.SILENT);
+        LinearHead.Result onRoots = fit(rooted, n, 5, y, 3, LinearHead.Loss.SOFTMAX);
+        assertEquals(TrainingOptions.FeatureTransform.SQRT, viaSqrt.transform());
+        assertEquals(onRoots.cvL2(), viaSqrt.cvL2());
+        assertArrayEquals(onRoots.mean(), viaSqrt.mean(), 1e-5f);
+        assertArrayEquals(onRoots.weight(), viaSqrt.weight(), 5e-3f);
+        double[][] a = viaSqrt.logits(x, n);
+        double[][] b = onRoots.logits(rooted, n);
+        for (int i = 0; i < n; i++) {
+            assertArrayEquals(b[i], a[i], 1e-2, "row " + i);
+        }
+    }
+
+    @Test
+    void fit_choosesTheStrengthOfTheLowestHeldOutLoss() {
+        int n = 240;
+        int dim = 30;
+        int[] y = new int[n];
+        float[] x = clusters(n, dim, 3, 0.8, y, 8);
+        LinearHead.Result h = fit(x, n, dim, y, 3, LinearHead.Loss.SOFTMAX);
+        double lowest =
+                h.path().stream().mapToDouble(LinearHead.PathPoint::cvLoss).min().orElseThrow();
+        assertEquals(lowest, h.chosen().cvLoss(), 0.0, h.path().toString());
+    }
+
+    @Test
+    void repeats_drawTheFoldsAgainForFewRows() {
+        assertEquals(LinearHead.CV_MAX_REPEATS, LinearHead.repeats(245));
+        assertEquals(2, LinearHead.repeats(1_000));
+        assertEquals(1, LinearHead.repeats(LinearHead.CV_REPEAT_ROWS));
+        assertEquals(1, LinearHead.repeats(LinearHead.CV_LIMIT));
+        assertEquals(LinearHead.CV_MAX_REPEATS, LinearHead.repeats(2));
+    }
+
+    @Test
     void fit_isDeterministic() {
         int n = 5000;
         int[] y = new int[n];
@@ -177,6 +244,7 @@ class LinearHeadTest {
                             y,
                             2,
                             LinearHead.Loss.SOFTMAX,
+                            TrainingOptions.FeatureTransform.NONE,
                             weighted,
                             1,
                             TrainingMonitor.SILENT);
