@@ -83,18 +83,39 @@ public final class BackboneZoo {
                 "inception_v3_aux",
                 (c, s, seed) -> InceptionV3.build("inception_v3_aux", true, c, s, seed));
         BUILDERS.put("squeezenet1_1", Architectures::squeezenet11);
-        BUILDERS.put("mobilenet_v3_large", ModernCnns::mobilenetV3Large);
-        BUILDERS.put("mobilenet_v3_small", ModernCnns::mobilenetV3Small);
-        BUILDERS.put("efficientnet_v2_s", ModernCnns::efficientnetV2S);
-        BUILDERS.put("regnet_y_400mf", ModernCnns::regnetY400mf);
-        BUILDERS.put("convnext_tiny", ModernCnns::convnextTiny);
+        BUILDERS.put(
+                "mobilenet_v3_large",
+                (c, s, seed) ->
+                        ModernCnns.mobilenetV3(
+                                "mobilenet_v3_large", ModernCnns.MOBILENET_V3_LARGE, c, s, seed));
+        BUILDERS.put(
+                "mobilenet_v3_small",
+                (c, s, seed) ->
+                        ModernCnns.mobilenetV3(
+                                "mobilenet_v3_small", ModernCnns.MOBILENET_V3_SMALL, c, s, seed));
+        BUILDERS.put(
+                "efficientnet_v2_s",
+                (c, s, seed) ->
+                        ModernCnns.efficientnetV2(
+                                "efficientnet_v2_s", ModernCnns.EFFICIENTNET_V2_S, c, s, seed));
+        BUILDERS.put(
+                "regnet_y_400mf",
+                (c, s, seed) ->
+                        ModernCnns.regnetY(
+                                "regnet_y_400mf", ModernCnns.REGNET_Y_400MF, c, s, seed));
+        BUILDERS.put(
+                "convnext_tiny",
+                (c, s, seed) ->
+                        ModernCnns.convnext("convnext_tiny", ModernCnns.CONVNEXT_TINY, c, s, seed));
         BUILDERS.put(
                 "vit_b_16",
                 (c, s, seed) -> Transformers.vit("vit_b_16", Transformers.VIT_B_16, c, s, seed));
         BUILDERS.put(
                 "vit_tiny",
                 (c, s, seed) -> Transformers.vit("vit_tiny", Transformers.VIT_TINY, c, s, seed));
-        BUILDERS.put("swin_t", Transformers::swinT);
+        BUILDERS.put(
+                "swin_t",
+                (c, s, seed) -> Transformers.swin("swin_t", Transformers.SWIN_T, c, s, seed));
         BUILDERS.put("smallcnn", Architectures::smallCnn);
     }
 

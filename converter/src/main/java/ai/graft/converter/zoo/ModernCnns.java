@@ -91,8 +91,16 @@ final class ModernCnns {
 
     // ---------------------------------------------------------------- MobileNet V3
 
+    /**
+     * The shape of a MobileNet V3 (torchvision's {@code inverted_residual_setting}, {@code
+     * last_channel} and {@code dropout}): one row per bneck block, {@code {in, kernel, expanded,
+     * out, SE, hard-swish, stride}} (SE and hard-swish 1 or 0); the stem is as wide as the first
+     * block's input, the last convolution six times the last block's output.
+     */
+    record MobileNetV3Config(int[][] blocks, int lastChannel, float dropout) {}
+
     /** MobileNet V3 Large's blocks: in, kernel, expanded, out, SE, hard-swish, stride. */
-    private static final int[][] MOBILENET_V3_LARGE = {
+    private static final int[][] MOBILENET_V3_LARGE_BLOCKS = {
         {16, 3, 16, 16, 0, 0, 1},
         {16, 3, 64, 24, 0, 0, 2},
         {24, 3, 72, 24, 0, 0, 1},
@@ -110,8 +118,8 @@ final class ModernCnns {
         {160, 5, 960, 160, 1, 1, 1}
     };
 
-    /** MobileNet V3 Small's blocks, as {@link #MOBILENET_V3_LARGE}. */
-    private static final int[][] MOBILENET_V3_SMALL = {
+    /** MobileNet V3 Small's blocks, as {@link #MOBILENET_V3_LARGE_BLOCKS}. */
+    private static final int[][] MOBILENET_V3_SMALL_BLOCKS = {
         {16, 3, 16, 16, 1, 0, 2},
         {16, 3, 72, 24, 0, 0, 2},
         {24, 3, 88, 24, 0, 0, 1},
@@ -125,22 +133,24 @@ final class ModernCnns {
         {96, 5, 576, 96, 1, 1, 1}
     };
 
-    static ModelProto mobilenetV3Large(int classes, int size, long seed) {
-        return mobilenetV3("mobilenet_v3_large", MOBILENET_V3_LARGE, 1280, classes, size, seed);
-    }
+    /** torchvision's {@code mobilenet_v3_large}. */
+    static final MobileNetV3Config MOBILENET_V3_LARGE =
+            new MobileNetV3Config(MOBILENET_V3_LARGE_BLOCKS, 1280, 0.2f);
 
-    static ModelProto mobilenetV3Small(int classes, int size, long seed) {
-        return mobilenetV3("mobilenet_v3_small", MOBILENET_V3_SMALL, 1024, classes, size, seed);
-    }
+    /** torchvision's {@code mobilenet_v3_small}. */
+    static final MobileNetV3Config MOBILENET_V3_SMALL =
+            new MobileNetV3Config(MOBILENET_V3_SMALL_BLOCKS, 1024, 0.2f);
 
     /**
-     * MobileNet V3: batch norm eps 0.001 and PyTorch momentum 0.01, hard-swish as x *
-     * HardSigmoid(x) (opset 13 has no HardSwish), squeeze-excitation with a hard-sigmoid gate,
-     * classifier Linear, Hardswish, Dropout, Linear with N(0, 0.01) weights.
+     * A MobileNet V3, as {@link #MOBILENET_V3_LARGE} or {@link #MOBILENET_V3_SMALL}: batch norm eps
+     * 0.001 and PyTorch momentum 0.01, hard-swish as x * HardSigmoid(x) (opset 13 has no
+     * HardSwish), squeeze-excitation with a hard-sigmoid gate, classifier Linear, Hardswish,
+     * Dropout, Linear with N(0, 0.01) weights.
      */
-    private static ModelProto mobilenetV3(
-            String name, int[][] blocks, int lastChannel, int classes, int size, long seed) {
+    static ModelProto mobilenetV3(
+            String name, MobileNetV3Config c, int classes, int size, long seed) {
         GraphBuilder g = new GraphBuilder(name, size, seed);
+        int[][] blocks = c.blocks();
         float eps = 1e-3f;
         float momentum = 0.99f;
         String x =
@@ -149,7 +159,7 @@ final class ModernCnns {
                         GraphBuilder.INPUT,
                         "features.0",
                         3,
-                        16,
+                        blocks[0][0],
                         3,
                         2,
                         1,
@@ -215,17 +225,26 @@ final class ModernCnns {
                         Act.HARDSWISH);
         x = g.globalAveragePool(x, "avgpool");
         x = g.flatten(x, "flatten");
+        int lastChannel = c.lastChannel();
         x = g.linear(x, "classifier.0", lastOut, lastChannel, Init.NORMAL_001, BiasInit.ZEROS);
         x = g.hardSwish(x, "classifier.1");
-        x = g.dropout(x, "classifier.2", 0.2f);
+        x = g.dropout(x, "classifier.2", c.dropout());
         x = g.linear(x, "classifier.3", lastChannel, classes, Init.NORMAL_001, BiasInit.ZEROS);
         return g.build(x, classes);
     }
 
     // ---------------------------------------------------------------- EfficientNet V2
 
+    /**
+     * The shape of an EfficientNet V2 (torchvision's {@code inverted_residual_setting}, {@code
+     * last_channel} and {@code dropout}): one row per stage, {@code {fused, expand, kernel, stride,
+     * in, out, layers}} (fused 1 for Fused-MBConv, 0 for MBConv with squeeze-excitation); the stem
+     * is as wide as the first stage's input.
+     */
+    record EfficientNetV2Config(int[][] stages, int lastChannel, float dropout) {}
+
     /** EfficientNet V2-S's stages: fused (1) or not, expand, kernel, stride, in, out, layers. */
-    private static final int[][] EFFICIENTNET_V2_S = {
+    private static final int[][] EFFICIENTNET_V2_S_STAGES = {
         {1, 1, 3, 1, 24, 24, 2},
         {1, 4, 3, 2, 24, 48, 4},
         {1, 4, 3, 2, 48, 64, 4},
@@ -234,21 +253,40 @@ final class ModernCnns {
         {0, 6, 3, 2, 160, 256, 15}
     };
 
+    /** torchvision's {@code efficientnet_v2_s}. */
+    static final EfficientNetV2Config EFFICIENTNET_V2_S =
+            new EfficientNetV2Config(EFFICIENTNET_V2_S_STAGES, 1280, 0.2f);
+
     /** The input side EfficientNet V2-S's published weights were trained and evaluated at. */
     static final int EFFICIENTNET_V2_S_INPUT_SIZE = 384;
 
     /**
-     * EfficientNet V2-S: batch norm eps 0.001; Fused-MBConv stages (a full kxk expansion
-     * convolution, then a 1x1 projection, no squeeze-excitation) then MBConv stages with
-     * squeeze-excitation of {@code in / 4} channels; stochastic depth is the identity in inference.
+     * An EfficientNet V2, as {@link #EFFICIENTNET_V2_S} for V2-S: batch norm eps 0.001;
+     * Fused-MBConv stages (a full kxk expansion convolution, then a 1x1 projection, no
+     * squeeze-excitation) then MBConv stages with squeeze-excitation of {@code in / 4} channels;
+     * stochastic depth is the identity in inference.
      */
-    static ModelProto efficientnetV2S(int classes, int size, long seed) {
-        GraphBuilder g = new GraphBuilder("efficientnet_v2_s", size, seed);
+    static ModelProto efficientnetV2(
+            String name, EfficientNetV2Config c, int classes, int size, long seed) {
+        GraphBuilder g = new GraphBuilder(name, size, seed);
+        int[][] stages = c.stages();
         float eps = 1e-3f;
         float m = 0.9f;
-        String x = convBnAct(g, GraphBuilder.INPUT, "features.0", 3, 24, 3, 2, 1, eps, m, Act.SILU);
-        for (int s = 0; s < EFFICIENTNET_V2_S.length; s++) {
-            int[] st = EFFICIENTNET_V2_S[s];
+        String x =
+                convBnAct(
+                        g,
+                        GraphBuilder.INPUT,
+                        "features.0",
+                        3,
+                        stages[0][4],
+                        3,
+                        2,
+                        1,
+                        eps,
+                        m,
+                        Act.SILU);
+        for (int s = 0; s < stages.length; s++) {
+            int[] st = stages[s];
             for (int i = 0; i < st[6]; i++) {
                 int in = i == 0 ? st[4] : st[5];
                 int out = st[5];
@@ -288,33 +326,59 @@ final class ModernCnns {
                 x = stride == 1 && in == out ? g.add(y, x, p) : y;
             }
         }
-        x = convBnAct(g, x, "features.7", 256, 1280, 1, 1, 1, eps, m, Act.SILU);
+        int lastIn = stages[stages.length - 1][5];
+        int last = c.lastChannel();
+        x =
+                convBnAct(
+                        g,
+                        x,
+                        "features." + (stages.length + 1),
+                        lastIn,
+                        last,
+                        1,
+                        1,
+                        1,
+                        eps,
+                        m,
+                        Act.SILU);
         x = g.globalAveragePool(x, "avgpool");
         x = g.flatten(x, "flatten");
-        x = g.dropout(x, "classifier.0", 0.2f);
-        x = g.linear(x, "classifier.1", 1280, classes, Init.UNIFORM_INV_SQRT_OUT, BiasInit.ZEROS);
+        x = g.dropout(x, "classifier.0", c.dropout());
+        x = g.linear(x, "classifier.1", last, classes, Init.UNIFORM_INV_SQRT_OUT, BiasInit.ZEROS);
         return g.build(x, classes);
     }
 
     // ---------------------------------------------------------------- RegNet Y
 
     /**
-     * RegNetY-400MF: stem of 32 channels; four stages (torchvision's {@code trunk_output.block1} to
-     * {@code block4}) of 1, 3, 6 and 6 residual bottleneck blocks 48, 104, 208 and 440 wide, group
-     * width 8, bottleneck ratio 1, squeeze-excitation of a quarter of each block's input width
-     * (torchvision's {@code BlockParams.from_init_params(depth=16, w_0=48, w_a=27.89, w_m=2.09,
-     * group_width=8, se_ratio=0.25)} worked out). Convolutions N(0, sqrt(2 / fan_out)), the
-     * squeeze-excitation biases PyTorch's default, fc N(0, 0.01) with a zero bias.
+     * The shape of a RegNet Y: the stem's width, each stage's width and depth, the group width of
+     * the 3x3 convolutions (bottleneck ratio 1, squeeze-excitation of a quarter of each block's
+     * input width, as every RegNet Y of torchvision has).
      */
-    static ModelProto regnetY400mf(int classes, int size, long seed) {
-        GraphBuilder g = new GraphBuilder("regnet_y_400mf", size, seed);
-        int[] widths = {48, 104, 208, 440};
-        int[] depths = {1, 3, 6, 6};
-        int groupWidth = 8;
+    record RegNetYConfig(int stem, int[] widths, int[] depths, int groupWidth) {}
+
+    /** torchvision's {@code regnet_y_400mf}. */
+    static final RegNetYConfig REGNET_Y_400MF =
+            new RegNetYConfig(32, new int[] {48, 104, 208, 440}, new int[] {1, 3, 6, 6}, 8);
+
+    /**
+     * A RegNet Y, as {@link #REGNET_Y_400MF} for RegNetY-400MF: stem of 32 channels; four stages
+     * (torchvision's {@code trunk_output.block1} to {@code block4}) of 1, 3, 6 and 6 residual
+     * bottleneck blocks 48, 104, 208 and 440 wide, group width 8, bottleneck ratio 1,
+     * squeeze-excitation of a quarter of each block's input width (torchvision's {@code
+     * BlockParams.from_init_params(depth=16, w_0=48, w_a=27.89, w_m=2.09, group_width=8,
+     * se_ratio=0.25)} worked out). Convolutions N(0, sqrt(2 / fan_out)), the squeeze-excitation
+     * biases PyTorch's default, fc N(0, 0.01) with a zero bias.
+     */
+    static ModelProto regnetY(String name, RegNetYConfig c, int classes, int size, long seed) {
+        GraphBuilder g = new GraphBuilder(name, size, seed);
+        int[] widths = c.widths();
+        int[] depths = c.depths();
+        int groupWidth = c.groupWidth();
         float eps = 1e-5f;
         float m = 0.9f;
-        String x = convBnAct(g, GraphBuilder.INPUT, "stem", 3, 32, 3, 2, 1, eps, m, Act.RELU);
-        int in = 32;
+        String x = convBnAct(g, GraphBuilder.INPUT, "stem", 3, c.stem(), 3, 2, 1, eps, m, Act.RELU);
+        int in = c.stem();
         for (int s = 0; s < widths.length; s++) {
             int out = widths[s];
             for (int b = 0; b < depths[s]; b++) {
@@ -363,18 +427,28 @@ final class ModernCnns {
     // ---------------------------------------------------------------- ConvNeXt
 
     /**
-     * ConvNeXt-Tiny (opset 17 for LayerNormalization): a 4x4 stride-4 patchify convolution and
-     * LayerNorm2d, four stages of 3, 3, 9 and 3 blocks 96, 192, 384 and 768 wide with LayerNorm2d
-     * and a 2x2 stride-2 convolution between them, global average pooling, LayerNorm2d, Flatten and
-     * Linear. A block is a 7x7 depthwise convolution, LayerNorm (channels last), Linear to 4x,
-     * GELU, Linear back, a learned per-channel layer scale (1e-6) and the residual. LayerNorm eps
-     * 1e-6; convolution and linear weights {@code trunc_normal_(std=0.02)}, biases 0.
+     * The shape of a ConvNeXt: each stage's width and depth, and the layer scale's start value
+     * (torchvision's {@code block_setting} and {@code layer_scale}).
      */
-    static ModelProto convnextTiny(int classes, int size, long seed) {
-        GraphBuilder g =
-                new GraphBuilder("convnext_tiny", size, seed, GraphBuilder.OPSET_LAYER_NORM);
-        int[] dims = {96, 192, 384, 768};
-        int[] depths = {3, 3, 9, 3};
+    record ConvNextConfig(int[] dims, int[] depths, float layerScale) {}
+
+    /** torchvision's {@code convnext_tiny}. */
+    static final ConvNextConfig CONVNEXT_TINY =
+            new ConvNextConfig(new int[] {96, 192, 384, 768}, new int[] {3, 3, 9, 3}, 1e-6f);
+
+    /**
+     * A ConvNeXt, as {@link #CONVNEXT_TINY} for ConvNeXt-Tiny (opset 17 for LayerNormalization): a
+     * 4x4 stride-4 patchify convolution and LayerNorm2d, four stages of 3, 3, 9 and 3 blocks 96,
+     * 192, 384 and 768 wide with LayerNorm2d and a 2x2 stride-2 convolution between them, global
+     * average pooling, LayerNorm2d, Flatten and Linear. A block is a 7x7 depthwise convolution,
+     * LayerNorm (channels last), Linear to 4x, GELU, Linear back, a learned per-channel layer scale
+     * (1e-6) and the residual. LayerNorm eps 1e-6; convolution and linear weights {@code
+     * trunc_normal_(std=0.02)}, biases 0.
+     */
+    static ModelProto convnext(String name, ConvNextConfig c, int classes, int size, long seed) {
+        GraphBuilder g = new GraphBuilder(name, size, seed, GraphBuilder.OPSET_LAYER_NORM);
+        int[] dims = c.dims();
+        int[] depths = c.depths();
         float eps = 1e-6f;
         Init tn = Init.TRUNC_NORMAL_002;
         String x =
@@ -402,7 +476,8 @@ final class ModernCnns {
                 y = g.gelu(y, p + ".block.4");
                 y = g.linearMatMul(y, p + ".block.5", 4 * d, d, tn, BiasInit.ZEROS);
                 y = g.transpose(y, p + ".block.6", 0, 3, 1, 2);
-                String scale = g.parameter(p + ".layer_scale", new long[] {d, 1, 1}, null, 1e-6f);
+                String scale =
+                        g.parameter(p + ".layer_scale", new long[] {d, 1, 1}, null, c.layerScale());
                 y = g.mul(scale, y, p);
                 x = g.add(y, x, p);
             }
@@ -414,9 +489,10 @@ final class ModernCnns {
             }
         }
         x = g.globalAveragePool(x, "avgpool");
-        x = g.layerNorm2d(x, "classifier.0", dims[3], eps);
+        int last = dims[dims.length - 1];
+        x = g.layerNorm2d(x, "classifier.0", last, eps);
         x = g.flatten(x, "classifier.1");
-        x = g.linear(x, "classifier.2", dims[3], classes, tn, BiasInit.ZEROS);
+        x = g.linear(x, "classifier.2", last, classes, tn, BiasInit.ZEROS);
         return g.build(x, classes);
     }
 }

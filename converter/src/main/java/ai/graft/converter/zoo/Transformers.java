@@ -173,20 +173,30 @@ final class Transformers {
     // ---------------------------------------------------------------- Swin
 
     /**
-     * Swin-T: a 4x4 stride-4 patch embedding {@code features.0} with LayerNorm (channels last from
-     * there on), four stages of 2, 2, 6 and 2 Swin blocks 96, 192, 384 and 768 wide with 3, 6, 12
-     * and 24 heads and 7x7 windows (every second block shifted by 3), patch merging between stages
-     * (2x2 neighbours concatenated, LayerNorm, Linear to twice the width without bias), the final
-     * LayerNorm {@code norm}, global average pooling and {@code head}. Linear weights {@code
-     * trunc_normal_(std=0.02)} with zero biases, the relative position bias tables too, the patch
-     * embedding PyTorch's default.
+     * The shape of a Swin Transformer (version 1, 4x4 patches): the first stage's width (each later
+     * stage twice the one before), each stage's depth and heads, the window side.
      */
-    static ModelProto swinT(int classes, int size, long seed) {
-        GraphBuilder g = new GraphBuilder("swin_t", size, seed, GraphBuilder.OPSET_LAYER_NORM);
-        int[] depths = {2, 2, 6, 2};
-        int[] heads = {3, 6, 12, 24};
-        int window = 7;
-        int dim = 96;
+    record SwinConfig(int dim, int[] depths, int[] heads, int window) {}
+
+    /** torchvision's {@code swin_t}. */
+    static final SwinConfig SWIN_T =
+            new SwinConfig(96, new int[] {2, 2, 6, 2}, new int[] {3, 6, 12, 24}, 7);
+
+    /**
+     * A Swin Transformer, as {@link #SWIN_T} for Swin-T: a 4x4 stride-4 patch embedding {@code
+     * features.0} with LayerNorm (channels last from there on), four stages of 2, 2, 6 and 2 Swin
+     * blocks 96, 192, 384 and 768 wide with 3, 6, 12 and 24 heads and 7x7 windows (every second
+     * block shifted by 3), patch merging between stages (2x2 neighbours concatenated, LayerNorm,
+     * Linear to twice the width without bias), the final LayerNorm {@code norm}, global average
+     * pooling and {@code head}. Linear weights {@code trunc_normal_(std=0.02)} with zero biases,
+     * the relative position bias tables too, the patch embedding PyTorch's default.
+     */
+    static ModelProto swin(String name, SwinConfig c, int classes, int size, long seed) {
+        GraphBuilder g = new GraphBuilder(name, size, seed, GraphBuilder.OPSET_LAYER_NORM);
+        int[] depths = c.depths();
+        int[] heads = c.heads();
+        int window = c.window();
+        int dim = c.dim();
         String x =
                 g.conv(
                         GraphBuilder.INPUT,

@@ -2,6 +2,7 @@ package ai.graft.converter.zoo;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -30,6 +31,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The later torchvision backbones: MobileNet V3, EfficientNet V2, RegNet Y, ConvNeXt, ViT, Swin.
@@ -118,6 +120,30 @@ class ModernBackbonesTest {
             differ |= features[0][i] != features[1][i];
         }
         assertTrue(differ, name + ": both images gave the same features");
+    }
+
+    /**
+     * The tiny configurations that whole-network gradient checks use are valid models that run in
+     * ONNX Runtime, have the blocks they claim, and are not in the zoo's list.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(TinyBackbones.class)
+    void tinyConfigurations_runInOnnxRuntimeAndStayOutOfTheZoo(TinyBackbones tiny)
+            throws Exception {
+        ModelProto m = tiny.build(3, 7);
+        String name = m.getGraph().getName();
+        OnnxModels.check(m, name);
+        assertFalse(BackboneZoo.names().contains(name), name);
+        Map<String, TensorProto> inits = initializers(m);
+        for (String marker : tiny.markers()) {
+            assertTrue(
+                    inits.containsKey(marker), name + " has no " + marker + ": " + inits.keySet());
+        }
+        long parameters = ModelInspector.inspect(m).parameterCount();
+        assertTrue(parameters < 20_000, name + " has " + parameters + " parameters");
+        float[][] logits = run(m, tiny.inputSize());
+        assertEquals(3, logits[0].length, name);
+        assertTrue(logits[0][0] != logits[1][0], name + ": both images gave the same logits");
     }
 
     @Test

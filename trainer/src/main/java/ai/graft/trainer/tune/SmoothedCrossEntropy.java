@@ -50,10 +50,12 @@ final class SmoothedCrossEntropy extends Loss {
                         .toType(logp.getDataType(), false);
         NDArray target = oneHot.mul(1 - smoothing).add(smoothing / classes);
         NDArray perSample = target.mul(logp).sum(new int[] {1}).neg();
+        // The weights take the logits' type: a float64 run (a gradient check) mixes no types.
         NDArray w =
                 oneHot.matMul(
                                 logits.getManager()
                                         .create(classWeights, new Shape(classes, 1))
+                                        .toType(logp.getDataType(), false)
                                         .toDevice(logits.getDevice(), false))
                         .reshape(-1);
         return perSample.mul(w).sum();

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.junit.jupiter.api.Test;
 
@@ -39,6 +40,10 @@ class SmoothedCrossEntropyTest {
             NDArray y = m.create(labels);
             assertEquals(expected, loss.evaluate(new NDList(y), new NDList(z)).getFloat(), 1e-5);
             assertEquals(expected, loss.weightedSum(z, y).getFloat() / loss.weightOf(labels), 1e-5);
+            NDArray z64 = z.toType(DataType.FLOAT64, false);
+            NDArray l64 = loss.evaluate(new NDList(y), new NDList(z64));
+            assertEquals(DataType.FLOAT64, l64.getDataType());
+            assertEquals(expected, l64.getDouble(), 1e-7);
         }
     }
 }
