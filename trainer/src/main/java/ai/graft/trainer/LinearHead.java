@@ -2,6 +2,7 @@ package ai.graft.trainer;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.nio.FloatBuffer;
@@ -68,6 +69,9 @@ final class LinearHead {
     static final double REFIT_TOLERANCE = 3e-4;
 
     private static final String ENGINE = "PyTorch";
+
+    /** Floats copied to the engine at a time (4 MB). */
+    private static final int UPLOAD_FLOATS = 1 << 20;
 
     /**
      * The transform applied to one value of an embedding before standardisation.
@@ -775,21 +779,24 @@ final class LinearHead {
                 return have;
             }
             int m = rows.length;
-            NDArray created;
-            if (transform == TrainingOptions.FeatureTransform.NONE
-                    && m * (long) dim <= x.length
-                    && isPrefix(rows)) {
-                created = manager.create(FloatBuffer.wrap(x, 0, m * dim), new Shape(m, dim));
-            } else {
-                float[] gathered = new float[m * dim];
-                for (int j = 0; j < m; j++) {
-                    int from = rows[j] * dim;
+            // Copied a block of rows at a time, so that no second N x D array is made in Java.
+            NDArray created = manager.zeros(new Shape(m, dim), DataType.FLOAT32);
+            int block = Math.max(1, Math.min(m, UPLOAD_FLOATS / dim));
+            float[] rowsOf = new float[block * dim];
+            for (int first = 0; first < m; first += block) {
+                int count = Math.min(block, m - first);
+                for (int j = 0; j < count; j++) {
+                    int from = rows[first + j] * dim;
                     int to = j * dim;
                     for (int c = 0; c < dim; c++) {
-                        gathered[to + c] = (float) apply(transform, x[from + c]);
+                        rowsOf[to + c] = (float) apply(transform, x[from + c]);
                     }
                 }
-                created = manager.create(gathered, new Shape(m, dim));
+                try (NDArray part =
+                        manager.create(
+                                FloatBuffer.wrap(rowsOf, 0, count * dim), new Shape(count, dim))) {
+                    created.set(new NDIndex("{}:{}", first, first + count), part);
+                }
             }
             try (NDManager sub = manager.newSubManager()) {
                 NDArray mu = sub.create(mean, new Shape(1, dim));
@@ -813,15 +820,6 @@ final class LinearHead {
             RowSet set = new RowSet(created, label, oneHot, rowWeight, weightedOneHot, weightSum);
             onEngine.put(rows, set);
             return set;
-        }
-
-        private static boolean isPrefix(int[] rows) {
-            for (int j = 0; j < rows.length; j++) {
-                if (rows[j] != j) {
-                    return false;
-                }
-            }
-            return true;
         }
 
         /** Frees the copies of {@code rows} on the engine. */
