@@ -75,18 +75,53 @@ public final class FrameSource implements AutoCloseable {
     private static final List<String> IMAGE_EXTENSIONS =
             List.of(".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff");
 
+    /** Why FFmpeg's natives did not load, or null when they did. */
+    private static final String FFMPEG_PROBLEM;
+
     static {
         // FFmpeg's own console output (stream dumps, decoder complaints, each failed connection)
         // drowns results on a terminal and repeats what our exceptions say. Load FFmpeg first so
         // that its initialisation cannot reset the level. -Dgraft.ffmpeg.log=true keeps it.
+        String problem = null;
         try {
             FFmpegFrameGrabber.tryLoad();
-        } catch (FrameGrabber.Exception e) {
-            LOG.debug("FFmpeg did not load: {}", e.toString());
+            if (!Boolean.getBoolean("graft.ffmpeg.log")) {
+                avutil.av_log_set_level(avutil.AV_LOG_FATAL);
+            }
+        } catch (FrameGrabber.Exception | LinkageError e) {
+            // A missing system library (on ARM64 FFmpeg links libva, libdrm, libxcb, libpulse)
+            // surfaces here as an UnsatisfiedLinkError naming it, later as NoClassDefFoundError.
+            problem = rootMessage(e);
+            LOG.debug("FFmpeg did not load", e);
         }
-        if (!Boolean.getBoolean("graft.ffmpeg.log")) {
-            avutil.av_log_set_level(avutil.AV_LOG_FATAL);
+        FFMPEG_PROBLEM = problem;
+    }
+
+    /** Fails, naming the library, when FFmpeg's natives could not be loaded on this machine. */
+    private static void requireFfmpeg(String what) throws SourceException {
+        if (FFMPEG_PROBLEM != null) {
+            throw ffmpegMissing(what, FFMPEG_PROBLEM);
         }
+    }
+
+    /** The message of the innermost cause: the linker's, which names the missing library. */
+    static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getMessage() != null ? t.getMessage() : t.toString();
+    }
+
+    static SourceException ffmpegMissing(String what, String problem) {
+        return new SourceException(
+                "Cannot open "
+                        + what
+                        + ": FFmpeg's native libraries did not load ("
+                        + problem
+                        + "). Install the system libraries they link (on Debian/Ubuntu: apt-get"
+                        + " install libva2 libva-drm2 libdrm2 libxcb1 libxcb-shm0 libpulse0), or"
+                        + " use a folder of images as the source");
     }
 
     /** What kind of source a spec names. */
@@ -248,6 +283,7 @@ public final class FrameSource implements AutoCloseable {
             throw new SourceException(
                     "Video file is not readable: " + spec + " (check permissions)");
         }
+        requireFfmpeg("video file " + spec);
         FFmpegFrameGrabber g = new FFmpegFrameGrabber(file.toFile());
         startGrabber(
                 g,
@@ -285,6 +321,7 @@ public final class FrameSource implements AutoCloseable {
     }
 
     private void startNetwork() throws SourceException {
+        requireFfmpeg("stream " + spec);
         FFmpegFrameGrabber g = new FFmpegFrameGrabber(spec);
         String micros = Long.toString(timeout.toNanos() / 1000);
         // Each protocol reads a different one of these; all are microseconds in FFmpeg 5+.
@@ -392,6 +429,7 @@ public final class FrameSource implements AutoCloseable {
                                 + device
                                 + "); a video file or URL can stand in for a camera");
             }
+            requireFfmpeg("camera " + index);
             FFmpegFrameGrabber g = new FFmpegFrameGrabber(device.getPath());
             g.setFormat("video4linux2");
             try {

@@ -329,4 +329,25 @@ class FrameSourceTest {
         // About 3/8 of the 8.1 MB file.
         assertTrue(read > 200 && read < 400, "read " + read);
     }
+
+    @Test
+    void ffmpegThatDidNotLoad_isNamedWithTheLibraryAndTheFix() {
+        // As JavaCPP reports it on an ARM64 machine without libva: the class's initialiser fails
+        // on the linker's error, which only the innermost cause names.
+        Throwable e =
+                new NoClassDefFoundError(
+                        "Could not initialize class org.bytedeco.ffmpeg.global.avutil");
+        e.initCause(
+                new UnsatisfiedLinkError(
+                        "libva.so.2: cannot open shared object file: No such file or directory"));
+        String problem = FrameSource.rootMessage(e);
+        assertEquals(
+                "libva.so.2: cannot open shared object file: No such file or directory", problem);
+        String m = FrameSource.ffmpegMissing("video file clip.mp4", problem).getMessage();
+        assertTrue(m.startsWith("Cannot open video file clip.mp4: FFmpeg's native libraries"), m);
+        assertTrue(m.contains("libva.so.2") && m.contains("apt-get install libva2"), m);
+        assertEquals(
+                "java.lang.IllegalStateException",
+                FrameSource.rootMessage(new IllegalStateException()));
+    }
 }

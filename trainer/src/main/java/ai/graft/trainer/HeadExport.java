@@ -2,10 +2,7 @@ package ai.graft.trainer;
 
 import ai.graft.converter.HeadOptions;
 import ai.graft.converter.ModelEditor;
-import ai.graft.converter.OnnxTensors;
-import ai.graft.converter.onnx.proto.OnnxProto.GraphProto;
 import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
-import ai.graft.converter.onnx.proto.OnnxProto.TensorProto;
 import ai.graft.sdk.ModelCard;
 
 /**
@@ -41,30 +38,15 @@ final class HeadExport {
                         .build();
         ModelProto model = ModelEditor.appendHead(features, options);
         LinearHead.Folded folded = head.folded();
-        GraphProto.Builder g = model.getGraph().toBuilder();
-        replace(g, PREFIX + "weight", new long[] {head.classes(), head.dim()}, folded.weight());
-        replace(g, PREFIX + "bias", new long[] {head.classes()}, folded.bias());
-        return ModelEditor.withCard(model.toBuilder().setGraph(g).build(), card);
-    }
-
-    private static void replace(GraphProto.Builder g, String name, long[] dims, float[] values) {
-        for (int i = 0; i < g.getInitializerCount(); i++) {
-            TensorProto t = g.getInitializer(i);
-            if (t.getName().equals(name)) {
-                long[] have = OnnxTensors.dims(t);
-                if (!java.util.Arrays.equals(have, dims)) {
-                    throw new IllegalStateException(
-                            "Head initializer '"
-                                    + name
-                                    + "' has shape "
-                                    + java.util.Arrays.toString(have)
-                                    + ", expected "
-                                    + java.util.Arrays.toString(dims));
-                }
-                g.setInitializer(i, OnnxTensors.fromFloats(name, dims, values));
-                return;
-            }
-        }
-        throw new IllegalStateException("The appended head has no initializer '" + name + "'");
+        model =
+                ModelEditor.replaceInitializer(
+                        model,
+                        PREFIX + "weight",
+                        new long[] {head.classes(), head.dim()},
+                        folded.weight());
+        model =
+                ModelEditor.replaceInitializer(
+                        model, PREFIX + "bias", new long[] {head.classes()}, folded.bias());
+        return ModelEditor.withCard(model, card);
     }
 }
