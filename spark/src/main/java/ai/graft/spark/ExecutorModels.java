@@ -25,6 +25,8 @@ final class ExecutorModels {
     private static final Map<Key, ImageClassifier> MODELS = new ConcurrentHashMap<>();
 
     static {
+        // Images are decoded here, with JavaCV's OpenBLAS: MLlib must not bind a second one.
+        JavaBlas.useInThisJvm();
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(ExecutorModels::closeAll, "graft-close-models"));
     }

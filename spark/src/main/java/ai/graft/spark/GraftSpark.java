@@ -436,9 +436,21 @@ public final class GraftSpark implements Callable<Integer> {
 
         @Option(
                 names = "--reg-param",
-                defaultValue = "1e-2",
-                description = "L2 regularisation on standardised features (default: 1e-2).")
-        double regParam;
+                paramLabel = "X",
+                description =
+                        "L2 regularisation on standardised features, 0 to 1000 (default: chosen"
+                                + " among 1e-1 to 1e-4 by the lowest log loss of 3-fold"
+                                + " cross-validation on the training images).")
+        Double regParam;
+
+        @Option(
+                names = "--feature-transform",
+                paramLabel = "sqrt|none",
+                description =
+                        "What the head reads of each embedding before standardising it: its"
+                                + " signed square root (power normalisation, computed by the"
+                                + " exported model), or the embedding as it is (default: sqrt).")
+        String featureTransform = "sqrt";
 
         @Option(
                 names = "--feature-node",
@@ -472,6 +484,8 @@ public final class GraftSpark implements Callable<Integer> {
                             .seed(seed)
                             .maxIter(maxIter)
                             .regParam(regParam)
+                            .featureTransform(
+                                    HeadTrainingOptions.FeatureTransform.fromName(featureTransform))
                             .preprocess(common.preprocess)
                             .featureNode(featureNode)
                             .embedding(common.options().build())
@@ -487,13 +501,18 @@ public final class GraftSpark implements Callable<Integer> {
                         .printf(
                                 Locale.ROOT,
                                 "%s: %d classes, %d training and %d validation images (%d"
-                                        + " unreadable), validation accuracy %.4f, parity %.2e,"
-                                        + " %.1f s%n",
+                                        + " unreadable), %s features, regularisation %s,"
+                                        + " validation accuracy %.4f, parity %.2e, %.1f s%n",
                                 r.model(),
                                 r.classes().size(),
                                 r.trainImages(),
                                 r.valImages(),
                                 r.skippedCount(),
+                                r.featureTransform().cliName(),
+                                String.format(Locale.ROOT, "%.0e", r.regParam())
+                                        + (r.regParamPath().isEmpty()
+                                                ? " (given)"
+                                                : " (cross-validated)"),
                                 r.valAccuracy(),
                                 r.parityMaxAbsDiff(),
                                 r.seconds());

@@ -1,7 +1,10 @@
 package ai.graft.spark;
 
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
 import java.util.Objects;
+import java.util.OptionalDouble;
 
 /**
  * What {@link SparkHeadTrainer#train} trains: the backbone and how it is cut, the images, the
@@ -9,6 +12,46 @@ import java.util.Objects;
  * checks the values.
  */
 public final class HeadTrainingOptions {
+    /**
+     * What the head reads of each embedding before MLlib standardises it, as {@code graft train
+     * --strategy features} does: the signed square root ({@code sign(x) sqrt(|x|)}, which damps the
+     * few large activations of pooled ReLU features; the exported graph computes it), or the
+     * embedding as it is.
+     */
+    public enum FeatureTransform {
+        /** {@code sign(x) sqrt(|x|)}. */
+        SQRT,
+        /** The embedding as it is. */
+        NONE;
+
+        /**
+         * Parses a command-line name.
+         *
+         * @param name {@code sqrt} or {@code none} (any case)
+         * @return the transform
+         * @throws IllegalArgumentException naming the value and the accepted ones
+         */
+        public static FeatureTransform fromName(String name) {
+            for (FeatureTransform t : values()) {
+                if (t.name().equalsIgnoreCase(name == null ? "" : name.trim())) {
+                    return t;
+                }
+            }
+            throw new IllegalArgumentException(
+                    "Unknown feature transform '"
+                            + name
+                            + "', expected one of "
+                            + Arrays.stream(values()).map(FeatureTransform::cliName).toList());
+        }
+
+        /**
+         * @return the lower-case name
+         */
+        public String cliName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
     private final Path backbone;
     private final String preprocess;
     private final String featureNode;
@@ -17,7 +60,8 @@ public final class HeadTrainingOptions {
     private final double valFraction;
     private final long seed;
     private final int maxIter;
-    private final double regParam;
+    private final Double regParam;
+    private final FeatureTransform featureTransform;
     private final Path outDir;
     private final SparkClassifierOptions embedding;
 
@@ -31,13 +75,15 @@ public final class HeadTrainingOptions {
         this.seed = b.seed;
         this.maxIter = b.maxIter;
         this.regParam = b.regParam;
+        this.featureTransform = b.featureTransform;
         this.outDir = b.outDir;
         this.embedding = b.embedding;
     }
 
     /**
      * A builder with the required values and the defaults: validation fraction 0.2, seed 42, at
-     * most 200 L-BFGS iterations, L2 regularisation 1e-2 (on standardised features), default
+     * most 200 L-BFGS iterations, the signed square roots of the embeddings, the L2 regularisation
+     * (on standardised features) chosen by cross-validation on the training embeddings, default
      * embedding options.
      *
      * @param backbone the backbone file (an ONNX classifier on the driver's disk)
@@ -107,10 +153,18 @@ public final class HeadTrainingOptions {
     }
 
     /**
-     * @return the L2 regularisation
+     * @return the fixed L2 regularisation, or empty to choose it by cross-validation on the
+     *     training embeddings
      */
-    public double regParam() {
-        return regParam;
+    public OptionalDouble regParam() {
+        return regParam == null ? OptionalDouble.empty() : OptionalDouble.of(regParam);
+    }
+
+    /**
+     * @return what the head reads of each embedding
+     */
+    public FeatureTransform featureTransform() {
+        return featureTransform;
     }
 
     /**
@@ -138,7 +192,8 @@ public final class HeadTrainingOptions {
         private double valFraction = 0.2;
         private long seed = 42;
         private int maxIter = 200;
-        private double regParam = 1e-2;
+        private Double regParam;
+        private FeatureTransform featureTransform = FeatureTransform.SQRT;
         private SparkClassifierOptions embedding = SparkClassifierOptions.defaults();
 
         private Builder(Path backbone, String images, Path outDir) {
@@ -203,11 +258,22 @@ public final class HeadTrainingOptions {
         }
 
         /**
-         * @param regParam the L2 regularisation, 0 to 1000
+         * @param regParam the L2 regularisation, 0 to 1000, fixed (no search); null to choose it by
+         *     cross-validation (the default)
          * @return this
          */
-        public Builder regParam(double regParam) {
+        public Builder regParam(Double regParam) {
             this.regParam = regParam;
+            return this;
+        }
+
+        /**
+         * @param featureTransform what the head reads of each embedding (default: {@link
+         *     FeatureTransform#SQRT})
+         * @return this
+         */
+        public Builder featureTransform(FeatureTransform featureTransform) {
+            this.featureTransform = Objects.requireNonNull(featureTransform, "featureTransform");
             return this;
         }
 
@@ -236,7 +302,7 @@ public final class HeadTrainingOptions {
                 throw new IllegalArgumentException(
                         "max iterations " + maxIter + " is out of range, expected 1 to 100000");
             }
-            if (!(regParam >= 0 && regParam <= 1000)) {
+            if (regParam != null && !(regParam >= 0 && regParam <= 1000)) {
                 throw new IllegalArgumentException(
                         "regularisation " + regParam + " is out of range, expected 0 to 1000");
             }

@@ -1,7 +1,10 @@
 package ai.graft.spark;
 
+import static org.apache.spark.sql.functions.abs;
 import static org.apache.spark.sql.functions.bit_xor;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.signum;
+import static org.apache.spark.sql.functions.sqrt;
 import static org.apache.spark.sql.functions.xxhash64;
 
 import ai.graft.converter.AtomicFiles;
@@ -30,10 +33,17 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.ml.attribute.NominalAttribute;
 import org.apache.spark.ml.classification.LogisticRegression;
 import org.apache.spark.ml.classification.LogisticRegressionModel;
+import org.apache.spark.ml.evaluation.MulticlassClassificationEvaluator;
 import org.apache.spark.ml.linalg.Matrix;
 import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.tuning.CrossValidator;
+import org.apache.spark.ml.tuning.CrossValidatorModel;
+import org.apache.spark.ml.tuning.ParamGridBuilder;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -47,10 +57,12 @@ import org.slf4j.LoggerFactory;
 /**
  * The {@code features} strategy on Spark: the backbone is cut at its feature node, the executors
  * embed every image with it (one SDK model per executor), Spark MLlib's multinomial logistic
- * regression is fitted on the embeddings (the class is the image's parent folder), and the head is
- * grown onto the cut backbone as one Gemm: one deployable ONNX file, {@code OUT/model.onnx}, whose
- * model card carries the labels, the preprocessing and the training provenance, as {@code graft
- * train --strategy features} writes it. Before the file is moved into place its logits (ONNX
+ * regression is fitted on the signed square roots of the embeddings (by default; the class is the
+ * image's parent folder) with its L2 strength chosen by the lowest log loss of 3-fold
+ * cross-validation on the training embeddings (unless one is given), and the head is grown onto the
+ * cut backbone as the same roots and one Gemm: one deployable ONNX file, {@code OUT/model.onnx},
+ * whose model card carries the labels, the preprocessing and the training provenance, as {@code
+ * graft train --strategy features} writes it. Before the file is moved into place its logits (ONNX
  * Runtime on the images) are checked against the MLlib head's (on the executors' embeddings);
  * {@code OUT/metrics.json} records the run.
  *
@@ -81,9 +93,17 @@ public final class SparkHeadTrainer {
     /** The largest accepted difference between exported and MLlib logits. */
     static final double PARITY_TOLERANCE = 1e-4;
 
+    /** The L2 strengths that cross-validation tries, strongest first. */
+    static final double[] REG_PARAM_GRID = {1e-1, 3e-2, 1e-2, 3e-3, 1e-3, 3e-4, 1e-4};
+
+    /** Cross-validation folds. */
+    static final int FOLDS = 3;
+
+    private static final String CV_METRIC = "logLoss";
     private static final int PARITY_IMAGES = 8;
     private static final int SKIPPED_KEPT = 100;
     private static final String INDEX = "classIndex";
+    private static final String HEAD_PREFIX = "head.";
     private static final String HASH = "fingerprint";
 
     private SparkHeadTrainer() {}
@@ -101,6 +121,8 @@ public final class SparkHeadTrainer {
     public static HeadTrainingResult train(SparkSession spark, HeadTrainingOptions options)
             throws GraftException {
         long start = System.nanoTime();
+        // The driver checks parity with JavaCV too (and in local mode is the executor).
+        JavaBlas.useInThisJvm();
         FeatureBackbone backbone =
                 FeatureBackbone.open(
                         options.backbone(), options.preprocess(), options.featureNode());
@@ -242,10 +264,57 @@ public final class SparkHeadTrainer {
                             + classes);
         }
         Dataset<Row> index = classIndex(spark, classes);
+        // What the head reads, computed once: the search's many L-BFGS passes (each a Spark job)
+        // read it from the cache, in one partition per core rather than one per few image files.
+        int partitions = Math.max(1, spark.sparkContext().defaultParallelism());
         Dataset<Row> train =
-                trainOk.join(org.apache.spark.sql.functions.broadcast(index), ImageRows.CLASS);
+                headInput(
+                                trainOk.join(
+                                        org.apache.spark.sql.functions.broadcast(index),
+                                        ImageRows.CLASS),
+                                options.featureTransform())
+                        .coalesce(partitions)
+                        .persist(StorageLevel.MEMORY_AND_DISK());
         Dataset<Row> val =
-                valOk.join(org.apache.spark.sql.functions.broadcast(index), ImageRows.CLASS);
+                headInput(
+                                valOk.join(
+                                        org.apache.spark.sql.functions.broadcast(index),
+                                        ImageRows.CLASS),
+                                options.featureTransform())
+                        .coalesce(partitions)
+                        .persist(StorageLevel.MEMORY_AND_DISK());
+        try {
+            return fitHead(
+                    spark,
+                    options,
+                    backbone,
+                    trainDir,
+                    valDir,
+                    classes,
+                    train,
+                    val,
+                    skipped,
+                    skippedCount,
+                    start);
+        } finally {
+            train.unpersist();
+            val.unpersist();
+        }
+    }
+
+    private static HeadTrainingResult fitHead(
+            SparkSession spark,
+            HeadTrainingOptions options,
+            FeatureBackbone backbone,
+            String trainDir,
+            String valDir,
+            List<String> classes,
+            Dataset<Row> train,
+            Dataset<Row> val,
+            List<String> skipped,
+            long skippedCount,
+            long start)
+            throws GraftException {
         long trainCount = train.count();
         long valCount = val.count();
         if (valCount == 0) {
@@ -260,17 +329,23 @@ public final class SparkHeadTrainer {
                 valCount,
                 skippedCount);
 
-        LogisticRegressionModel head =
+        LogisticRegression estimator =
                 new LogisticRegression()
                         .setFamily("multinomial")
                         .setMaxIter(options.maxIter())
-                        .setRegParam(options.regParam())
                         .setElasticNetParam(0)
                         .setStandardization(true)
                         .setTol(1e-6)
                         .setFeaturesCol(ImageRows.FEATURES)
-                        .setLabelCol(INDEX)
-                        .fit(train);
+                        .setLabelCol(INDEX);
+        LogisticRegressionModel head;
+        List<HeadTrainingResult.RegParamPoint> path = new ArrayList<>();
+        if (options.regParam().isPresent()) {
+            head = estimator.setRegParam(options.regParam().getAsDouble()).fit(train);
+        } else {
+            head = crossValidated(estimator, train, options.seed(), path);
+        }
+        double regParam = head.getRegParam();
         double trainAccuracy = accuracy(head, train);
         double valAccuracy = accuracy(head, val);
         int iterations = head.summary().totalIterations();
@@ -294,7 +369,10 @@ public final class SparkHeadTrainer {
         hyper.put("head", "softmax");
         hyper.put("solver", "spark-mllib-lbfgs");
         hyper.put("maxIter", options.maxIter());
-        hyper.put("regParam", options.regParam());
+        hyper.put("featureTransform", options.featureTransform().cliName());
+        hyper.put("regParam", regParam);
+        hyper.put("regParamChosenBy", path.isEmpty() ? "given" : searchName());
+        hyper.put("regParamPath", pathJson(path));
         hyper.put("standardization", true);
         hyper.put("valFraction", valDir == null ? options.valFraction() : null);
         hyper.put("seed", options.seed());
@@ -337,7 +415,14 @@ public final class SparkHeadTrainer {
                         LOGITS,
                         extra);
         ModelProto classifier =
-                grow(backbone.featureModel(), wb[0], wb[1], classes.size(), dim, card);
+                grow(
+                        backbone.featureModel(),
+                        options.featureTransform(),
+                        wb[0],
+                        wb[1],
+                        classes.size(),
+                        dim,
+                        card);
 
         Path modelFile = options.outDir().resolve(MODEL_FILE);
         List<Row> probe =
@@ -362,36 +447,149 @@ public final class SparkHeadTrainer {
                         trainAccuracy,
                         valAccuracy,
                         iterations,
+                        options.featureTransform(),
+                        regParam,
+                        path,
                         parity,
                         seconds);
-        writeMetrics(options.outDir().resolve(METRICS_FILE), result, training);
+        writeMetrics(options.outDir().resolve(METRICS_FILE), result, training, options.seed());
         return result;
     }
 
     /**
-     * The backbone's feature extractor with the head: Gemm(features, W, b) as output {@value
-     * #LOGITS}, the {@code features} output kept second, and the card.
+     * Fits one head per strength of {@link #REG_PARAM_GRID} on each of {@value #FOLDS} seeded folds
+     * of the training embeddings, keeps the strength of the lowest mean held-out log loss, and
+     * refits it on all of them (Spark ML's {@link CrossValidator}).
+     *
+     * @param path receives each strength with its mean held-out log loss, in grid order
+     * @return the refitted head
+     */
+    private static LogisticRegressionModel crossValidated(
+            LogisticRegression estimator,
+            Dataset<Row> train,
+            long seed,
+            List<HeadTrainingResult.RegParamPoint> path) {
+        MulticlassClassificationEvaluator evaluator =
+                new MulticlassClassificationEvaluator()
+                        .setMetricName(CV_METRIC)
+                        .setLabelCol(INDEX)
+                        .setPredictionCol(estimator.getPredictionCol())
+                        .setProbabilityCol(estimator.getProbabilityCol());
+        // CrossValidator keeps the largest metric unless the evaluator says smaller is better.
+        if (evaluator.isLargerBetter()) {
+            throw new IllegalStateException(
+                    "Spark's " + CV_METRIC + " evaluator ranks larger as better; expected a loss");
+        }
+        ParamMap[] grid =
+                new ParamGridBuilder().addGrid(estimator.regParam(), REG_PARAM_GRID).build();
+        CrossValidatorModel cv =
+                new CrossValidator()
+                        .setEstimator(estimator)
+                        .setEvaluator(evaluator)
+                        .setEstimatorParamMaps(grid)
+                        .setNumFolds(FOLDS)
+                        .setSeed(seed)
+                        .fit(train);
+        double[] losses = cv.avgMetrics();
+        int best = 0;
+        for (int i = 0; i < grid.length; i++) {
+            Object value = grid[i].apply(estimator.regParam());
+            double l2 = ((Number) value).doubleValue();
+            path.add(new HeadTrainingResult.RegParamPoint(l2, losses[i]));
+            LOG.info(
+                    String.format(
+                            Locale.ROOT,
+                            "regularisation %.0e: %d-fold held-out log loss %.4f",
+                            l2,
+                            FOLDS,
+                            losses[i]));
+            if (losses[i] < losses[best]) {
+                best = i;
+            }
+        }
+        LogisticRegressionModel head = (LogisticRegressionModel) cv.bestModel();
+        double chosen = path.get(best).regParam();
+        if (head.getRegParam() != chosen) {
+            throw new IllegalStateException(
+                    "CrossValidator refitted regularisation "
+                            + head.getRegParam()
+                            + ", expected "
+                            + chosen
+                            + " (the lowest log loss)");
+        }
+        LOG.info(String.format(Locale.ROOT, "regularisation chosen: %.0e", chosen));
+        return head;
+    }
+
+    private static String searchName() {
+        return FOLDS + "-fold cross-validation on the training embeddings, lowest log loss";
+    }
+
+    private static List<Map<String, Object>> pathJson(List<HeadTrainingResult.RegParamPoint> path) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (HeadTrainingResult.RegParamPoint p : path) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("regParam", p.regParam());
+            m.put("cvLogLoss", p.cvLogLoss());
+            out.add(m);
+        }
+        return out;
+    }
+
+    /**
+     * The rows with what the head reads in {@link ImageRows#FEATURES}: for {@link
+     * HeadTrainingOptions.FeatureTransform#SQRT} the signed square root of each value, as a Spark
+     * SQL expression on the vector's values.
+     */
+    static Dataset<Row> headInput(
+            Dataset<Row> rows, HeadTrainingOptions.FeatureTransform transform) {
+        if (transform == HeadTrainingOptions.FeatureTransform.NONE) {
+            return rows;
+        }
+        Column values =
+                org.apache.spark.ml.functions.vector_to_array(col(ImageRows.FEATURES), "float64");
+        Column roots =
+                org.apache.spark.sql.functions.transform(
+                        values, x -> signum(x).multiply(sqrt(abs(x))));
+        return rows.withColumn(
+                ImageRows.FEATURES, org.apache.spark.ml.functions.array_to_vector(roots));
+    }
+
+    /**
+     * The backbone's feature extractor with the head: for {@link
+     * HeadTrainingOptions.FeatureTransform#SQRT} the signed square root of the features, then
+     * Gemm(·, W, b) as output {@value #LOGITS}; the {@code features} output kept second and
+     * untransformed, and the card.
      */
     static ModelProto grow(
             ModelProto features,
+            HeadTrainingOptions.FeatureTransform transform,
             float[] weight,
             float[] bias,
             int classes,
             int dim,
             ModelCard card) {
+        String input = ModelEditor.FEATURES;
+        if (transform == HeadTrainingOptions.FeatureTransform.SQRT) {
+            ModelEditor.Appended roots = ModelEditor.appendSignedSqrt(features, input, HEAD_PREFIX);
+            features = roots.model();
+            input = roots.output();
+        }
         HeadOptions head =
                 HeadOptions.builder(classes)
                         .init(HeadOptions.Init.ZERO)
-                        .inputName(ModelEditor.FEATURES)
+                        .inputName(input)
                         .outputName(LOGITS)
-                        .parameterPrefix("head.")
+                        .parameterPrefix(HEAD_PREFIX)
                         .keepOutputs(true)
                         .build();
         ModelProto model = ModelEditor.appendHead(features, head);
         model =
                 ModelEditor.replaceInitializer(
-                        model, "head.weight", new long[] {classes, dim}, weight);
-        model = ModelEditor.replaceInitializer(model, "head.bias", new long[] {classes}, bias);
+                        model, HEAD_PREFIX + "weight", new long[] {classes, dim}, weight);
+        model =
+                ModelEditor.replaceInitializer(
+                        model, HEAD_PREFIX + "bias", new long[] {classes}, bias);
         return ModelEditor.withCard(model, card);
     }
 
@@ -476,7 +674,8 @@ public final class SparkHeadTrainer {
         }
     }
 
-    private static void writeMetrics(Path file, HeadTrainingResult r, Map<String, Object> training)
+    private static void writeMetrics(
+            Path file, HeadTrainingResult r, Map<String, Object> training, long seed)
             throws GraftException {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("model", r.model().toString());
@@ -486,6 +685,20 @@ public final class SparkHeadTrainer {
         m.put("trainAccuracy", r.trainAccuracy());
         m.put("valAccuracy", r.valAccuracy());
         m.put("iterations", r.iterations());
+        m.put("featureTransform", r.featureTransform().cliName());
+        m.put("regParam", r.regParam());
+        if (r.regParamPath().isEmpty()) {
+            m.put("regParamSearch", null);
+        } else {
+            Map<String, Object> search = new LinkedHashMap<>();
+            search.put("method", searchName());
+            search.put("folds", FOLDS);
+            search.put("seed", seed);
+            search.put("metric", CV_METRIC);
+            search.put("path", pathJson(r.regParamPath()));
+            search.put("chosen", r.regParam());
+            m.put("regParamSearch", search);
+        }
         m.put("parityMaxAbsDiff", r.parityMaxAbsDiff());
         m.put("skippedCount", r.skippedCount());
         m.put("skipped", r.skipped());
@@ -513,7 +726,15 @@ public final class SparkHeadTrainer {
         StructType schema =
                 new StructType()
                         .add(ImageRows.CLASS, DataTypes.StringType, false)
-                        .add(INDEX, DataTypes.DoubleType, false);
+                        .add(
+                                INDEX,
+                                DataTypes.DoubleType,
+                                false,
+                                // Every fold's fit knows all the classes, even one a fold lacks.
+                                NominalAttribute.defaultAttr()
+                                        .withName(INDEX)
+                                        .withNumValues(classes.size())
+                                        .toMetadata());
         return spark.createDataFrame(rows, schema);
     }
 
