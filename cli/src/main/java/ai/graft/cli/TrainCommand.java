@@ -1,5 +1,6 @@
 package ai.graft.cli;
 
+import ai.graft.converter.FeatureTransform;
 import ai.graft.converter.GraftJson;
 import ai.graft.converter.checkpoint.Checkpoint;
 import ai.graft.converter.quantize.Precision;
@@ -465,7 +466,7 @@ public final class TrainCommand implements Subcommand {
             b.head(TrainingOptions.Head.fromName(head));
         }
         if (featureTransform != null) {
-            b.featureTransform(TrainingOptions.FeatureTransform.fromName(featureTransform));
+            b.featureTransform(FeatureTransform.fromName(featureTransform));
         }
         if (schedule != null) {
             b.schedule(TrainingOptions.Schedule.fromName(schedule));

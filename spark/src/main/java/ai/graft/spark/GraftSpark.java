@@ -2,6 +2,7 @@ package ai.graft.spark;
 
 import static org.apache.spark.sql.functions.col;
 
+import ai.graft.converter.FeatureTransform;
 import ai.graft.sdk.GraftException;
 import ai.graft.sdk.LabelsFile;
 import ai.graft.sdk.ModelException;
@@ -484,8 +485,7 @@ public final class GraftSpark implements Callable<Integer> {
                             .seed(seed)
                             .maxIter(maxIter)
                             .regParam(regParam)
-                            .featureTransform(
-                                    HeadTrainingOptions.FeatureTransform.fromName(featureTransform))
+                            .featureTransform(FeatureTransform.fromName(featureTransform))
                             .preprocess(common.preprocess)
                             .featureNode(featureNode)
                             .embedding(common.options().build())

@@ -1,8 +1,7 @@
 package ai.graft.spark;
 
+import ai.graft.converter.FeatureTransform;
 import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.OptionalDouble;
 
@@ -12,45 +11,6 @@ import java.util.OptionalDouble;
  * checks the values.
  */
 public final class HeadTrainingOptions {
-    /**
-     * What the head reads of each embedding before MLlib standardises it, as {@code graft train
-     * --strategy features} does: the signed square root ({@code sign(x) sqrt(|x|)}, which damps the
-     * few large activations of pooled ReLU features; the exported graph computes it), or the
-     * embedding as it is.
-     */
-    public enum FeatureTransform {
-        /** {@code sign(x) sqrt(|x|)}. */
-        SQRT,
-        /** The embedding as it is. */
-        NONE;
-
-        /**
-         * Parses a command-line name.
-         *
-         * @param name {@code sqrt} or {@code none} (any case)
-         * @return the transform
-         * @throws IllegalArgumentException naming the value and the accepted ones
-         */
-        public static FeatureTransform fromName(String name) {
-            for (FeatureTransform t : values()) {
-                if (t.name().equalsIgnoreCase(name == null ? "" : name.trim())) {
-                    return t;
-                }
-            }
-            throw new IllegalArgumentException(
-                    "Unknown feature transform '"
-                            + name
-                            + "', expected one of "
-                            + Arrays.stream(values()).map(FeatureTransform::cliName).toList());
-        }
-
-        /**
-         * @return the lower-case name
-         */
-        public String cliName() {
-            return name().toLowerCase(Locale.ROOT);
-        }
-    }
 
     private final Path backbone;
     private final String preprocess;

@@ -1,5 +1,6 @@
 package ai.graft.spark;
 
+import ai.graft.converter.FeatureTransform;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -34,7 +35,7 @@ public record HeadTrainingResult(
         double trainAccuracy,
         double valAccuracy,
         int iterations,
-        HeadTrainingOptions.FeatureTransform featureTransform,
+        FeatureTransform featureTransform,
         double regParam,
         List<RegParamPoint> regParamPath,
         double parityMaxAbsDiff,

@@ -8,6 +8,7 @@ import static org.apache.spark.sql.functions.sqrt;
 import static org.apache.spark.sql.functions.xxhash64;
 
 import ai.graft.converter.AtomicFiles;
+import ai.graft.converter.FeatureTransform;
 import ai.graft.converter.GraftJson;
 import ai.graft.converter.HeadOptions;
 import ai.graft.converter.ModelEditor;
@@ -538,12 +539,11 @@ public final class SparkHeadTrainer {
 
     /**
      * The rows with what the head reads in {@link ImageRows#FEATURES}: for {@link
-     * HeadTrainingOptions.FeatureTransform#SQRT} the signed square root of each value, as a Spark
-     * SQL expression on the vector's values.
+     * FeatureTransform#SQRT} the signed square root of each value, as a Spark SQL expression on the
+     * vector's values.
      */
-    static Dataset<Row> headInput(
-            Dataset<Row> rows, HeadTrainingOptions.FeatureTransform transform) {
-        if (transform == HeadTrainingOptions.FeatureTransform.NONE) {
+    static Dataset<Row> headInput(Dataset<Row> rows, FeatureTransform transform) {
+        if (transform == FeatureTransform.NONE) {
             return rows;
         }
         Column values =
@@ -556,21 +556,20 @@ public final class SparkHeadTrainer {
     }
 
     /**
-     * The backbone's feature extractor with the head: for {@link
-     * HeadTrainingOptions.FeatureTransform#SQRT} the signed square root of the features, then
-     * Gemm(·, W, b) as output {@value #LOGITS}; the {@code features} output kept second and
-     * untransformed, and the card.
+     * The backbone's feature extractor with the head: for {@link FeatureTransform#SQRT} the signed
+     * square root of the features, then Gemm(·, W, b) as output {@value #LOGITS}; the {@code
+     * features} output kept second and untransformed, and the card.
      */
     static ModelProto grow(
             ModelProto features,
-            HeadTrainingOptions.FeatureTransform transform,
+            FeatureTransform transform,
             float[] weight,
             float[] bias,
             int classes,
             int dim,
             ModelCard card) {
         String input = ModelEditor.FEATURES;
-        if (transform == HeadTrainingOptions.FeatureTransform.SQRT) {
+        if (transform == FeatureTransform.SQRT) {
             ModelEditor.Appended roots = ModelEditor.appendSignedSqrt(features, input, HEAD_PREFIX);
             features = roots.model();
             input = roots.output();

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.graft.converter.FeatureTransform;
 import ai.graft.converter.GraftJson;
 import ai.graft.converter.OnnxModels;
 import ai.graft.converter.onnx.proto.OnnxProto.NodeProto;
@@ -194,15 +195,9 @@ class SparkHeadTrainerTest {
                         new StructType().add(ImageRows.FEATURES, new VectorUDT(), false));
 
         Vector got =
-                (Vector)
-                        SparkHeadTrainer.headInput(rows, HeadTrainingOptions.FeatureTransform.SQRT)
-                                .first()
-                                .get(0);
+                (Vector) SparkHeadTrainer.headInput(rows, FeatureTransform.SQRT).first().get(0);
         Vector same =
-                (Vector)
-                        SparkHeadTrainer.headInput(rows, HeadTrainingOptions.FeatureTransform.NONE)
-                                .first()
-                                .get(0);
+                (Vector) SparkHeadTrainer.headInput(rows, FeatureTransform.NONE).first().get(0);
 
         assertArrayEquals(new double[] {-2, -0.5, 0, 0.25, 3, 1e-4}, got.toArray(), 1e-12);
         assertArrayEquals(values, same.toArray(), 0);

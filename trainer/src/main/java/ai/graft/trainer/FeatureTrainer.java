@@ -1,6 +1,7 @@
 package ai.graft.trainer;
 
 import ai.graft.converter.AtomicFiles;
+import ai.graft.converter.FeatureTransform;
 import ai.graft.converter.GraftJson;
 import ai.graft.converter.ModelEditor;
 import ai.graft.converter.ModelInspector;
@@ -333,7 +334,7 @@ final class FeatureTrainer {
                                                 + " are exported as logits)"
                                         : "softmax head")
                                 + " solved (L-BFGS) on cached embeddings ("
-                                + (head.transform() == TrainingOptions.FeatureTransform.SQRT
+                                + (head.transform() == FeatureTransform.SQRT
                                         ? "signed square roots, standardised; the exported graph"
                                                 + " computes the roots, the standardisation is"
                                                 + " folded into its Gemm"

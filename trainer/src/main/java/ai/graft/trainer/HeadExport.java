@@ -1,5 +1,6 @@
 package ai.graft.trainer;
 
+import ai.graft.converter.FeatureTransform;
 import ai.graft.converter.HeadOptions;
 import ai.graft.converter.ModelEditor;
 import ai.graft.converter.onnx.proto.OnnxProto.ModelProto;
@@ -16,14 +17,13 @@ final class HeadExport {
     private HeadExport() {}
 
     /**
-     * The classifier: the feature extractor, then (for {@link
-     * TrainingOptions.FeatureTransform#SQRT}) the signed square root of the features, then Gemm(·,
-     * W', b') as output {@value #LOGITS}; the {@code features} output stays second and
-     * untransformed.
+     * The classifier: the feature extractor, then (for {@link FeatureTransform#SQRT}) the signed
+     * square root of the features, then Gemm(·, W', b') as output {@value #LOGITS}; the {@code
+     * features} output stays second and untransformed.
      */
     static ModelProto classifier(ModelProto features, LinearHead.Result head, ModelCard card) {
         String input = ModelEditor.FEATURES;
-        if (head.transform() == TrainingOptions.FeatureTransform.SQRT) {
+        if (head.transform() == FeatureTransform.SQRT) {
             ModelEditor.Appended sqrt = ModelEditor.appendSignedSqrt(features, input, PREFIX);
             features = sqrt.model();
             input = sqrt.output();

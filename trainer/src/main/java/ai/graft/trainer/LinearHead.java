@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.graft.converter.FeatureTransform;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -15,15 +16,14 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * A linear head on transformed (see {@link TrainingOptions.FeatureTransform}) and standardised
- * embeddings, solved rather than tuned: the L2-regularised, class-weighted loss (softmax
- * cross-entropy, or for an SVM head the Weston-Watkins squared hinge, which is smooth) is minimised
- * by {@link Lbfgs} to its optimum. The L2 strength is chosen by {@value #FOLDS}-fold
- * cross-validation on the training embeddings (at most {@value #CV_LIMIT} of them, a seeded sample)
- * over a path from strong to weak, each fit starting from the previous one's weights; the strength
- * with the lowest held-out loss (ties: the better held-out accuracy) is then refit on all training
- * embeddings, scaled by the ratio of a fold's rows to all rows (the loss is a mean over rows, the
- * penalty is not).
+ * A linear head on transformed (see {@link FeatureTransform}) and standardised embeddings, solved
+ * rather than tuned: the L2-regularised, class-weighted loss (softmax cross-entropy, or for an SVM
+ * head the Weston-Watkins squared hinge, which is smooth) is minimised by {@link Lbfgs} to its
+ * optimum. The L2 strength is chosen by {@value #FOLDS}-fold cross-validation on the training
+ * embeddings (at most {@value #CV_LIMIT} of them, a seeded sample) over a path from strong to weak,
+ * each fit starting from the previous one's weights; the strength with the lowest held-out loss
+ * (ties: the better held-out accuracy) is then refit on all training embeddings, scaled by the
+ * ratio of a fold's rows to all rows (the loss is a mean over rows, the penalty is not).
  *
  * <p>The embeddings come flat ({@code N x D} floats in one array). The two products that are most
  * of the loss and gradient ({@code X W'} and {@code R' X}) run on the PyTorch engine (BLAS), which
@@ -73,20 +73,6 @@ final class LinearHead {
     /** Floats copied to the engine at a time (4 MB). */
     private static final int UPLOAD_FLOATS = 1 << 20;
 
-    /**
-     * The transform applied to one value of an embedding before standardisation.
-     *
-     * @param transform the transform
-     * @param v the value
-     * @return the transformed value
-     */
-    static double apply(TrainingOptions.FeatureTransform transform, double v) {
-        if (transform == TrainingOptions.FeatureTransform.NONE) {
-            return v;
-        }
-        return v >= 0 ? Math.sqrt(v) : -Math.sqrt(-v);
-    }
-
     /** The loss. */
     enum Loss {
         /** Softmax cross-entropy: logits. */
@@ -121,7 +107,7 @@ final class LinearHead {
     record Result(
             int classes,
             int dim,
-            TrainingOptions.FeatureTransform transform,
+            FeatureTransform transform,
             float[] mean,
             float[] std,
             float[] weight,
@@ -176,7 +162,7 @@ final class LinearHead {
                 for (int k = 0; k < classes; k++) {
                     double z = bias[k];
                     for (int c = 0; c < dim; c++) {
-                        double v = apply(transform, x[i * dim + c]);
+                        double v = transform.apply(x[i * dim + c]);
                         z += weight[k * dim + c] * ((v - mean[c]) / std[c]);
                     }
                     out[i][k] = z;
@@ -218,7 +204,7 @@ final class LinearHead {
             int[] y,
             int classes,
             Loss loss,
-            TrainingOptions.FeatureTransform transform,
+            FeatureTransform transform,
             boolean classWeights,
             long seed,
             TrainingMonitor monitor) {
@@ -503,18 +489,13 @@ final class LinearHead {
      * feature gets std 1.
      */
     private static void moments(
-            float[] x,
-            int n,
-            int dim,
-            TrainingOptions.FeatureTransform transform,
-            float[] mean,
-            float[] std) {
+            float[] x, int n, int dim, FeatureTransform transform, float[] mean, float[] std) {
         double[] sum = new double[dim];
         double[] sq = new double[dim];
         for (int i = 0; i < n; i++) {
             int o = i * dim;
             for (int c = 0; c < dim; c++) {
-                sum[c] += apply(transform, x[o + c]);
+                sum[c] += transform.apply(x[o + c]);
             }
         }
         for (int c = 0; c < dim; c++) {
@@ -523,7 +504,7 @@ final class LinearHead {
         for (int i = 0; i < n; i++) {
             int o = i * dim;
             for (int c = 0; c < dim; c++) {
-                double d = apply(transform, x[o + c]) - sum[c];
+                double d = transform.apply(x[o + c]) - sum[c];
                 sq[c] += d * d;
             }
         }
@@ -545,7 +526,7 @@ final class LinearHead {
         private final int dim;
         private final int[] y;
         private final int classes;
-        private final TrainingOptions.FeatureTransform transform;
+        private final FeatureTransform transform;
         private final float[] mean;
         private final float[] std;
         private final float[] classWeight;
@@ -558,7 +539,7 @@ final class LinearHead {
                 int dim,
                 int[] y,
                 int classes,
-                TrainingOptions.FeatureTransform transform,
+                FeatureTransform transform,
                 float[] mean,
                 float[] std,
                 float[] classWeight,
@@ -789,7 +770,7 @@ final class LinearHead {
                     int from = rows[first + j] * dim;
                     int to = j * dim;
                     for (int c = 0; c < dim; c++) {
-                        rowsOf[to + c] = (float) apply(transform, x[from + c]);
+                        rowsOf[to + c] = (float) transform.apply(x[from + c]);
                     }
                 }
                 try (NDArray part =

@@ -1,5 +1,6 @@
 package ai.graft.trainer;
 
+import ai.graft.converter.FeatureTransform;
 import ai.graft.trainer.data.ImageDataset;
 import ai.graft.trainer.data.PixelVectors;
 import ai.graft.trainer.eval.TransferCheck;
@@ -61,7 +62,7 @@ final class PixelBaseline {
                         tr.labels(),
                         train.classes().size(),
                         LinearHead.Loss.SOFTMAX,
-                        TrainingOptions.FeatureTransform.NONE,
+                        FeatureTransform.NONE,
                         o.classWeights(),
                         o.seed(),
                         TrainingMonitor.SILENT);

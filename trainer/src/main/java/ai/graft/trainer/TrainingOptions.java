@@ -1,5 +1,6 @@
 package ai.graft.trainer;
 
+import ai.graft.converter.FeatureTransform;
 import ai.graft.converter.quantize.Precision;
 import ai.graft.sdk.Device;
 import java.nio.file.Path;
@@ -103,37 +104,6 @@ public final class TrainingOptions {
          */
         public static Head fromName(String name) {
             return parse(values(), name, "head");
-        }
-
-        /**
-         * @return the lower-case name
-         */
-        public String cliName() {
-            return name().toLowerCase(Locale.ROOT);
-        }
-    }
-
-    /**
-     * What the {@code features} head reads of each embedding, before standardisation: the signed
-     * square root ({@code sign(x) sqrt(|x|)}, "power normalisation", which damps the few large
-     * activations of pooled ReLU features so that the many small ones weigh too; the exported graph
-     * computes it), or the embedding as it is.
-     */
-    public enum FeatureTransform {
-        /** {@code sign(x) sqrt(|x|)}. */
-        SQRT,
-        /** The embedding as it is. */
-        NONE;
-
-        /**
-         * Parses a command-line name.
-         *
-         * @param name {@code sqrt} or {@code none}
-         * @return the transform
-         * @throws IllegalArgumentException naming the accepted values
-         */
-        public static FeatureTransform fromName(String name) {
-            return parse(values(), name, "feature transform");
         }
 
         /**

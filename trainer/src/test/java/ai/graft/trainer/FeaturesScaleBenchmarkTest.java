@@ -3,6 +3,7 @@ package ai.graft.trainer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.graft.converter.FeatureTransform;
 import ai.graft.sdk.ImageInput;
 import ai.graft.trainer.data.ImageDataset;
 import ai.graft.trainer.data.Sample;
@@ -115,7 +116,7 @@ class FeaturesScaleBenchmarkTest {
                             DIM,
                             y,
                             CLASSES,
-                            TrainingOptions.FeatureTransform.NONE,
+                            FeatureTransform.NONE,
                             mean,
                             std,
                             cw,
@@ -268,7 +269,7 @@ class FeaturesScaleBenchmarkTest {
                             read.labels(),
                             CLASSES,
                             LinearHead.Loss.SOFTMAX,
-                            TrainingOptions.FeatureTransform.SQRT,
+                            FeatureTransform.SQRT,
                             false,
                             42,
                             log::add);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.graft.converter.FeatureTransform;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -95,7 +96,7 @@ class LinearHeadTest {
                 y,
                 classes,
                 loss,
-                TrainingOptions.FeatureTransform.NONE,
+                FeatureTransform.NONE,
                 false,
                 42,
                 TrainingMonitor.SILENT);
@@ -174,12 +175,12 @@ class LinearHeadTest {
                         y,
                         3,
                         LinearHead.Loss.SOFTMAX,
-                        TrainingOptions.FeatureTransform.SQRT,
+                        FeatureTransform.SQRT,
                         false,
                         42,
                         TrainingMonitor.SILENT);
         LinearHead.Result onRoots = fit(rooted, n, 5, y, 3, LinearHead.Loss.SOFTMAX);
-        assertEquals(TrainingOptions.FeatureTransform.SQRT, viaSqrt.transform());
+        assertEquals(FeatureTransform.SQRT, viaSqrt.transform());
         assertEquals(onRoots.cvL2(), viaSqrt.cvL2());
         assertArrayEquals(onRoots.mean(), viaSqrt.mean(), 1e-5f);
         assertArrayEquals(onRoots.weight(), viaSqrt.weight(), 5e-3f);
@@ -244,7 +245,7 @@ class LinearHeadTest {
                             y,
                             2,
                             LinearHead.Loss.SOFTMAX,
-                            TrainingOptions.FeatureTransform.NONE,
+                            FeatureTransform.NONE,
                             weighted,
                             1,
                             TrainingMonitor.SILENT);
