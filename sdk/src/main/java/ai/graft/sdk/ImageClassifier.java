@@ -307,6 +307,31 @@ public final class ImageClassifier implements AutoCloseable {
     }
 
     /**
+     * The output {@link #embed(ImageInput, String)} reads: the one named, else the card's {@code
+     * graft.embedding.output}; lets a caller check the name before it has images.
+     *
+     * @param outputName the output's name; null for the card's
+     * @return the output's name
+     * @throws IllegalArgumentException when the model has no such output, or none is named and the
+     *     card names none
+     */
+    public String embeddingOutput(String outputName) {
+        ModelSignature signature = model.signature();
+        String name = outputName != null ? outputName : model.card().embeddingOutputName();
+        if (name == null) {
+            throw new IllegalArgumentException(
+                    "No output named and the model card names no embedding output"
+                            + " (graft.embedding.output); expected one of "
+                            + signature.outputNames());
+        }
+        if (!signature.outputNames().contains(name)) {
+            throw new IllegalArgumentException(
+                    "Unknown output '" + name + "', expected one of " + signature.outputNames());
+        }
+        return name;
+    }
+
+    /**
      * The flattened values of a named output for one image, for example a feature vector for
      * retrieval or for training a small head.
      *
@@ -320,18 +345,7 @@ public final class ImageClassifier implements AutoCloseable {
      */
     public float[] embed(ImageInput image, String outputName) throws ImageException {
         Objects.requireNonNull(image, "image");
-        ModelSignature signature = model.signature();
-        String name = outputName != null ? outputName : model.card().embeddingOutputName();
-        if (name == null) {
-            throw new IllegalArgumentException(
-                    "No output named and the model card names no embedding output"
-                            + " (graft.embedding.output); expected one of "
-                            + signature.outputNames());
-        }
-        if (!signature.outputNames().contains(name)) {
-            throw new IllegalArgumentException(
-                    "Unknown output '" + name + "', expected one of " + signature.outputNames());
-        }
+        String name = embeddingOutput(outputName);
         lock.readLock().lock();
         try {
             checkOpen();

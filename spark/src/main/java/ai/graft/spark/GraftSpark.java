@@ -261,6 +261,54 @@ public final class GraftSpark implements Callable<Integer> {
         }
     }
 
+    /** What a job over a folder of images computes: its rows from the images' rows. */
+    @FunctionalInterface
+    private interface ImageJob {
+        Dataset<Row> rows(SparkClassifier model, Dataset<Row> images);
+    }
+
+    /** Checks a local model file on the driver before Spark starts. */
+    @FunctionalInterface
+    private interface ModelCheck {
+        void check(Path model, SparkClassifierOptions options) throws ModelException;
+    }
+
+    /**
+     * Classify's and embed's run: the model checked on this machine when it is a local file (before
+     * Spark starts), the session, the images folder and output folder checked, the rows computed
+     * and written.
+     */
+    private static int runImageJob(
+            Common common,
+            Output output,
+            String model,
+            SparkClassifierOptions options,
+            OutputWriter.Format format,
+            String appName,
+            PrintWriter out,
+            ModelCheck check,
+            ImageJob job)
+            throws Exception {
+        Path local = SparkClassifier.localModel(model);
+        if (common.master != null) {
+            checkMaster(common.master);
+        }
+        if (local != null) {
+            check.check(local, options);
+        }
+        SparkSession spark = common.session(appName);
+        try {
+            output.checkImages(spark);
+            OutputWriter.check(spark, output.out, output.overwrite);
+            SparkClassifier classifier = SparkClassifier.create(spark, model, options);
+            Dataset<Row> rows = job.rows(classifier, ImageRows.read(spark, output.images));
+            output.write(spark, rows, format, out);
+            return OK;
+        } finally {
+            common.release(spark);
+        }
+    }
+
     /** {@code graft spark classify}. */
     @Command(
             name = "classify",
@@ -293,27 +341,21 @@ public final class GraftSpark implements Callable<Integer> {
         public Integer call() throws Exception {
             OutputWriter.Format format = OutputWriter.Format.parse(output.format);
             SparkClassifierOptions options = common.options().topK(topK).build();
-            Path local = SparkClassifier.localModel(model);
-            if (common.master != null) {
-                checkMaster(common.master);
-            }
-            if (local != null) {
-                SparkClassifier.check(local, options);
-            }
-            SparkSession spark = common.session("graft classify");
-            try {
-                output.checkImages(spark);
-                OutputWriter.check(spark, output.out, output.overwrite);
-                SparkClassifier classifier = SparkClassifier.create(spark, model, options);
-                Dataset<Row> rows = classifier.classify(ImageRows.read(spark, output.images));
-                if (format == OutputWriter.Format.JSON) {
-                    rows = rows.select(ImageRows.PATH, ImageRows.TOP, ImageRows.ERROR);
-                }
-                output.write(spark, rows, format, spec.commandLine().getOut());
-                return OK;
-            } finally {
-                common.release(spark);
-            }
+            return runImageJob(
+                    common,
+                    output,
+                    model,
+                    options,
+                    format,
+                    "graft classify",
+                    spec.commandLine().getOut(),
+                    SparkClassifier::check,
+                    (classifier, images) -> {
+                        Dataset<Row> rows = classifier.classify(images);
+                        return format == OutputWriter.Format.JSON
+                                ? rows.select(ImageRows.PATH, ImageRows.TOP, ImageRows.ERROR)
+                                : rows;
+                    });
         }
     }
 
@@ -347,30 +389,24 @@ public final class GraftSpark implements Callable<Integer> {
         public Integer call() throws Exception {
             OutputWriter.Format format = OutputWriter.Format.parse(output.format);
             SparkClassifierOptions options = common.options().outputName(outputName).build();
-            Path local = SparkClassifier.localModel(model);
-            if (common.master != null) {
-                checkMaster(common.master);
-            }
-            if (local != null) {
-                SparkClassifier.check(local, options);
-            }
-            SparkSession spark = common.session("graft embed");
-            try {
-                output.checkImages(spark);
-                OutputWriter.check(spark, output.out, output.overwrite);
-                SparkClassifier embedder = SparkClassifier.create(spark, model, options);
-                Dataset<Row> rows = embedder.embed(ImageRows.read(spark, output.images));
-                if (format == OutputWriter.Format.JSON) {
-                    rows =
-                            rows.withColumn(
-                                    ImageRows.FEATURES,
-                                    functions.vector_to_array(col(ImageRows.FEATURES), "float32"));
-                }
-                output.write(spark, rows, format, spec.commandLine().getOut());
-                return OK;
-            } finally {
-                common.release(spark);
-            }
+            return runImageJob(
+                    common,
+                    output,
+                    model,
+                    options,
+                    format,
+                    "graft embed",
+                    spec.commandLine().getOut(),
+                    SparkClassifier::checkEmbedding,
+                    (embedder, images) -> {
+                        Dataset<Row> rows = embedder.embed(images);
+                        return format == OutputWriter.Format.JSON
+                                ? rows.withColumn(
+                                        ImageRows.FEATURES,
+                                        functions.vector_to_array(
+                                                col(ImageRows.FEATURES), "float32"))
+                                : rows;
+                    });
         }
     }
 

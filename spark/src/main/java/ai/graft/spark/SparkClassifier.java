@@ -88,6 +88,22 @@ public final class SparkClassifier {
     }
 
     /**
+     * Like {@link #check}, and checks the output an embedding reads, so that a model without one
+     * fails before Spark starts rather than in every task.
+     *
+     * @param model the local model file
+     * @param options how it runs, {@link SparkClassifierOptions#outputName()} included
+     * @throws ModelException when the model cannot be used
+     * @throws IllegalArgumentException when the output is unknown, or none is named and the card
+     *     names none
+     */
+    static void checkEmbedding(Path model, SparkClassifierOptions options) throws ModelException {
+        try (ImageClassifier c = ImageClassifier.create(model, options.sdkOptions())) {
+            c.embeddingOutput(options.outputName());
+        }
+    }
+
+    /**
      * Checks a model location: a local file that exists, or a URI of an accepted scheme.
      *
      * @param model the location

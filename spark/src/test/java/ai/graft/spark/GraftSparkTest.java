@@ -184,6 +184,28 @@ class GraftSparkTest {
                         "1.5");
         assertEquals(GraftSpark.USAGE, train.exitCode(), train.err());
         assertTrue(train.err().contains("validation fraction 1.5"), train.err());
+        // An embedding from a model whose card names no embedding output, or from an output it
+        // does not have: refused on the driver, before Spark starts a task.
+        String[][] embeds = {
+            {"embed", "--model", model.toString(), "--images", in.toString(), "--out", out},
+            {
+                "embed",
+                "--model",
+                model.toString(),
+                "--images",
+                in.toString(),
+                "--out",
+                out,
+                "--output",
+                "nope"
+            }
+        };
+        String[] embedExpected = {"names no embedding output", "Unknown output 'nope'"};
+        for (int i = 0; i < embeds.length; i++) {
+            Run run = graftSpark(embeds[i]);
+            assertEquals(GraftSpark.USAGE, run.exitCode(), run.err());
+            assertTrue(run.err().contains(embedExpected[i]), run.err());
+        }
         assertFalse(Files.exists(Path.of(out)));
     }
 }
